@@ -1,0 +1,41 @@
+"""LSTM with Dropout layers for sequence classification of the IMDB movie reviews.
+
+The simple LSTM with a Dropout layer on each side of the LSTM: during
+training, 20 % of the word vectors going in and of the LSTM's outputs coming
+out are set to zero, to keep the model from learning the training reviews by
+heart.
+
+Gets to NN.NN % test accuracy after 3 epochs (mean of 5 seeds), NN s/epoch on a 2-core CPU.
+"""
+
+import keras
+from keras import layers
+
+import common
+
+EMBEDDING_VECTOR_LENGTH = 32  # each word index becomes a vector of 32 numbers
+LSTM_UNITS = 100  # the LSTM layer's memory units
+DROPOUT_RATE = 0.2  # fraction of values zeroed during training
+
+
+def build_model(config):
+    return keras.Sequential(
+        [
+            # Keras 3: an Input of any length replaces Embedding's input_length=500.
+            keras.Input(shape=(None,), dtype="int32"),
+            # Differs from the tutorial: mask_zero skips the padding (off with --literal).
+            layers.Embedding(config.top_words, EMBEDDING_VECTOR_LENGTH, mask_zero=config.mask_padding),
+            layers.Dropout(DROPOUT_RATE),
+            layers.LSTM(LSTM_UNITS),
+            layers.Dropout(DROPOUT_RATE),
+            common.output_layer(config.num_classes),  # Dense(1, sigmoid) for two classes
+        ]
+    )
+
+
+def main(argv=None):
+    return common.run(build_model, __doc__, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Simple LSTM for sequence classification of the IMDB movie reviews.
+
+The tutorial's first model: each word becomes a 32-dimensional vector, an LSTM
+of 100 units reads the review, and one sigmoid unit says positive or negative.
+
+Gets to NN.NN % test accuracy after 3 epochs (mean of 5 seeds), NN s/epoch on a 2-core CPU.
+"""
+
+import keras
+from keras import layers
+
+import common
+
+EMBEDDING_VECTOR_LENGTH = 32  # each word index becomes a vector of 32 numbers
+LSTM_UNITS = 100  # the LSTM layer's memory units
+
+
+def build_model(config):
+    return keras.Sequential(
+        [
+            # Keras 3: an Input of any length replaces Embedding's input_length=500.
+            keras.Input(shape=(None,), dtype="int32"),
+            # Differs from the tutorial: mask_zero skips the padding (off with --literal).
+            layers.Embedding(config.top_words, EMBEDDING_VECTOR_LENGTH, mask_zero=config.mask_padding),
+            layers.LSTM(LSTM_UNITS),
+            common.output_layer(config.num_classes),  # Dense(1, sigmoid) for two classes
+        ]
+    )
+
+
+def main(argv=None):
+    return common.run(build_model, __doc__, argv)
+
+
+if __name__ == "__main__":
+    main()
