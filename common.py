@@ -155,8 +155,13 @@ def build_parser(description, prog=None):
     add(
         "--results-dir",
         metavar="DIR",
-        help="write one JSON record per run into DIR, with the test accuracy after every "
-        "epoch (default: no record)",
+        help="write one JSON record per run into DIR (default: no record)",
+    )
+    add(
+        "--watch-test",
+        action="store_true",
+        help="also measure the test accuracy after every epoch, for learning curves; the test set "
+        "is only watched, nothing is chosen by it (default: off)",
     )
     add(
         "--verbose",
@@ -703,7 +708,7 @@ class EpochRecorder(keras.callbacks.Callback):
 def train(model, dataset, args, seed, verbose):
     """Fit the model; returns the per-epoch records."""
     watch = None
-    if args.results_dir:
+    if args.watch_test:
         watch = lambda model: evaluate(
             model, dataset.test_sequences, dataset.test_labels, dataset.class_names, args.max_len, args.literal
         )
@@ -786,7 +791,7 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_record(results_dir, script, args, argv, dataset, result):
+def write_record(results_dir, script, args, argv, dataset, result, git_commit):
     """One JSON record of one run, for results/ and the tables built from it."""
     import tensorflow as tf
 
@@ -819,7 +824,7 @@ def write_record(results_dir, script, args, argv, dataset, result):
         },
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     os.makedirs(results_dir, exist_ok=True)
@@ -889,6 +894,7 @@ def run(build_model, description, argv=None):
     prog = parser.prog
     try:
         _check_output_paths(args)
+        git_commit = _git_commit()  # the code as it was when the run started
         dataset = load_dataset(args.data_dir, args.top_words, args.limit, args.seed)
         verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
         print(
@@ -918,7 +924,7 @@ def run(build_model, description, argv=None):
                     print(f"  {name}: {accuracy * 100:.2f}%")
             print(f"Accuracy: {test['accuracy'] * 100:.2f}%", flush=True)
             if args.results_dir:
-                write_record(args.results_dir, script, args, argv, dataset, result)
+                write_record(args.results_dir, script, args, argv, dataset, result, git_commit)
         if args.runs > 1:
             accuracies = np.array([result.test["accuracy"] for result in results]) * 100
             print(
