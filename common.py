@@ -307,8 +307,6 @@ def read_text_corpus(path):
     order, so the corpus is the same whatever the file system's order. Bytes
     that are not UTF-8 are replaced (and counted), never fatal.
     """
-    if not os.path.exists(path):
-        raise UsageError(f"--data-dir {path} does not exist; give the aclImdb folder or a .tar.gz of it")
     undecodable = 0
 
     def decode(raw):
@@ -424,6 +422,8 @@ def encode_corpus(corpus):
 
 def load_text_folders(path):
     """The encoded corpus at path, from the cache when the source is unchanged."""
+    if not os.path.exists(path):
+        raise UsageError(f"--data-dir {path} does not exist; give the aclImdb folder or a .tar.gz of it")
     cache_path = os.path.join(cache_dir(), f"text-folders-{_source_fingerprint(path)}.npz")
     if os.path.exists(cache_path):
         try:
@@ -531,7 +531,7 @@ def pad(sequences, max_len):
     return keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32")
 
 
-class LengthBucketedBatches(keras.utils.PyDataset):
+class LengthBucketedBatches:
     """Batches of reviews of similar length, each padded only to its own longest review.
 
     Every review is cut to max_len and padded in front exactly as `pad()` does;
@@ -541,22 +541,20 @@ class LengthBucketedBatches(keras.utils.PyDataset):
     batches, so batches stay random while holding little padding.
     """
 
-    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0):
         self.sequences = [sequence[-max_len:] for sequence in sequences]
         self.labels = labels
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
         self.lengths = np.array([len(sequence) for sequence in self.sequences])
-        self.on_epoch_end()
+        self.batches = self._batch_order()
 
-    def on_epoch_end(self):
+    def _batch_order(self):
         if not self.shuffle:
             # Sorted once: evaluation order does not matter, padding does.
             order = np.argsort(self.lengths, kind="stable")
-            self.batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
-            return
+            return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         order = self.rng.permutation(len(self.sequences))
         pool_size = self.batch_size * BUCKET_POOL_BATCHES
         batches = []
@@ -564,7 +562,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             pool = order[pool_start : pool_start + pool_size]
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
             batches.extend(pool[start : start + self.batch_size] for start in range(0, len(pool), self.batch_size))
-        self.batches = [batches[index] for index in self.rng.permutation(len(batches))]
+        return [batches[index] for index in self.rng.permutation(len(batches))]
 
     def __len__(self):
         return len(self.batches)
@@ -573,6 +571,26 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         rows = self.batches[index]
         x = keras.utils.pad_sequences([self.sequences[row] for row in rows], dtype="int32")
         return x, self.labels[rows]
+
+    def _one_epoch(self):
+        for index in range(len(self)):
+            yield self[index]
+        if self.shuffle:
+            self.batches = self._batch_order()  # the next epoch gets new batches
+
+    def as_tf_dataset(self):
+        """The batches for fit() and predict(), a new order each epoch.
+
+        Not a keras.utils.PyDataset: Keras guesses a PyDataset's shapes from
+        its first two batches and would fix the length if those two happened
+        to be equally long; here every batch has a length of its own.
+        """
+        import tensorflow as tf
+
+        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
+        dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
+        # A known length lets Keras' progress bar count the steps of an epoch.
+        return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
 
 
 # ---------------------------------------------------------------------------
@@ -660,7 +678,7 @@ def predict_probabilities(model, sequences, max_len, literal, verbose=0):
         batches = LengthBucketedBatches(
             sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, max_len, shuffle=False
         )
-        sorted_probabilities = model.predict(batches, verbose=verbose)
+        sorted_probabilities = model.predict(batches.as_tf_dataset(), verbose=verbose)
         probabilities = np.empty_like(sorted_probabilities)
         probabilities[np.concatenate(batches.batches)] = sorted_probabilities
     if probabilities.shape[1] == 1:
@@ -726,7 +744,8 @@ def train(model, dataset, args, seed, verbose):
         batches = LengthBucketedBatches(
             dataset.train_sequences, dataset.train_labels, args.batch_size, args.max_len, shuffle=True, seed=seed
         )
-        model.fit(batches, epochs=args.epochs, callbacks=[recorder], verbose=verbose)
+        # shuffle=False: the batches shuffle themselves, by length pools, each epoch.
+        model.fit(batches.as_tf_dataset(), epochs=args.epochs, shuffle=False, callbacks=[recorder], verbose=verbose)
     return recorder.epochs
 
 

@@ -1,0 +1,51 @@
+"""Generated corpora in the Stanford layout, so that no test needs the internet."""
+
+import os
+import random
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+FILLER_WORDS = [f"word{number}" for number in range(300)]
+SIGNAL_WORDS = {"neg": "awful", "pos": "wonderful", "mixed": "meh"}
+
+
+def write_corpus(root, class_names=("neg", "pos"), reviews_per_class=60, seed=0, length=(8, 40)):
+    """Write root/{train,test}/<class>/<n>_<class>.txt with a label word hidden among fillers.
+
+    Each review is random filler words with its class's signal word inserted
+    two to four times at random places, so a model that learns reaches near
+    100 % while one that does not stays at chance.
+    """
+    rng = random.Random(seed)
+    for split in ("train", "test"):
+        for class_name in class_names:
+            folder = os.path.join(root, split, class_name)
+            os.makedirs(folder, exist_ok=True)
+            for number in range(reviews_per_class):
+                words = rng.choices(FILLER_WORDS, k=rng.randint(*length))
+                for _ in range(rng.randint(2, 4)):
+                    words.insert(rng.randint(0, len(words)), SIGNAL_WORDS[class_name])
+                with open(os.path.join(folder, f"{number}_{class_name}.txt"), "w", encoding="utf-8") as handle:
+                    handle.write(" ".join(words).capitalize() + ".<br /><br />The end!")
+    return str(root)
+
+
+@pytest.fixture(autouse=True)
+def private_keras_home(tmp_path, monkeypatch):
+    """Each test caches into a folder of its own, never the user's ~/.keras."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def shared_corpus(tmp_path_factory):
+    """A larger two-class corpus, written once, for the script and learning tests."""
+    return write_corpus(tmp_path_factory.mktemp("shared") / "aclImdb", reviews_per_class=400, seed=1)

@@ -1,0 +1,228 @@
+"""Unit tests of common.py on tiny hand-made inputs."""
+
+import os
+import re
+import tarfile
+
+import keras
+import numpy as np
+import pytest
+
+import common
+from conftest import write_corpus
+
+
+def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
+    text = "Don't miss it!<br />It's GREAT, (really)\tgreat."
+    assert common.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
+
+
+def test_rank_words_by_frequency_with_alphabetical_ties():
+    ranked = common.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
+    assert ranked == ["c", "a", "b"]
+    assert common.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
+
+
+def test_index_convention_matches_keras_imdb():
+    word_index = common.word_index_of(["the", "and", "a"])
+    assert word_index == {"the": 3, "and": 4, "a": 5}
+    encoded = common.encode(["the", "unseen", "a"], word_index)
+    assert encoded.tolist() == [common.START_INDEX, 3, common.OUT_OF_VOCABULARY_INDEX, 5]
+    assert (common.PADDING_INDEX, common.START_INDEX, common.OUT_OF_VOCABULARY_INDEX) == (0, 1, 2)
+
+
+def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
+    sequences = [np.array([1, 3, 4, 5, 6, 2], np.int32)]
+    assert common.cut_to_top_words(sequences, 5)[0].tolist() == [1, 3, 4, 2, 2, 2]
+    word_index = common.word_index_of(["the", "and", "a", "of"])
+    assert common.encode(["of", "the"], word_index, top_words=5).tolist() == [1, 2, 3]
+
+
+def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
+    padded = common.pad([np.array([1, 5, 6]), np.array([1, 7, 8, 9, 10, 11])], 4)
+    assert padded.tolist() == [[0, 1, 5, 6], [8, 9, 10, 11]]
+
+
+def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):
+    archive_path = tmp_path / "corpus.tar.gz"
+    with tarfile.open(archive_path, "w:gz") as archive:
+        archive.add(corpus, arcname="aclImdb")
+    from_folder = common.read_text_corpus(corpus)
+    from_archive = common.read_text_corpus(str(archive_path))
+    assert from_folder.class_names == from_archive.class_names == ["neg", "pos"]
+    assert from_folder.train_texts == from_archive.train_texts
+    assert from_folder.test_texts == from_archive.test_texts
+    assert from_folder.train_labels.tolist() == from_archive.train_labels.tolist()
+    assert sorted(np.bincount(from_folder.train_labels).tolist()) == [60, 60]
+
+
+def test_unlabelled_reviews_of_the_stanford_download_are_left_out(corpus):
+    os.makedirs(os.path.join(corpus, "train", "unsup"))
+    with open(os.path.join(corpus, "train", "unsup", "0_0.txt"), "w") as handle:
+        handle.write("no label")
+    assert common.read_text_corpus(corpus).class_names == ["neg", "pos"]
+
+
+def test_encoded_corpus_ranks_training_words_only(tmp_path):
+    root = tmp_path / "tiny"
+    for split, label, name, text in [
+        ("train", "neg", "0.txt", "bad bad movie"),
+        ("train", "pos", "0.txt", "good movie movie"),
+        ("test", "neg", "0.txt", "bad unseen"),
+        ("test", "pos", "0.txt", "good"),
+    ]:
+        os.makedirs(root / split / label, exist_ok=True)
+        (root / split / label / name).write_text(text)
+    dataset = common.load_dataset(str(root), top_words=100)
+    assert dataset.vocabulary == ["movie", "bad", "good"]
+    assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 4, 4, 3], [1, 5, 3, 3]]
+    assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 4, 2], [1, 5]]
+
+
+def test_second_load_comes_from_the_cache_and_a_changed_source_is_reread(corpus, monkeypatch):
+    first = common.load_dataset(corpus, top_words=50)
+    reads = []
+    original = common.read_text_corpus
+    monkeypatch.setattr(common, "read_text_corpus", lambda path: reads.append(path) or original(path))
+    second = common.load_dataset(corpus, top_words=50)
+    assert reads == []
+    assert all(np.array_equal(a, b) for a, b in zip(first.train_sequences, second.train_sequences))
+    assert second.vocabulary == first.vocabulary
+    changed = os.path.join(corpus, "train", "pos", "0_pos.txt")
+    with open(changed, "a") as handle:
+        handle.write(" brandnewword")
+    os.utime(changed, ns=(1, 1))
+    common.load_dataset(corpus, top_words=50)
+    assert reads == [corpus]
+
+
+def test_limit_takes_a_shuffled_selection_with_both_classes(corpus):
+    dataset = common.load_dataset(corpus, top_words=50, limit=4, seed=3)
+    assert len(dataset.train_labels) == len(dataset.test_labels) == 4
+    assert set(dataset.train_labels.tolist()) == set(dataset.test_labels.tolist()) == {0, 1}
+    tiny = common.load_dataset(corpus, top_words=50, limit=2, seed=5)
+    assert set(tiny.train_labels.tolist()) == {0, 1}
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y"}, "no test/<class>/*.txt"),
+        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y", "test/neg/c.txt": "x", "test/other/d.txt": "y"}, "differ"),
+        ({"train/neg/a.txt": "x", "test/neg/b.txt": "y"}, "at least two"),
+        ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no .txt"),
+        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
+    ],
+)
+def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
+    for relative, text in layout.items():
+        path = tmp_path / "data" / relative
+        if text is None:
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(path.parent, exist_ok=True)
+            path.write_text(text)
+    with pytest.raises(common.UsageError, match=re.escape(message)):
+        common.read_text_corpus(str(tmp_path / "data"))
+
+
+def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
+    with pytest.raises(common.UsageError, match="does not exist"):
+        common.load_dataset(str(tmp_path / "nowhere"), top_words=10)
+    not_an_archive = tmp_path / "reviews.tar.gz"
+    not_an_archive.write_bytes(b"this is not gzip")
+    with pytest.raises(common.UsageError, match="readable .tar.gz"):
+        common.read_text_corpus(str(not_an_archive))
+
+
+def test_invalid_utf8_is_replaced_and_counted(corpus):
+    with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
+        handle.write("caf\xe9 awful".encode("latin-1"))
+    read = common.read_text_corpus(corpus)
+    assert read.undecodable_files == 1
+    assert "caf\ufffd awful" in read.train_texts
+
+
+def test_bucketed_batches_hold_the_straight_padded_reviews_without_all_padding_columns():
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 30, size=200)]
+    labels = rng.integers(0, 2, size=200).astype(np.int32)
+    max_len = 20
+    straight = common.pad(sequences, max_len)
+    batches = common.LengthBucketedBatches(sequences, labels, batch_size=16, max_len=max_len, shuffle=True, seed=1)
+    seen = []
+    for index in range(len(batches)):
+        x, y = batches[index]
+        rows = batches.batches[index]
+        assert x.shape[1] == min(max_len, max(len(sequences[row]) for row in rows))
+        assert np.array_equal(x, straight[rows][:, max_len - x.shape[1] :])
+        assert not straight[rows][:, : max_len - x.shape[1]].any()
+        assert np.array_equal(y, labels[rows])
+        seen.extend(rows.tolist())
+    assert sorted(seen) == list(range(200))
+    first_epoch = [rows.tolist() for rows in batches.batches]
+    list(batches._one_epoch())
+    assert [rows.tolist() for rows in batches.batches] != first_epoch
+
+
+def _tiny_masked_model():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(20, 4, mask_zero=True),
+            keras.layers.LSTM(5),
+            common.output_layer(2),
+        ]
+    )
+
+
+def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    review = np.array([1, 5, 7, 3], np.int32)
+    predictions = [model.predict(common.pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
+    np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
+
+
+def test_bucketed_evaluation_returns_predictions_in_input_order():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    rng = np.random.default_rng(1)
+    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 15, size=50)]
+    bucketed = common.predict_probabilities(model, sequences, max_len=10, literal=False)
+    straight = common.predict_probabilities(model, sequences, max_len=10, literal=True)
+    np.testing.assert_allclose(bucketed, straight, atol=1e-5)
+
+
+def test_shared_mask_cell_is_keras_lstm_when_nothing_is_dropped():
+    common.set_seed(0)
+    inputs = np.random.default_rng(2).normal(size=(3, 7, 4)).astype(np.float32)
+    reference = keras.layers.LSTM(6)
+    shared = common.shared_mask_lstm(6, dropout=0.2, recurrent_dropout=0.2)
+    reference(inputs)
+    shared(inputs)
+    shared.set_weights(reference.get_weights())
+    np.testing.assert_allclose(shared(inputs, training=False), reference(inputs), atol=1e-5)
+
+
+def test_shared_mask_cell_drops_recurrent_units_in_training():
+    common.set_seed(0)
+    inputs = np.ones((2, 5, 3), np.float32)
+    layer = common.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
+    assert not np.allclose(layer(inputs, training=True), layer(inputs, training=False))
+
+
+def test_output_layer_and_loss_follow_the_number_of_classes():
+    assert common.output_layer(2).units == 1 and common.loss_for(2) == "binary_crossentropy"
+    assert common.output_layer(3).units == 3 and common.loss_for(3) == "sparse_categorical_crossentropy"
+
+
+def test_evaluate_reports_per_class_accuracy():
+    class FixedModel:
+        def predict(self, x, verbose=0):
+            return np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+
+    sequences = [np.array([1, 3])] * 4
+    result = common.evaluate(FixedModel(), sequences, np.array([0, 1, 1, 2]), ["a", "b", "c"], 5, literal=True)
+    assert result["accuracy"] == 0.75
+    assert result["class_accuracy"] == {"a": 1.0, "b": 0.5, "c": 1.0}

@@ -1,0 +1,116 @@
+"""The four scripts run as a user runs them, on generated reviews in the Stanford layout."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import common
+import lstm_simple
+from conftest import ROOT
+
+SCRIPTS = ["lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py"]
+REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
+QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
+
+
+def run_script(*arguments, env=None):
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+
+
+def one_error_line(completed):
+    """The stderr lines a user sees, without TensorFlow's own start-up notices."""
+    lines = [
+        line
+        for line in completed.stderr.splitlines()
+        if line.strip() and not line.startswith(("WARNING: All log messages", "I0000", "E0000", "W0000", "To enable"))
+    ]
+    assert len(lines) == 1, completed.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_script_runs_end_to_end(script, shared_corpus):
+    completed = run_script(script, "--data-dir", shared_corpus, *QUICK)
+    assert completed.returncode == 0, completed.stderr
+    assert "Training completed in" in completed.stdout
+    assert [line for line in completed.stdout.splitlines() if line.startswith("Accuracy: ")][-1].endswith("%")
+
+
+def test_literal_configuration_runs(shared_corpus):
+    completed = run_script("lstm_recurrent_dropout.py", "--data-dir", shared_corpus, "--literal", *QUICK)
+    assert completed.returncode == 0, completed.stderr
+    assert "Accuracy: " in completed.stdout
+
+
+def test_help_lists_every_flag_with_its_default():
+    completed = run_script("cnn_lstm.py", "--help")
+    assert completed.returncode == 0
+    for flag in ("--epochs", "--batch-size", "--top-words", "--max-len", "--seed", "--data-dir", "--limit", "--runs", "--literal"):
+        assert flag in completed.stdout
+    assert completed.stdout.count("(default:") >= 13
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--epochs", "zero"], "is not a whole number"),
+        (["--bogus"], "unrecognized arguments"),
+        (["--data-dir", "/no/such/folder"], "does not exist"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_code_2(arguments, expected):
+    completed = run_script("lstm_simple.py", *arguments)
+    assert completed.returncode == 2
+    line = one_error_line(completed)
+    assert expected in line and "Traceback" not in completed.stderr
+
+
+def test_no_network_names_data_dir(monkeypatch, capsys):
+    def offline(**kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/imdb.npz: None -- [Errno -3]")
+
+    monkeypatch.setattr(common.keras.datasets.imdb, "load_data", offline)
+    with pytest.raises(SystemExit) as exit_info:
+        lstm_simple.main(["--epochs", "1"])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "--data-dir" in error
+
+
+def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
+    results = lstm_simple.main(["--data-dir", shared_corpus, "--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"])
+    assert results[0].test["accuracy"] >= 0.90
+
+
+def test_the_same_seed_gives_the_same_accuracy(shared_corpus):
+    arguments = ["--data-dir", shared_corpus, "--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
+    first = lstm_simple.main(arguments + ["--seed", "3"])[0]
+    second = lstm_simple.main(arguments + ["--seed", "3"])[0]
+    assert first.test["accuracy"] == second.test["accuracy"]
+    assert first.test["loss"] == second.test["loss"]
+
+
+def test_runs_prints_each_accuracy_then_mean_and_std(shared_corpus, capsys):
+    results = lstm_simple.main(
+        ["--data-dir", shared_corpus, "--runs", "2", "--limit", "200", "--verbose", "0", "--epochs", "1", "--max-len", "30"]
+    )
+    assert [result.seed for result in results] == [7, 8]
+    output = capsys.readouterr().out
+    assert output.count("Accuracy: ") == 2 and "Accuracy over 2 runs: " in output
+
+
+@pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
+def test_the_real_archive_reads_as_25000_and_25000_reviews():
+    corpus = common.read_text_corpus(REAL_ARCHIVE)
+    assert corpus.class_names == ["neg", "pos"]
+    assert np.bincount(corpus.train_labels).tolist() == [12500, 12500]
+    assert np.bincount(corpus.test_labels).tolist() == [12500, 12500]
+    ranked = common.rank_words(common.tokenize(text) for text in corpus.train_texts)
+    assert ranked[:20] == (
+        "the and a of to is br in it i this that was as for with movie but film on".split()
+    )
