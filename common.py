@@ -65,6 +65,7 @@ _FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTER
 UNLABELLED_FOLDER = "unsup"
 
 CACHE_FORMAT_VERSION = 1
+ENCODING_FORMAT_VERSION = 1
 ENCODING_FILE = "text_encoding.json"
 MODEL_FILE = "model.keras"
 EVALUATION_BATCH_SIZE = 1024  # evaluation has no gradients to keep: big batches are cheaper
@@ -857,19 +858,17 @@ def write_record(results_dir, script, args, argv, dataset, result, git_commit):
 def save_model(model, path, dataset, args):
     """Save the model (Keras format) and its text encoding in folder `path`, atomically."""
     encoding = {
-        "format": 1,
+        "format": ENCODING_FORMAT_VERSION,
         "class_names": dataset.class_names,
         "top_words": args.top_words,
         "max_len": args.max_len,
         "literal": args.literal,
+        "word_index_source": "keras.datasets.imdb" if dataset.vocabulary is None else "vocabulary",
         # Only the words the model can see: index = rank + FIRST_WORD_INDEX < top_words.
         "vocabulary": None if dataset.vocabulary is None else dataset.vocabulary[: args.top_words - FIRST_WORD_INDEX],
-        "word_index_source": "keras.datasets.imdb" if dataset.vocabulary is None else "vocabulary",
     }
     path = os.path.abspath(path)
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".partial-")
+    staging = tempfile.mkdtemp(dir=os.path.dirname(path), prefix=".partial-")
     try:
         model.save(os.path.join(staging, MODEL_FILE))
         with open(os.path.join(staging, ENCODING_FILE), "w") as handle:
@@ -880,6 +879,51 @@ def save_model(model, path, dataset, args):
     finally:
         if os.path.isdir(staging):
             shutil.rmtree(staging)
+
+
+def load_saved_model(path):
+    """The model and text encoding that --save wrote; never runs code from the file."""
+    if not os.path.exists(path):
+        raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
+    model_path, encoding_path = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
+    if not os.path.isdir(path) or not os.path.isfile(model_path):
+        raise UsageError(f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder")
+    if not os.path.isfile(encoding_path):
+        raise UsageError(f"{path} has a model but no {ENCODING_FILE} (its vocabulary); save it again with the scripts' --save")
+    try:
+        with open(encoding_path) as handle:
+            encoding = json.load(handle)
+        if encoding.get("format") != ENCODING_FORMAT_VERSION:
+            raise ValueError(f"format {encoding.get('format')!r}, expected {ENCODING_FORMAT_VERSION}")
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{encoding_path} is unreadable ({error}); save the model again with --save")
+    try:
+        # safe_mode=True (Keras' default, spelled out): a saved lambda is refused, not run.
+        model = keras.saving.load_model(model_path, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a file that is not a model
+        raise UsageError(f"{model_path} is not a loadable Keras model ({str(error).splitlines()[0][:120]}); save it again with --save")
+    return model, encoding
+
+
+def _prediction_word_index(encoding):
+    """word -> index as in training: our vocabulary, or Keras' IMDB word index."""
+    if encoding["word_index_source"] == "vocabulary":
+        return word_index_of(encoding["vocabulary"])
+    try:
+        ranks = keras.datasets.imdb.get_word_index()
+    except Exception as error:  # Keras reports a failed download as a bare Exception
+        raise UsageError(
+            f"could not download Keras' IMDB word index ({str(error).splitlines()[0][:120]}); "
+            "it is needed once for models trained on keras.datasets.imdb; train with --data-dir to work offline"
+        )
+    # load_data() shifts Keras' 1-based ranks by index_from=3 (so its index 3 stays unused).
+    return {word: rank + 3 for word, rank in ranks.items()}
+
+
+def encode_for_prediction(texts, encoding):
+    """Raw texts as the integer sequences the saved model was trained on."""
+    word_index = _prediction_word_index(encoding)
+    return [encode(tokenize(text), word_index, top_words=encoding["top_words"]) for text in texts]
 
 
 # ---------------------------------------------------------------------------
@@ -956,6 +1000,9 @@ def run(build_model, description, argv=None):
         return results
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as error:
+        print(f"{prog}: error: {error.filename or ''} {error.strerror or error}; check the path and free space", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was saved from the unfinished run", file=sys.stderr)

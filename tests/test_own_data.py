@@ -1,0 +1,166 @@
+"""Your own data: any number of classes, a saved model, new text classified from the shell."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import common
+import lstm_simple
+from conftest import write_corpus
+from test_scripts import one_error_line, run_script
+
+TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    """A simple LSTM trained on the generated two-class corpus and saved with --save."""
+    root = tmp_path_factory.mktemp("own")
+    corpus = write_corpus(root / "reviews", reviews_per_class=300, seed=2)
+    completed = run_script("lstm_simple.py", "--data-dir", corpus, "--save", str(root / "model"), *TRAIN,
+                           env={"KERAS_HOME": str(root / "keras_home")})
+    assert completed.returncode == 0, completed.stderr
+    return corpus, str(root / "model")
+
+
+def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "three", class_names=("mixed", "neg", "pos"), reviews_per_class=200)
+    results = lstm_simple.main(["--data-dir", corpus] + TRAIN)
+    output = capsys.readouterr().out
+    assert "classes: mixed, neg, pos" in output
+    for class_name in ("mixed", "neg", "pos"):
+        assert f"  {class_name}: " in output
+    assert set(results[0].test["class_accuracy"]) == {"mixed", "neg", "pos"}
+    assert results[0].test["accuracy"] > 0.6  # chance is 1/3
+
+
+def test_save_then_classify_from_the_shell(saved_model, tmp_path):
+    _, model_path = saved_model
+    assert sorted(os.listdir(model_path)) == sorted([common.ENCODING_FILE, common.MODEL_FILE])
+    completed = run_script("predict.py", model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful")
+    assert completed.returncode == 0, completed.stderr
+    lines = [line.split("\t") for line in completed.stdout.splitlines()]
+    assert [line[0] for line in lines] == ["pos", "neg"]
+    assert all(0.5 <= float(line[1]) <= 1.0 for line in lines)
+
+    review_file = tmp_path / "reviews.txt"
+    review_file.write_bytes(b"wonderful word2 wonderful\nawful \xff word5 awful\n")
+    from_file = run_script("predict.py", model_path, "--file", str(review_file))
+    assert from_file.returncode == 0, from_file.stderr
+    assert [line.split("\t")[0] for line in from_file.stdout.splitlines()] == ["pos", "neg"]
+    assert "not valid UTF-8" in from_file.stderr
+
+    import subprocess, sys
+    from conftest import ROOT
+
+    from_stdin = subprocess.run(
+        [sys.executable, "predict.py", model_path], input="awful awful word4\n", capture_output=True, text=True, cwd=ROOT
+    )
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout.startswith("neg\t")
+
+
+def test_the_prediction_path_encodes_a_training_review_as_in_training(saved_model, monkeypatch, tmp_path):
+    corpus, model_path = saved_model
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
+    _, encoding = common.load_saved_model(model_path)
+    trained_on = common.load_dataset(corpus, top_words=encoding["top_words"])
+    raw = common.read_text_corpus(corpus)
+    for index in (0, 7, len(raw.train_texts) - 1):
+        encoded = common.encode_for_prediction([raw.train_texts[index]], encoding)[0]
+        assert encoded.tolist() == trained_on.train_sequences[index].tolist()
+
+
+def test_a_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
+    dataset = common.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
+    args = lstm_simple.common.build_parser("").parse_args([])
+    monkeypatch.setattr(common.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        common.save_model(model, str(tmp_path / "model"), dataset, args)
+    assert os.listdir(tmp_path) == []
+
+
+def _model_folder(tmp_path, with_encoding=True, model=None):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    if model is not None:
+        model.save(folder / common.MODEL_FILE)
+    if with_encoding:
+        (folder / common.ENCODING_FILE).write_text(
+            json.dumps({"format": 1, "class_names": ["neg", "pos"], "top_words": 10, "max_len": 5, "literal": False,
+                        "word_index_source": "vocabulary", "vocabulary": ["a"]})
+        )
+    return str(folder)
+
+
+def test_loading_never_runs_code_from_the_file(tmp_path):
+    with_lambda = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Lambda(lambda x: x * 2)])
+    folder = _model_folder(tmp_path, model=with_lambda)
+    completed = run_script("predict.py", folder, "some review")
+    assert completed.returncode == 2
+    assert "not a loadable Keras model" in one_error_line(completed)
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("missing", "no saved model at"),
+        ("not a model", "is not a folder written by --save"),
+        ("no vocabulary", "no text_encoding.json"),
+        ("corrupt model", "not a loadable Keras model"),
+    ],
+)
+def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
+    if case == "missing":
+        path = str(tmp_path / "nowhere")
+    elif case == "not a model":
+        path = str(tmp_path / "file.txt")
+        (tmp_path / "file.txt").write_text("hello")
+    elif case == "no vocabulary":
+        model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2)])
+        path = _model_folder(tmp_path, with_encoding=False, model=model)
+    else:
+        path = _model_folder(tmp_path)
+        (tmp_path / "folder" / common.MODEL_FILE).write_bytes(b"not a zip")
+    completed = run_script("predict.py", path, "a review")
+    assert completed.returncode == 2
+    assert expected in one_error_line(completed)
+
+
+def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(saved_model, tmp_path):
+    _, model_path = saved_model
+    review_file = tmp_path / "reviews.txt"
+    review_file.write_text("wonderful\n\nawful\n")
+    completed = run_script("predict.py", model_path, "--file", str(review_file))
+    assert completed.returncode == 2
+    assert "line 2 is empty" in one_error_line(completed)
+
+
+@pytest.mark.parametrize(
+    "layout, expected",
+    [
+        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
+        ({"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"}, "differ from train classes"),
+        ({"train/a/1.txt": "x", "test/a/1.txt": "y"}, "at least two"),
+    ],
+)
+def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expected):
+    for relative, text in layout.items():
+        path = tmp_path / "data" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    completed = run_script("cnn_lstm.py", "--data-dir", str(tmp_path / "data"), "--epochs", "1")
+    assert completed.returncode == 2
+    assert expected in one_error_line(completed)
+
+
+def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path):
+    corpus = write_corpus(tmp_path / "latin", reviews_per_class=20)
+    (tmp_path / "latin" / "train" / "neg" / "x.txt").write_bytes(b"caf\xe9 awful")
+    completed = run_script("lstm_simple.py", "--data-dir", corpus, "--epochs", "1", "--max-len", "20", "--verbose", "0")
+    assert completed.returncode == 0, completed.stderr
+    assert "warning: 1 files" in completed.stderr and "not valid UTF-8" in completed.stderr
