@@ -50,7 +50,8 @@ def run_script(script, configuration, seeds, first_seed, data_dir, extra):
     else:
         command.append("--watch-test")
     os.makedirs(LOGS_DIR, exist_ok=True)
-    log_path = os.path.join(LOGS_DIR, f"{os.path.splitext(script)[0]}-{configuration}.log")
+    last_seed = first_seed + seeds - 1
+    log_path = os.path.join(LOGS_DIR, f"{os.path.splitext(script)[0]}-{configuration}-seeds{first_seed}-{last_seed}.log")
     print(f"{time.strftime('%H:%M:%S')} {script} {configuration}, {seeds} seeds: log in {os.path.relpath(log_path, HERE)}", flush=True)
     with open(log_path, "w") as log:
         log.write("$ " + " ".join(["python"] + command[1:]) + "\n")

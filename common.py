@@ -679,9 +679,10 @@ def predict_probabilities(model, sequences, max_len, literal, verbose=0):
         batches = LengthBucketedBatches(
             sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, max_len, shuffle=False
         )
-        sorted_probabilities = model.predict(batches.as_tf_dataset(), verbose=verbose)
-        probabilities = np.empty_like(sorted_probabilities)
-        probabilities[np.concatenate(batches.batches)] = sorted_probabilities
+        probabilities = np.empty((len(sequences), model.output_shape[-1]), np.float32)
+        for index in range(len(batches)):
+            x, _ = batches[index]
+            probabilities[batches.batches[index]] = keras.ops.convert_to_numpy(model.predict_on_batch(x))
     if probabilities.shape[1] == 1:
         probabilities = np.concatenate([1.0 - probabilities, probabilities], axis=1)
     return probabilities

@@ -1,0 +1,313 @@
+"""Build results/README.md, the learning curves and every published accuracy line from the run records.
+
+    python report.py
+
+reads results/runs/*.json (written by the scripts' --results-dir, normally
+through benchmark.py) and rewrites, from those records only:
+- results/README.md: the accuracy table, the speed table and the targets;
+- results/summary.json: the same figures, machine-readable;
+- results/<script>_learning_curve.png: loss and accuracy per epoch;
+- the "Gets to ..." line of each script's docstring and the table between the
+  results markers of README.md.
+Nothing here is typed by hand; tests/test_results.py checks that the files
+agree with the records.
+"""
+
+import glob
+import json
+import os
+import re
+import statistics
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS_DIR = os.path.join(HERE, "results")
+RUNS_DIR = os.path.join(RESULTS_DIR, "runs")
+SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
+TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
+    "lstm_simple.py": 86.79,
+    "lstm_dropout.py": 85.56,
+    "lstm_recurrent_dropout.py": 82.82,
+    "cnn_lstm.py": 86.36,
+}
+README_START = "<!-- results:start (written by report.py from results/runs; do not edit) -->"
+README_END = "<!-- results:end -->"
+CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
+
+
+def load_records(runs_dir=RUNS_DIR):
+    """Full-data records only: a --limit run is a quick try, not a result."""
+    records = []
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*.json"))):
+        with open(path) as handle:
+            record = json.load(handle)
+        if record["limit"] is None:
+            records.append(record)
+    return records
+
+
+def _mean_std(values):
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def summarize(records):
+    """Per script and configuration: accuracy over seeds, median epoch and evaluation times, memory."""
+    summary = {}
+    for record in records:
+        entry = summary.setdefault(record["script"], {}).setdefault(record["configuration"], {"runs": []})
+        entry["runs"].append(record)
+    for script, configurations in summary.items():
+        for configuration, entry in configurations.items():
+            runs = sorted(entry.pop("runs"), key=lambda record: record["seed"])
+            accuracies = [100 * record["test_accuracy"] for record in runs]
+            mean, std = _mean_std(accuracies)
+            # Medians: one epoch slowed by other work on the machine does not move them.
+            epoch_seconds = [epoch["seconds"] for record in runs for epoch in record["per_epoch"]]
+            entry.update(
+                seeds=[record["seed"] for record in runs],
+                accuracies=accuracies,
+                mean=mean,
+                std=std,
+                min=min(accuracies),
+                max=max(accuracies),
+                epoch_seconds=statistics.median(epoch_seconds),
+                evaluation_seconds=statistics.median(record["evaluation_seconds"] for record in runs),
+                peak_memory_mb=max(record["peak_memory_mb"] for record in runs),
+                parameters=runs[0]["parameters"],
+                epochs=runs[0]["epochs"],
+                train_reviews=runs[0]["train_reviews"],
+                test_reviews=runs[0]["test_reviews"],
+                command=_general_command(runs[0]["command"]),
+                cpu=runs[0]["cpu"],
+                cpu_count=runs[0]["cpu_count"],
+                versions=runs[0]["versions"],
+                git_commits=sorted({record["git_commit"] for record in runs}),
+            )
+    return summary
+
+
+def _general_command(command):
+    """The recorded command with the machine's own paths made general."""
+    command = re.sub(r"--data-dir \S+", "--data-dir PATH", command)
+    return re.sub(r"--results-dir \S+", "--results-dir results/runs", command)
+
+
+def claim_line(script, summary):
+    entry = summary[script]["default"]
+    return (
+        f"Gets to {entry['mean']:.2f} % test accuracy after {entry['epochs']} epochs "
+        f"(mean of {len(entry['seeds'])} seeds, {entry['min']:.2f}-{entry['max']:.2f} %), "
+        f"{entry['epoch_seconds']:.0f} s/epoch on a {entry['cpu_count']}-core CPU."
+    )
+
+
+def accuracy_table(summary):
+    lines = [
+        "| script | tutorial | mean ± std | min | max | seeds | s/epoch | parameters |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for script in SCRIPTS:
+        if "default" not in summary.get(script, {}):
+            continue
+        entry = summary[script]["default"]
+        lines.append(
+            f"| `{script}` | {TUTORIAL_ACCURACY[script]:.2f} % | {entry['mean']:.2f} ± {entry['std']:.2f} % | "
+            f"{entry['min']:.2f} % | {entry['max']:.2f} % | {len(entry['seeds'])} | {entry['epoch_seconds']:.0f} | "
+            f"{entry['parameters']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def speed_table(summary):
+    lines = [
+        "| script | configuration | seeds | s/epoch | evaluate 25,000 (s) | peak memory (MB) | accuracy mean ± std |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for script in SCRIPTS:
+        for configuration in ("literal", "default"):
+            entry = summary.get(script, {}).get(configuration)
+            if entry is None:
+                continue
+            lines.append(
+                f"| `{script}` | {configuration} | {len(entry['seeds'])} | {entry['epoch_seconds']:.1f} | "
+                f"{entry['evaluation_seconds']:.1f} | {entry['peak_memory_mb']:.0f} | {entry['mean']:.2f} ± {entry['std']:.2f} % |"
+            )
+    return "\n".join(lines)
+
+
+def target_rows(summary):
+    """Each target of the performance and reproduction issues, measured against the records."""
+    rows = []
+    simple = summary.get("lstm_simple.py", {}).get("default")
+    for script in SCRIPTS:
+        default = summary.get(script, {}).get("default")
+        literal = summary.get(script, {}).get("literal")
+        if default is None:
+            continue
+        tutorial = TUTORIAL_ACCURACY[script]
+        checks = [
+            (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial),
+            (f"worst seed ≥ {tutorial - 2:.2f} %", f"{default['min']:.2f} %", default["min"] >= tutorial - 2),
+            ("std ≤ 1 point", f"{default['std']:.2f}", default["std"] <= 1.0),
+            ("peak memory ≤ 4 GB", f"{default['peak_memory_mb']:.0f} MB", default["peak_memory_mb"] <= 4096),
+        ]
+        if literal is not None:
+            common_seeds = sorted(set(default["seeds"]) & set(literal["seeds"]))
+            if common_seeds:
+                default_mean = statistics.mean(a for s, a in zip(default["seeds"], default["accuracies"]) if s in common_seeds)
+                literal_mean = statistics.mean(a for s, a in zip(literal["seeds"], literal["accuracies"]) if s in common_seeds)
+                checks.append(
+                    (
+                        f"accuracy ≥ literal's, seeds {', '.join(map(str, common_seeds))}",
+                        f"{default_mean:.2f} vs {literal_mean:.2f} %",
+                        default_mean >= literal_mean,
+                    )
+                )
+            epoch_ratio = default["epoch_seconds"] / literal["epoch_seconds"]
+            evaluation_ratio = default["evaluation_seconds"] / literal["evaluation_seconds"]
+            checks.append(("epoch ≤ 0.5 × literal", f"{epoch_ratio:.2f} ×", epoch_ratio <= 0.5))
+            checks.append(("evaluation ≤ 0.25 × literal", f"{evaluation_ratio:.2f} ×", evaluation_ratio <= 0.25))
+        if script == "lstm_recurrent_dropout.py" and simple is not None:
+            ratio = default["epoch_seconds"] / simple["epoch_seconds"]
+            checks.append(("epoch ≤ 1.5 × simple LSTM's", f"{ratio:.2f} ×", ratio <= 1.5))
+        for target, measured, met in checks:
+            rows.append(f"| `{script}` | {target} | {measured} | {'met' if met else '**not met**'} |")
+    return "\n".join(["| script | target | measured | |", "|---|---|---|---|"] + rows)
+
+
+def results_readme(summary):
+    any_entry = next(entry for configurations in summary.values() for entry in configurations.values())
+    versions = any_entry["versions"]
+    commands = [
+        f"- `{script}`, {configuration}: `{summary[script][configuration]['command']}`"
+        for script in SCRIPTS
+        for configuration in ("default", "literal")
+        if configuration in summary.get(script, {})
+    ]
+    curves = [
+        f"![{script} learning curve]({os.path.splitext(script)[0]}_learning_curve.png)"
+        for script in SCRIPTS
+        if "default" in summary.get(script, {})
+    ]
+    return "\n".join(
+        [
+            "# Results",
+            "",
+            "Written by `python report.py` from the run records in `runs/` (one JSON file per run:",
+            "command, seed, per-epoch loss, accuracy and time, test accuracy, parameters, versions, CPU,",
+            "date, git commit); the console output of each run is in `logs/`. Rebuild everything with",
+            "`python benchmark.py --data-dir PATH` (see the README). Do not edit by hand.",
+            "",
+            f"Machine: {any_entry['cpu']}, {any_entry['cpu_count']} cores, no GPU. Python {versions['python']}, "
+            f"TensorFlow {versions['tensorflow']}, Keras {versions['keras']}, NumPy {versions['numpy']}.",
+            f"Data: all {any_entry['train_reviews']:,} training and {any_entry['test_reviews']:,} test reviews of the "
+            "Stanford download, read with `--data-dir`; 3 epochs, batch 64, top 5,000 words, 500 tokens.",
+            "",
+            "## Accuracy (default configuration)",
+            "",
+            accuracy_table(summary),
+            "",
+            "The tutorial's figures are single runs on Keras 1 and the old 25,000-review split of",
+            "`load_data`; ours are several seeds on the full 25,000 + 25,000 split.",
+            "",
+            "## Speed: default against the tutorial's literal configuration",
+            "",
+            "`literal` is `--literal`: every review padded to 500 tokens, no masking, Keras' own",
+            "recurrent-dropout cell, evaluation at Keras' default batch size of 32. Times are medians over",
+            "all epochs of all seeds (the first epoch includes building the graph); evaluation is one pass",
+            "over the 25,000 test reviews; peak memory is the largest resident size of a run's process.",
+            "",
+            speed_table(summary),
+            "",
+            "## Targets",
+            "",
+            target_rows(summary),
+            "",
+            "## Learning curves",
+            "",
+            "Training loss and accuracy are Keras' running averages over each epoch; the test accuracy",
+            "after each epoch is measured on the test set (only watched: nothing is chosen by it).",
+            "",
+            *curves,
+            "",
+            "## Commands",
+            "",
+            *commands,
+            "",
+        ]
+    )
+
+
+def plot_learning_curves(records, summary):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for script in SCRIPTS:
+        runs = [record for record in records if record["script"] == script and record["configuration"] == "default"]
+        if not runs:
+            continue
+        figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+        for index, record in enumerate(sorted(runs, key=lambda record: record["seed"])):
+            epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
+            label = lambda text: text if index == 0 else None
+            loss_axis.plot(epochs, [epoch["loss"] for epoch in record["per_epoch"]], "o-", color="tab:blue", alpha=0.6, label=label("training loss"))
+            if "test_loss" in record["per_epoch"][0]:
+                loss_axis.plot(epochs, [epoch["test_loss"] for epoch in record["per_epoch"]], "s--", color="tab:orange", alpha=0.6, label=label("test loss (watched)"))
+            accuracy_axis.plot(epochs, [100 * epoch["accuracy"] for epoch in record["per_epoch"]], "o-", color="tab:blue", alpha=0.6, label=label("training accuracy"))
+            if "test_accuracy" in record["per_epoch"][0]:
+                accuracy_axis.plot(epochs, [100 * epoch["test_accuracy"] for epoch in record["per_epoch"]], "s--", color="tab:orange", alpha=0.6, label=label("test accuracy (watched)"))
+        accuracy_axis.axhline(TUTORIAL_ACCURACY[script], color="gray", linestyle=":", label="tutorial's figure")
+        for axis, name in ((loss_axis, "loss"), (accuracy_axis, "accuracy (%)")):
+            axis.set_xlabel("epoch")
+            axis.set_ylabel(name)
+            axis.set_xticks(epochs)
+            axis.legend()
+        figure.suptitle(f"{script}: {len(runs)} seeds, one line per seed")
+        figure.tight_layout()
+        figure.savefig(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png"), dpi=80)
+        plt.close(figure)
+
+
+def readme_block(summary):
+    return "\n".join([README_START, "", accuracy_table(summary), "", README_END])
+
+
+def expected_files(summary):
+    """Every generated text, by path: what tests/test_results.py compares with the files."""
+    expected = {os.path.join(RESULTS_DIR, "README.md"): results_readme(summary)}
+    return expected
+
+
+def _replace_in_file(path, pattern, replacement):
+    with open(path) as handle:
+        text = handle.read()
+    new_text, count = pattern.subn(lambda match: replacement, text, count=1)
+    if count != 1:
+        raise SystemExit(f"report.py: error: {os.path.relpath(path, HERE)} has no place for the generated text")
+    with open(path, "w") as handle:
+        handle.write(new_text)
+
+
+def main():
+    records = load_records()
+    if not records:
+        raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run benchmark.py first")
+    summary = summarize(records)
+    with open(os.path.join(RESULTS_DIR, "summary.json"), "w") as handle:
+        json.dump(summary, handle, indent=1)
+        handle.write("\n")
+    for path, text in expected_files(summary).items():
+        with open(path, "w") as handle:
+            handle.write(text)
+    for script in SCRIPTS:
+        if "default" in summary.get(script, {}):
+            _replace_in_file(os.path.join(HERE, script), CLAIM_PATTERN, claim_line(script, summary))
+    readme_pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+    _replace_in_file(os.path.join(HERE, "README.md"), readme_pattern, readme_block(summary))
+    plot_learning_curves(records, summary)
+    print(f"report.py: wrote results/README.md, results/summary.json and the learning curves from {len(records)} records")
+
+
+if __name__ == "__main__":
+    main()
