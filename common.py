@@ -219,7 +219,8 @@ def cut_to_top_words(sequences, top_words):
 # ---------------------------------------------------------------------------
 # Reading text folders: train/<class>/*.txt and test/<class>/*.txt
 
-_MEMBER_PATTERN = re.compile(r"^(?:(?P<root>.*)/)?(?P<split>train|test)/(?P<label>[^/]+)/[^/]+\.txt$")
+_FILE_PATTERN = re.compile(r"^(?:(?P<root>.*)/)?(?P<split>train|test)/(?P<label>[^/]+)/[^/]+\.txt$")
+_FOLDER_PATTERN = re.compile(r"^(?:(?P<root>.*)/)?(?P<split>train|test)/(?P<label>[^/]+)$")
 
 
 @dataclasses.dataclass
@@ -234,71 +235,64 @@ class TextCorpus:
     undecodable_files: int = 0
 
 
-def _collect_members(names):
-    """Group file names by (split, class); all must share one root folder."""
+def _list_folder(path):
+    """(relative name, is a file) of everything below a folder, sorted."""
+    entries = []
+    for directory, subdirectories, file_names in os.walk(path):
+        subdirectories.sort()
+        relative = os.path.relpath(directory, path).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        entries.extend((prefix + name, False) for name in subdirectories)
+        entries.extend((prefix + name, True) for name in sorted(file_names))
+    return entries
+
+
+def _find_layout(path, entries):
+    """The .txt files of each (split, class), checked: same classes in both splits, none empty."""
     files = collections.defaultdict(list)
+    classes = {"train": set(), "test": set()}
     roots = set()
-    for name in names:
-        match = _MEMBER_PATTERN.match(name)
+    for name, is_file in entries:
+        match = (_FILE_PATTERN if is_file else _FOLDER_PATTERN).match(name)
         if match and match["label"] != UNLABELLED_FOLDER:
             roots.add(match["root"] or "")
-            files[match["split"], match["label"]].append(name)
-    return files, roots
-
-
-def _check_layout(path, files, roots, class_folders):
-    """Raise UsageError unless train and test hold the same classes, each with files."""
+            classes[match["split"]].add(match["label"])
+            if is_file:
+                files[match["split"], match["label"]].append(name)
     if len(roots) > 1:
-        raise UsageError(f"{path} holds more than one train/test layout ({', '.join(sorted(roots))}); point --data-dir at one of them")
+        raise UsageError(f"{path} holds more than one train/test layout ({', '.join(sorted(roots))}); point --data-dir at one")
     for split in ("train", "test"):
-        if not class_folders[split]:
-            raise UsageError(
-                f"{path} has no {split}/<class>/*.txt files; --data-dir needs train/<class>/*.txt and test/<class>/*.txt"
-            )
-    train_classes, test_classes = class_folders["train"], class_folders["test"]
-    if train_classes != test_classes:
+        if not classes[split]:
+            raise UsageError(f"{path} has no {split}/<class>/*.txt files; --data-dir needs train/<class>/*.txt and test/<class>/*.txt")
+    if classes["train"] != classes["test"]:
         raise UsageError(
-            f"{path}: test classes {sorted(test_classes)} differ from train classes {sorted(train_classes)}; "
+            f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
             "give both splits the same class folders"
         )
     for split in ("train", "test"):
-        for label in sorted(class_folders[split]):
+        for label in sorted(classes[split]):
             if not files[split, label]:
                 raise UsageError(f"{path}: {split}/{label} holds no .txt files; add some or remove the folder")
-    if len(train_classes) < 2:
-        raise UsageError(f"{path} has only the class {sorted(train_classes)}; a classifier needs at least two class folders")
+    if len(classes["train"]) < 2:
+        raise UsageError(f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two class folders")
+    return {key: sorted(names) for key, names in files.items()}, sorted(classes["train"])
 
 
-def _list_folder(path):
-    """Relative .txt paths, and the class folders of each split (empty ones too)."""
-    names = []
-    for directory, subdirectories, file_names in os.walk(path):
-        subdirectories.sort()
-        relative = os.path.relpath(directory, path)
-        names.extend(os.path.join(relative, name).replace(os.sep, "/").removeprefix("./") for name in sorted(file_names))
-    return names
-
-
-def _class_folders(path, names, roots, is_archive, archive=None):
-    """Class folder names per split, including folders that hold no .txt file."""
-    root = next(iter(roots)) if roots else ""
-    prefix = f"{root}/" if root else ""
-    folders = {"train": set(), "test": set()}
-    if is_archive:
-        for member in archive.getmembers():
-            match = re.match(rf"^{re.escape(prefix)}(train|test)/([^/]+)/?", member.name)
-            if match and (member.isdir() or member.name.count("/") > prefix.count("/") + 1):
-                if match[2] != UNLABELLED_FOLDER:
-                    folders[match[1]].add(match[2])
-    else:
-        for split in folders:
-            split_dir = os.path.join(path, root, split)
-            if os.path.isdir(split_dir):
-                folders[split] = {
-                    entry for entry in os.listdir(split_dir)
-                    if os.path.isdir(os.path.join(split_dir, entry)) and entry != UNLABELLED_FOLDER
-                }
-    return folders
+def _read_files(path, wanted):
+    """The bytes of each wanted name, from a folder or a .tar.gz."""
+    if os.path.isdir(path):
+        contents = {}
+        for name in wanted:
+            with open(os.path.join(path, name), "rb") as handle:
+                contents[name] = handle.read()
+        return contents
+    with tarfile.open(path, "r:*") as archive:
+        # One pass in archive order: a .tar.gz cannot seek backwards cheaply.
+        return {
+            member.name.removeprefix("./"): archive.extractfile(member).read()
+            for member in archive
+            if member.name.removeprefix("./") in wanted
+        }
 
 
 def read_text_corpus(path):
@@ -308,53 +302,35 @@ def read_text_corpus(path):
     order, so the corpus is the same whatever the file system's order. Bytes
     that are not UTF-8 are replaced (and counted), never fatal.
     """
-    undecodable = 0
-
-    def decode(raw):
-        nonlocal undecodable
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            undecodable += 1
-            return raw.decode("utf-8", errors="replace")
-
-    texts = {}
-    if os.path.isdir(path):
-        names = _list_folder(path)
-        files, roots = _collect_members(names)
-        _check_layout(path, files, roots, _class_folders(path, names, roots, is_archive=False))
-        for key, members in files.items():
-            texts[key] = []
-            for name in sorted(members):
-                with open(os.path.join(path, name), "rb") as handle:
-                    texts[key].append(decode(handle.read()))
-    else:
-        try:
+    try:
+        if os.path.isdir(path):
+            entries = _list_folder(path)
+        else:
             with tarfile.open(path, "r:*") as archive:
-                members = {member.name: member for member in archive.getmembers() if member.isfile()}
-                files, roots = _collect_members(members)
-                _check_layout(path, files, roots, _class_folders(path, members, roots, True, archive))
-                wanted = {name: key for key, names in files.items() for name in names}
-                raw = {}
-                # One pass in archive order: a .tar.gz cannot seek backwards cheaply.
-                for member in archive:
-                    if member.name in wanted:
-                        raw[member.name] = archive.extractfile(member).read()
-        except (tarfile.TarError, OSError, EOFError) as error:
-            raise UsageError(f"--data-dir {path} is neither a folder nor a readable .tar.gz ({error})")
-        for key, names in files.items():
-            texts[key] = [decode(raw[name]) for name in sorted(names)]
+                entries = [(member.name.removeprefix("./"), member.isfile()) for member in archive.getmembers()]
+        files, class_names = _find_layout(path, entries)
+        contents = _read_files(path, {name for names in files.values() for name in names})
+    except (tarfile.TarError, EOFError) as error:
+        raise UsageError(f"--data-dir {path} is neither a folder nor a readable .tar.gz ({error}); give the aclImdb folder or its .tar.gz")
 
-    class_names = sorted({label for _, label in files})
-    split_texts, split_labels = {}, {}
+    undecodable = 0
+    texts, labels = {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
-        split_texts[split], labels = [], []
         for class_index, label in enumerate(class_names):
-            split_texts[split].extend(texts[split, label])
-            labels.extend([class_index] * len(texts[split, label]))
-        split_labels[split] = np.array(labels, dtype=np.int32)
+            for name in files[split, label]:
+                try:
+                    texts[split].append(contents[name].decode("utf-8"))
+                except UnicodeDecodeError:
+                    undecodable += 1
+                    texts[split].append(contents[name].decode("utf-8", errors="replace"))
+                labels[split].append(class_index)
     return TextCorpus(
-        split_texts["train"], split_labels["train"], split_texts["test"], split_labels["test"], class_names, undecodable
+        texts["train"],
+        np.array(labels["train"], np.int32),
+        texts["test"],
+        np.array(labels["test"], np.int32),
+        class_names,
+        undecodable,
     )
 
 
@@ -390,7 +366,7 @@ def _source_fingerprint(path):
     path = os.path.abspath(path)
     digest = hashlib.sha256(f"v{CACHE_FORMAT_VERSION}:{path}".encode())
     if os.path.isdir(path):
-        for name in _list_folder(path):
+        for name, _ in _list_folder(path):
             status = os.stat(os.path.join(path, name))
             digest.update(f"{name}:{status.st_size}:{status.st_mtime_ns}\n".encode())
     else:
