@@ -87,14 +87,22 @@ class _OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+def _whole_number_from(minimum):
+    """An argparse type: a whole number of at least `minimum`."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be {minimum} or more")
+        return value
+
+    return parse
+
+
+_positive_int = _whole_number_from(1)
 
 
 def build_parser(description, prog=None):
@@ -109,7 +117,7 @@ def build_parser(description, prog=None):
     add("--batch-size", type=_positive_int, default=64, help="training batch size (default: 64)")
     add(
         "--top-words",
-        type=_positive_int,
+        type=_whole_number_from(FIRST_WORD_INDEX + 1),  # below 4 no word would be left
         default=5000,
         help="keep word indices below this; rarer words become 'unknown' (default: 5000)",
     )
@@ -119,7 +127,7 @@ def build_parser(description, prog=None):
         default=500,
         help="cut longer reviews to their last MAX_LEN words (default: 500)",
     )
-    add("--seed", type=int, default=7, help="random seed of the first run (default: 7)")
+    add("--seed", type=_whole_number_from(0), default=7, help="random seed of the first run (default: 7)")
     add(
         "--runs",
         type=_positive_int,

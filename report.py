@@ -93,9 +93,12 @@ def _general_command(command):
 
 def claim_line(script, summary):
     entry = summary[script]["default"]
+    if len(entry["seeds"]) == 1:
+        spread = f"one seed, {entry['seeds'][0]}"
+    else:
+        spread = f"mean of {len(entry['seeds'])} seeds, {entry['min']:.2f}-{entry['max']:.2f} %"
     return (
-        f"Gets to {entry['mean']:.2f} % test accuracy after {entry['epochs']} epochs "
-        f"(mean of {len(entry['seeds'])} seeds, {entry['min']:.2f}-{entry['max']:.2f} %), "
+        f"Gets to {entry['mean']:.2f} % test accuracy after {entry['epochs']} epochs ({spread}), "
         f"{entry['epoch_seconds']:.0f} s/epoch on a {entry['cpu_count']}-core CPU."
     )
 
