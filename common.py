@@ -599,9 +599,8 @@ class SharedMaskLSTMCell(layers.LSTMCell):
 
     Keras 3's LSTMCell with recurrent_dropout draws one mask per gate and so
     falls back to eight small matrix products per step. One mask for all four
-    gates (as Keras 1's consume_less='gpu' did) keeps the two fused products:
-    about three times faster on a CPU. Dropout is still variational: one mask
-    per sequence, the same at every step.
+    gates (as Keras 1's consume_less='gpu' did) keeps the two fused products.
+    Dropout is still variational: one mask per sequence, the same at every step.
     """
 
     def __init__(self, units, **kwargs):

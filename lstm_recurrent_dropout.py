@@ -22,8 +22,8 @@ def build_model(config):
     if config.literal:
         lstm = layers.LSTM(LSTM_UNITS, dropout=INPUT_DROPOUT, recurrent_dropout=RECURRENT_DROPOUT)
     else:
-        # Differs from the tutorial's Keras 3 port: one recurrent-dropout mask for
-        # all four gates (as Keras 1's fused LSTM), three times faster on a CPU.
+        # Differs from a straight Keras 3 port: one recurrent-dropout mask for all
+        # four gates (as Keras 1's fused LSTM), so each step stays two fused products.
         lstm = common.shared_mask_lstm(LSTM_UNITS, dropout=INPUT_DROPOUT, recurrent_dropout=RECURRENT_DROPOUT)
     return keras.Sequential(
         [
