@@ -137,8 +137,15 @@ def speed_table(summary):
     return "\n".join(lines)
 
 
+SEEDS_FOR_ACCURACY_TARGETS = 5  # the reproduction issue's targets are over 5 seeds
+SEEDS_FOR_LITERAL_COMPARISON = 3  # the performance issue compares means of at least 3 seeds
+
+
 def target_rows(summary):
-    """Each target of the performance and reproduction issues, measured against the records."""
+    """Each target of the performance and reproduction issues, measured against the records.
+
+    A target measured on fewer seeds than it asks for is marked so, not met.
+    """
     rows = []
     simple = summary.get("lstm_simple.py", {}).get("default")
     for script in SCRIPTS:
@@ -147,11 +154,13 @@ def target_rows(summary):
         if default is None:
             continue
         tutorial = TUTORIAL_ACCURACY[script]
+        seeds = len(default["seeds"])
+        enough = seeds >= SEEDS_FOR_ACCURACY_TARGETS
         checks = [
-            (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial),
-            (f"worst seed ≥ {tutorial - 2:.2f} %", f"{default['min']:.2f} %", default["min"] >= tutorial - 2),
-            ("std ≤ 1 point", f"{default['std']:.2f}", default["std"] <= 1.0),
-            ("peak memory ≤ 4 GB", f"{default['peak_memory_mb']:.0f} MB", default["peak_memory_mb"] <= 4096),
+            (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial, enough),
+            (f"worst seed ≥ {tutorial - 2:.2f} %", f"{default['min']:.2f} %", default["min"] >= tutorial - 2, enough),
+            ("std ≤ 1 point", f"{default['std']:.2f}", default["std"] <= 1.0, enough),
+            ("peak memory ≤ 4 GB", f"{default['peak_memory_mb']:.0f} MB", default["peak_memory_mb"] <= 4096, True),
         ]
         if literal is not None:
             common_seeds = sorted(set(default["seeds"]) & set(literal["seeds"]))
@@ -160,24 +169,45 @@ def target_rows(summary):
                 literal_mean = statistics.mean(a for s, a in zip(literal["seeds"], literal["accuracies"]) if s in common_seeds)
                 checks.append(
                     (
-                        f"accuracy ≥ literal's, seeds {', '.join(map(str, common_seeds))}",
+                        f"accuracy ≥ literal's on the same seeds ({', '.join(map(str, common_seeds))})",
                         f"{default_mean:.2f} vs {literal_mean:.2f} %",
                         default_mean >= literal_mean,
+                        len(common_seeds) >= SEEDS_FOR_LITERAL_COMPARISON,
                     )
                 )
             epoch_ratio = default["epoch_seconds"] / literal["epoch_seconds"]
             evaluation_ratio = default["evaluation_seconds"] / literal["evaluation_seconds"]
-            checks.append(("epoch ≤ 0.5 × literal", f"{epoch_ratio:.2f} ×", epoch_ratio <= 0.5))
-            checks.append(("evaluation ≤ 0.25 × literal", f"{evaluation_ratio:.2f} ×", evaluation_ratio <= 0.25))
+            checks.append(("epoch ≤ 0.5 × literal", f"{epoch_ratio:.2f} ×", epoch_ratio <= 0.5, True))
+            checks.append(("evaluation ≤ 0.25 × literal", f"{evaluation_ratio:.2f} ×", evaluation_ratio <= 0.25, True))
         if script == "lstm_recurrent_dropout.py" and simple is not None:
             ratio = default["epoch_seconds"] / simple["epoch_seconds"]
-            checks.append(("epoch ≤ 1.5 × simple LSTM's", f"{ratio:.2f} ×", ratio <= 1.5))
-        for target, measured, met in checks:
-            rows.append(f"| `{script}` | {target} | {measured} | {'met' if met else '**not met**'} |")
-    return "\n".join(["| script | target | measured | |", "|---|---|---|---|"] + rows)
+            checks.append(("epoch ≤ 1.5 × simple LSTM's", f"{ratio:.2f} ×", ratio <= 1.5, True))
+        for target, measured, met, measured_enough in checks:
+            verdict = "met" if met else "**not met**"
+            if not measured_enough:
+                verdict = f"{'holds' if met else 'fails'} so far; too few seeds to judge"
+            rows.append(f"| `{script}` | {target} | {measured} | {verdict} |")
+    return "\n".join(["| script | target | measured | verdict |", "|---|---|---|---|"] + rows)
 
 
-def results_readme(summary):
+def per_run_table(records):
+    """Every run's training loss and accuracy per epoch: the evidence for the README's diagnosis."""
+    lines = [
+        "| script | configuration | seed | training loss per epoch | training accuracy per epoch | test accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
+    order = {script: index for index, script in enumerate(SCRIPTS)}
+    for record in sorted(records, key=lambda r: (order.get(r["script"], 99), r["configuration"], r["seed"])):
+        losses = " → ".join(f"{epoch['loss']:.3f}" for epoch in record["per_epoch"])
+        accuracies = " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in record["per_epoch"])
+        lines.append(
+            f"| `{record['script']}` | {record['configuration']} | {record['seed']} | {losses} | {accuracies} % | "
+            f"{100 * record['test_accuracy']:.2f} % |"
+        )
+    return "\n".join(lines)
+
+
+def results_readme(summary, records):
     any_entry = next(entry for configurations in summary.values() for entry in configurations.values())
     versions = any_entry["versions"]
     commands = [
@@ -225,10 +255,17 @@ def results_readme(summary):
             "",
             target_rows(summary),
             "",
+            "## Every run",
+            "",
+            "A training loss that rises from one epoch to the next is a run going astray.",
+            "",
+            per_run_table(records),
+            "",
             "## Learning curves",
             "",
             "Training loss and accuracy are Keras' running averages over each epoch; the test accuracy",
             "after each epoch is measured on the test set (only watched: nothing is chosen by it).",
+            "Literal runs (grey) are drawn for comparison, training figures only.",
             "",
             *curves,
             "",
@@ -248,9 +285,15 @@ def plot_learning_curves(records, summary):
 
     for script in SCRIPTS:
         runs = [record for record in records if record["script"] == script and record["configuration"] == "default"]
+        literal_runs = [record for record in records if record["script"] == script and record["configuration"] == "literal"]
         if not runs:
             continue
         figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+        for index, record in enumerate(sorted(literal_runs, key=lambda record: record["seed"])):
+            epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
+            label = "literal: training" if index == 0 else None
+            loss_axis.plot(epochs, [epoch["loss"] for epoch in record["per_epoch"]], "^:", color="gray", label=label)
+            accuracy_axis.plot(epochs, [100 * epoch["accuracy"] for epoch in record["per_epoch"]], "^:", color="gray", label=label)
         for index, record in enumerate(sorted(runs, key=lambda record: record["seed"])):
             epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
             label = lambda text: text if index == 0 else None
@@ -266,7 +309,7 @@ def plot_learning_curves(records, summary):
             axis.set_ylabel(name)
             axis.set_xticks(epochs)
             axis.legend()
-        figure.suptitle(f"{script}: {len(runs)} seeds, one line per seed")
+        figure.suptitle(f"{script}, default configuration: {len(runs)} seed{'s' if len(runs) > 1 else ''}, one line per seed")
         figure.tight_layout()
         figure.savefig(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png"), dpi=80)
         plt.close(figure)
@@ -276,10 +319,9 @@ def readme_block(summary):
     return "\n".join([README_START, "", accuracy_table(summary), "", README_END])
 
 
-def expected_files(summary):
+def expected_files(summary, records):
     """Every generated text, by path: what tests/test_results.py compares with the files."""
-    expected = {os.path.join(RESULTS_DIR, "README.md"): results_readme(summary)}
-    return expected
+    return {os.path.join(RESULTS_DIR, "README.md"): results_readme(summary, records)}
 
 
 def _replace_in_file(path, pattern, replacement):
@@ -300,7 +342,7 @@ def main():
     with open(os.path.join(RESULTS_DIR, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=1)
         handle.write("\n")
-    for path, text in expected_files(summary).items():
+    for path, text in expected_files(summary, records).items():
         with open(path, "w") as handle:
             handle.write(text)
     for script in SCRIPTS:

@@ -23,7 +23,7 @@ def read(path):
 
 
 def test_results_readme_is_built_from_the_records(summary):
-    for path, text in report.expected_files(summary).items():
+    for path, text in report.expected_files(summary, records).items():
         assert read(path) == text, f"{path} is stale: run python report.py"
 
 
