@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 
 import common
 import lstm_simple
-from conftest import write_corpus
+from conftest import ROOT, write_corpus
 from test_scripts import one_error_line, run_script
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
@@ -53,9 +55,6 @@ def test_save_then_classify_from_the_shell(saved_model, tmp_path):
     assert [line.split("\t")[0] for line in from_file.stdout.splitlines()] == ["pos", "neg"]
     assert "not valid UTF-8" in from_file.stderr
 
-    import subprocess, sys
-    from conftest import ROOT
-
     from_stdin = subprocess.run(
         [sys.executable, "predict.py", model_path], input="awful awful word4\n", capture_output=True, text=True, cwd=ROOT
     )
@@ -77,7 +76,7 @@ def test_the_prediction_path_encodes_a_training_review_as_in_training(saved_mode
 def test_a_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
     model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
     dataset = common.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
-    args = lstm_simple.common.build_parser("").parse_args([])
+    args = common.build_parser("").parse_args([])
     monkeypatch.setattr(common.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         common.save_model(model, str(tmp_path / "model"), dataset, args)
