@@ -76,6 +76,12 @@ class UsageError(Exception):
     """A problem the user can fix; `run()` prints it as one line, exit code 2."""
 
 
+def _first_line(error, limit=200):
+    """An exception's message cut to one line, to quote inside a UsageError."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0][:limit]
+
+
 # ---------------------------------------------------------------------------
 # The command line
 
@@ -469,7 +475,7 @@ def load_keras_imdb(top_words):
         (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=top_words)
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
-            f"could not download keras.datasets.imdb ({str(error).splitlines()[0][:120]}); "
+            f"could not download keras.datasets.imdb ({_first_line(error)}); "
             "without network, pass --data-dir PATH to the Stanford aclImdb folder or its .tar.gz"
         )
     to_arrays = lambda sequences: [np.array(sequence, dtype=np.int32) for sequence in sequences]
@@ -885,7 +891,7 @@ def load_saved_model(path):
         # safe_mode=True (Keras' default, spelled out): a saved lambda is refused, not run.
         model = keras.saving.load_model(model_path, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a file that is not a model
-        raise UsageError(f"{model_path} is not a loadable Keras model ({str(error).splitlines()[0][:120]}); save it again with --save")
+        raise UsageError(f"{model_path} is not a loadable Keras model ({_first_line(error)}); save it again with --save")
     return model, encoding
 
 
@@ -897,7 +903,7 @@ def _prediction_word_index(encoding):
         ranks = keras.datasets.imdb.get_word_index()
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
-            f"could not download Keras' IMDB word index ({str(error).splitlines()[0][:120]}); "
+            f"could not download Keras' IMDB word index ({_first_line(error)}); "
             "it is needed once for models trained on keras.datasets.imdb; train with --data-dir to work offline"
         )
     # load_data() shifts Keras' 1-based ranks by index_from=3 (so its index 3 stays unused).
