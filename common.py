@@ -29,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import argparse
 import collections
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -753,24 +754,18 @@ class RunResult:
     training_seconds: float
 
 
+@contextlib.contextmanager
 def _atomic_path(final_path):
-    """A context giving a temporary name beside final_path, renamed onto it on success."""
-
-    class _Atomic:
-        def __enter__(self):
-            directory = os.path.dirname(os.path.abspath(final_path))
-            handle, self.temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=os.path.basename(final_path))
-            os.close(handle)
-            return self.temporary
-
-        def __exit__(self, error_type, error, traceback):
-            if error_type is None:
-                os.replace(self.temporary, final_path)
-            elif os.path.exists(self.temporary):
-                os.remove(self.temporary)
-            return False
-
-    return _Atomic()
+    """A temporary name beside final_path, renamed onto it only if the block succeeds."""
+    directory = os.path.dirname(os.path.abspath(final_path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=os.path.basename(final_path))
+    os.close(handle)
+    try:
+        yield temporary
+        os.replace(temporary, final_path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def _cpu_name():

@@ -226,3 +226,15 @@ def test_evaluate_reports_per_class_accuracy():
     result = common.evaluate(FixedModel(), sequences, np.array([0, 1, 1, 2]), ["a", "b", "c"], 5, literal=True)
     assert result["accuracy"] == 0.75
     assert result["class_accuracy"] == {"a": 1.0, "b": 0.5, "c": 1.0}
+
+
+def test_a_file_written_atomically_appears_only_when_complete(tmp_path):
+    target = tmp_path / "record.json"
+    with pytest.raises(RuntimeError):
+        with common._atomic_path(str(target)) as temporary:
+            open(temporary, "w").write("half")
+            raise RuntimeError("interrupted")
+    assert os.listdir(tmp_path) == []
+    with common._atomic_path(str(target)) as temporary:
+        open(temporary, "w").write("whole")
+    assert os.listdir(tmp_path) == ["record.json"] and target.read_text() == "whole"
