@@ -23,10 +23,10 @@ import subprocess
 import sys
 import time
 
-SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
-HERE = os.path.dirname(os.path.abspath(__file__))
-RUNS_DIR = os.path.join(HERE, "results", "runs")
-LOGS_DIR = os.path.join(HERE, "results", "logs")
+import report
+
+HERE = report.HERE
+LOGS_DIR = os.path.join(report.RESULTS_DIR, "logs")
 
 
 def run_script(script, configuration, seeds, first_seed, data_dir, extra):
@@ -41,7 +41,7 @@ def run_script(script, configuration, seeds, first_seed, data_dir, extra):
         "--runs",
         str(seeds),
         "--results-dir",
-        RUNS_DIR,
+        report.RUNS_DIR,
         "--verbose",
         "2",
     ] + extra
@@ -66,25 +66,27 @@ def main(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--data-dir", required=True, metavar="PATH", help="the Stanford aclImdb folder or its .tar.gz")
+    parser.add_argument("--data-dir", metavar="PATH", help="the Stanford aclImdb folder or its .tar.gz (needed unless --report-only)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds of the default configuration")
     parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the literal configuration")
     parser.add_argument("--first-seed", type=int, default=7, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
-    parser.add_argument("--scripts", nargs="+", choices=SCRIPTS, default=SCRIPTS, help="scripts to run")
+    parser.add_argument("--scripts", nargs="+", choices=report.SCRIPTS, default=report.SCRIPTS, help="scripts to run")
     parser.add_argument(
         "--configurations", nargs="+", choices=("default", "literal"), default=("default", "literal"), help="configurations to run"
     )
     parser.add_argument("--report-only", action="store_true", help="only rebuild the report from results/runs/")
     args = parser.parse_args(argv)
     if not args.report_only:
+        if args.data_dir is None:
+            parser.error("--data-dir PATH is needed to run the scripts (or give --report-only)")
         if not os.path.exists(args.data_dir):
-            parser.error(f"--data-dir {args.data_dir} does not exist")
+            parser.error(f"--data-dir {args.data_dir} does not exist; give the aclImdb folder or its .tar.gz")
         for configuration in args.configurations:
             seeds = args.seeds if configuration == "default" else args.literal_seeds
             for script in args.scripts:
                 if seeds > 0:
                     run_script(script, configuration, seeds, args.first_seed, args.data_dir, [])
-    subprocess.run([sys.executable, "report.py"], cwd=HERE, check=True)
+    report.main()
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def _first_line(error, limit=200):
 # The command line
 
 
-class _OneLineErrorParser(argparse.ArgumentParser):
+class OneLineErrorParser(argparse.ArgumentParser):
     """argparse, but a bad flag gets one line, not the usage block."""
 
     def error(self, message):
@@ -114,7 +114,7 @@ _positive_int = _whole_number_from(1)
 
 def build_parser(description, prog=None):
     """The one parser of all four scripts; defaults are the tutorial's values."""
-    parser = _OneLineErrorParser(
+    parser = OneLineErrorParser(
         prog=prog,
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -212,15 +212,9 @@ def word_index_of(vocabulary):
     return {word: rank + FIRST_WORD_INDEX for rank, word in enumerate(vocabulary)}
 
 
-def encode(tokens, word_index, top_words=None):
-    """One review as integers: START, then each word's index, or OOV if unknown or rare."""
-    sequence = [START_INDEX]
-    for token in tokens:
-        index = word_index.get(token, OUT_OF_VOCABULARY_INDEX)
-        if top_words is not None and index >= top_words:
-            index = OUT_OF_VOCABULARY_INDEX
-        sequence.append(index)
-    return np.array(sequence, dtype=np.int32)
+def encode(tokens, word_index):
+    """One review as integers: START, then each word's index, or OOV if unknown."""
+    return np.array([START_INDEX] + [word_index.get(token, OUT_OF_VOCABULARY_INDEX) for token in tokens], dtype=np.int32)
 
 
 def cut_to_top_words(sequences, top_words):
@@ -571,7 +565,7 @@ class LengthBucketedBatches:
             self.batches = self._batch_order()  # the next epoch gets new batches
 
     def as_tf_dataset(self):
-        """The batches for fit() and predict(), a new order each epoch.
+        """The batches for fit(), a new order each epoch.
 
         Not a keras.utils.PyDataset: Keras guesses a PyDataset's shapes from
         its first two batches and would fix the length if those two happened
@@ -908,7 +902,7 @@ def _prediction_word_index(encoding):
 def encode_for_prediction(texts, encoding):
     """Raw texts as the integer sequences the saved model was trained on."""
     word_index = _prediction_word_index(encoding)
-    return [encode(tokenize(text), word_index, top_words=encoding["top_words"]) for text in texts]
+    return cut_to_top_words([encode(tokenize(text), word_index) for text in texts], encoding["top_words"])
 
 
 # ---------------------------------------------------------------------------

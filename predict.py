@@ -43,11 +43,10 @@ def read_reviews(args, parser):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = common.OneLineErrorParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
     parser.add_argument("model", help="folder written by a script's --save PATH")
     parser.add_argument("texts", nargs="*", help="reviews to classify (default: read --file or standard input)")
     parser.add_argument("--file", metavar="PATH", help="classify each line of this text file (default: none)")

@@ -35,7 +35,7 @@ def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
     sequences = [np.array([1, 3, 4, 5, 6, 2], np.int32)]
     assert common.cut_to_top_words(sequences, 5)[0].tolist() == [1, 3, 4, 2, 2, 2]
     word_index = common.word_index_of(["the", "and", "a", "of"])
-    assert common.encode(["of", "the"], word_index, top_words=5).tolist() == [1, 2, 3]
+    assert common.cut_to_top_words([common.encode(["of", "the"], word_index)], 5)[0].tolist() == [1, 2, 3]
 
 
 def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():

@@ -9,9 +9,10 @@ import pytest
 
 import common
 import lstm_simple
+import report
 from conftest import ROOT
 
-SCRIPTS = ["lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py"]
+SCRIPTS = list(report.SCRIPTS)
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 
