@@ -640,6 +640,11 @@ class ModelConfig:
     def mask_padding(self):
         return not self.literal
 
+    @property
+    def gradient_clip_norm(self):
+        """Adam's clipnorm: 1.0, or None (no clipping, Keras' default) with --literal."""
+        return None if self.literal else 1.0
+
 
 # ---------------------------------------------------------------------------
 # Training and evaluation
@@ -696,6 +701,7 @@ class EpochRecorder(keras.callbacks.Callback):
         super().__init__()
         self.watch = watch
         self.epochs = []
+        self.last_watched = None  # the full evaluation after the last epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -704,13 +710,13 @@ class EpochRecorder(keras.callbacks.Callback):
         record = {"epoch": epoch + 1, "seconds": time.perf_counter() - self.started}
         record.update({name: float(value) for name, value in (logs or {}).items()})
         if self.watch is not None:
-            watched = self.watch(self.model)
+            watched = self.last_watched = self.watch(self.model)
             record["test_loss"], record["test_accuracy"] = watched["loss"], watched["accuracy"]
         self.epochs.append(record)
 
 
 def train(model, dataset, args, seed, verbose):
-    """Fit the model; returns the per-epoch records."""
+    """Fit the model; returns the per-epoch records and, with --watch-test, the last test evaluation."""
     watch = None
     if args.watch_test:
         watch = lambda model: evaluate(
@@ -732,7 +738,7 @@ def train(model, dataset, args, seed, verbose):
         )
         # shuffle=False: the batches shuffle themselves, by length pools, each epoch.
         model.fit(batches.as_tf_dataset(), epochs=args.epochs, shuffle=False, callbacks=[recorder], verbose=verbose)
-    return recorder.epochs
+    return recorder.epochs, recorder.last_watched
 
 
 # ---------------------------------------------------------------------------
@@ -926,7 +932,7 @@ def _check_output_paths(args):
 def run(build_model, description, argv=None):
     """Parse the flags, load the data, then train and evaluate `--runs` models.
 
-    build_model(config) must return an uncompiled model; config is a ModelConfig.
+    build_model(config) must return a compiled model; config is a ModelConfig.
     Returns one RunResult per run. User errors exit with one line and code 2.
     """
     script = os.path.basename(inspect.getfile(build_model))
@@ -949,15 +955,17 @@ def run(build_model, description, argv=None):
             seed = args.seed + run_index
             set_seed(seed)
             model = build_model(config)
-            model.compile(loss=loss_for(dataset.num_classes), optimizer="adam", metrics=["accuracy"])
             if run_index == 0:
                 model.summary()
             if args.runs > 1:
                 print(f"Run {run_index + 1} of {args.runs}, seed {seed}")
-            epochs = train(model, dataset, args, seed, verbose)
+            epochs, last_watched = train(model, dataset, args, seed, verbose)
             # The epochs' own time: without the test accuracy watched after each.
             training_seconds = sum(epoch["seconds"] for epoch in epochs)
-            test = evaluate(model, dataset.test_sequences, dataset.test_labels, dataset.class_names, args.max_len, args.literal)
+            # The test set watched after the last epoch is the final evaluation: not done twice.
+            test = last_watched or evaluate(
+                model, dataset.test_sequences, dataset.test_labels, dataset.class_names, args.max_len, args.literal
+            )
             result = RunResult(seed, epochs, test, model.count_params(), training_seconds)
             results.append(result)
             print(f"Training completed in {training_seconds / 60:.2f} minutes ({training_seconds / args.epochs:.0f} s/epoch).")

@@ -19,7 +19,7 @@ DROPOUT_RATE = 0.2  # fraction of values zeroed during training
 
 
 def build_model(config):
-    return keras.Sequential(
+    model = keras.Sequential(
         [
             # Keras 3: an Input of any length replaces Embedding's input_length=500.
             keras.Input(shape=(None,), dtype="int32"),
@@ -31,6 +31,14 @@ def build_model(config):
             common.output_layer(config.num_classes),  # Dense(1, sigmoid) for two classes
         ]
     )
+    model.compile(
+        loss=common.loss_for(config.num_classes),  # binary cross-entropy for two classes
+        # Differs from the tutorial: clipping Adam's gradient norm at 1 stops the
+        # runs that otherwise stall in epoch 2 (see README; off with --literal).
+        optimizer=keras.optimizers.Adam(clipnorm=config.gradient_clip_norm),
+        metrics=["accuracy"],
+    )
+    return model
 
 
 def main(argv=None):
