@@ -635,10 +635,18 @@ class ModelConfig:
     top_words: int
     num_classes: int
     literal: bool
+    training_steps: int = 1  # batches over all epochs
 
     @property
     def mask_padding(self):
         return not self.literal
+
+    @property
+    def learning_rate(self):
+        """Adam's step: from Keras' default 0.001 down to 0 over the training, or 0.001 throughout with --literal."""
+        if self.literal:
+            return 0.001
+        return keras.optimizers.schedules.CosineDecay(0.001, decay_steps=self.training_steps)
 
     @property
     def gradient_clip_norm(self):
@@ -949,7 +957,8 @@ def run(build_model, description, argv=None):
             f"{len(dataset.train_labels)} training and {len(dataset.test_labels)} test reviews, "
             f"classes: {', '.join(dataset.class_names)}"
         )
-        config = ModelConfig(args.top_words, dataset.num_classes, args.literal)
+        steps_per_epoch = math.ceil(len(dataset.train_labels) / args.batch_size)
+        config = ModelConfig(args.top_words, dataset.num_classes, args.literal, steps_per_epoch * args.epochs)
         results = []
         for run_index in range(args.runs):
             seed = args.seed + run_index
