@@ -22,6 +22,8 @@ import statistics
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS_DIR = os.path.join(HERE, "results")
 RUNS_DIR = os.path.join(RESULTS_DIR, "runs")
+# Records of earlier code, one folder per configuration, kept as the diagnosis' evidence.
+EARLIER_DIR = os.path.join(RESULTS_DIR, "earlier")
 SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
 TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
     "lstm_simple.py": 86.79,
@@ -41,6 +43,16 @@ def load_records(runs_dir=RUNS_DIR):
         with open(path) as handle:
             record = json.load(handle)
         if record["limit"] is None:
+            records.append(record)
+    return records
+
+
+def load_earlier_records(earlier_dir=EARLIER_DIR):
+    """Records in results/earlier/<configuration>/, labelled with their folder's name."""
+    records = []
+    for folder in sorted(glob.glob(os.path.join(earlier_dir, "*", ""))):
+        for record in load_records(folder):
+            record["configuration"] = os.path.basename(os.path.dirname(folder))
             records.append(record)
     return records
 
@@ -197,24 +209,49 @@ def target_rows(summary):
     return "\n".join(["| script | target | measured | verdict |", "|---|---|---|---|"] + rows)
 
 
-def per_run_table(records):
-    """Every run's training loss and accuracy per epoch: the evidence for the README's diagnosis."""
+def per_run_table(records, show_commit=False):
+    """Every run, epoch by epoch: the evidence for the README's diagnosis.
+
+    A run whose training loss rises or stalls has gone astray; a test accuracy that drops in
+    the last epoch while one class's accuracy falls far below the other's is a run that ended
+    on an unlucky step.
+    """
     lines = [
-        "| script | configuration | seed | training loss per epoch | training accuracy per epoch | test accuracy |",
-        "|---|---|---|---|---|---|",
+        "| script | configuration | seed | training loss per epoch | training accuracy per epoch | "
+        "test accuracy per epoch (watched) | test accuracy | per class |"
+        + (" commit |" if show_commit else ""),
+        "|---|---|---|---|---|---|---|---|" + ("---|" if show_commit else ""),
     ]
     order = {script: index for index, script in enumerate(SCRIPTS)}
     for record in sorted(records, key=lambda r: (order.get(r["script"], 99), r["configuration"], r["seed"])):
-        losses = " → ".join(f"{epoch['loss']:.3f}" for epoch in record["per_epoch"])
-        accuracies = " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in record["per_epoch"])
+        epochs = record["per_epoch"]
+        losses = " → ".join(f"{epoch['loss']:.3f}" for epoch in epochs)
+        accuracies = " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in epochs)
+        watched = " → ".join(f"{100 * epoch['test_accuracy']:.1f}" for epoch in epochs) + " %" if "test_accuracy" in epochs[0] else "-"
+        classes = ", ".join(f"{name} {100 * value:.1f}" for name, value in record["test_class_accuracy"].items()) + " %"
         lines.append(
             f"| `{record['script']}` | {record['configuration']} | {record['seed']} | {losses} | {accuracies} % | "
-            f"{100 * record['test_accuracy']:.2f} % |"
+            f"{watched} | {100 * record['test_accuracy']:.2f} % | {classes} |"
+            + (f" {(record['git_commit'] or '?')[:7]} |" if show_commit else "")
         )
     return "\n".join(lines)
 
 
-def results_readme(summary, records):
+def earlier_section(earlier_records):
+    if not earlier_records:
+        return []
+    return [
+        "## Earlier configurations (evidence for the diagnosis)",
+        "",
+        "Records of earlier code, kept in `earlier/<configuration>/` for the README's diagnosis;",
+        "they are not the final code's figures. Each row names the commit that made it.",
+        "",
+        per_run_table(earlier_records, show_commit=True),
+        "",
+    ]
+
+
+def results_readme(summary, records, earlier_records=()):
     any_entry = next(entry for configurations in summary.values() for entry in configurations.values())
     versions = any_entry["versions"]
     commands = [
@@ -264,10 +301,13 @@ def results_readme(summary, records):
             "",
             "## Every run",
             "",
-            "A training loss that rises from one epoch to the next is a run going astray.",
+            "A training loss that rises or stalls from one epoch to the next is a run going astray; a",
+            "test accuracy that drops in the last epoch, with one class far behind the other, is a run",
+            "that ended on an unlucky step.",
             "",
             per_run_table(records),
             "",
+            *earlier_section(earlier_records),
             "## Learning curves",
             "",
             "Training loss and accuracy are Keras' running averages over each epoch; the test accuracy",
@@ -328,7 +368,7 @@ def readme_block(summary):
 
 def expected_files(summary, records):
     """Every generated text, by path: what tests/test_results.py compares with the files."""
-    return {os.path.join(RESULTS_DIR, "README.md"): results_readme(summary, records)}
+    return {os.path.join(RESULTS_DIR, "README.md"): results_readme(summary, records, load_earlier_records())}
 
 
 def _replace_in_file(path, pattern, replacement):
