@@ -964,6 +964,8 @@ def run(build_model, description, argv=None):
             seed = args.seed + run_index
             set_seed(seed)
             model = build_model(config)
+            if not model.compiled:
+                raise UsageError(f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does")
             if run_index == 0:
                 model.summary()
             if args.runs > 1:

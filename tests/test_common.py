@@ -217,6 +217,30 @@ def test_output_layer_and_loss_follow_the_number_of_classes():
     assert common.output_layer(3).units == 3 and common.loss_for(3) == "sparse_categorical_crossentropy"
 
 
+def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_kerass_default():
+    steps = 1000
+    decaying = common.ModelConfig(5000, 2, literal=False, training_steps=steps).learning_rate
+    assert float(decaying(0)) == pytest.approx(0.001)
+    assert float(decaying(steps // 2)) == pytest.approx(0.0005, rel=1e-3)
+    assert float(decaying(steps)) == 0.0
+    literal = common.ModelConfig(5000, 2, literal=True, training_steps=steps)
+    assert literal.learning_rate == 0.001 and literal.gradient_clip_norm is None
+    assert common.ModelConfig(5000, 2, literal=False).gradient_clip_norm == 1.0
+
+
+def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=4)
+
+    def build_model(config):
+        layers = [keras.layers.Embedding(10, 2), keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)]
+        return keras.Sequential([keras.Input(shape=(None,), dtype="int32")] + layers)  # no compile()
+
+    with pytest.raises(SystemExit) as exit:
+        common.run(build_model, "test", ["--data-dir", corpus, "--top-words", "10"])
+    assert exit.value.code == 2
+    assert "must compile the model" in capsys.readouterr().err
+
+
 def test_evaluate_reports_per_class_accuracy():
     class FixedModel:
         def predict(self, x, verbose=0):
