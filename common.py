@@ -635,7 +635,7 @@ class ModelConfig:
     top_words: int
     num_classes: int
     literal: bool
-    training_steps: int = 1  # batches over all epochs
+    training_steps: int  # batches over all epochs: the step decays to 0 over them
 
     @property
     def mask_padding(self):

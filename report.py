@@ -227,7 +227,9 @@ def per_run_table(records, show_commit=False):
         epochs = record["per_epoch"]
         losses = " → ".join(f"{epoch['loss']:.3f}" for epoch in epochs)
         accuracies = " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in epochs)
-        watched = " → ".join(f"{100 * epoch['test_accuracy']:.1f}" for epoch in epochs) + " %" if "test_accuracy" in epochs[0] else "-"
+        watched = "-"  # literal runs do not watch the test set
+        if "test_accuracy" in epochs[0]:
+            watched = " → ".join(f"{100 * epoch['test_accuracy']:.1f}" for epoch in epochs) + " %"
         classes = ", ".join(f"{name} {100 * value:.1f}" for name, value in record["test_class_accuracy"].items()) + " %"
         lines.append(
             f"| `{record['script']}` | {record['configuration']} | {record['seed']} | {losses} | {accuracies} % | "

@@ -225,7 +225,7 @@ def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_k
     assert float(decaying(steps)) == 0.0
     literal = common.ModelConfig(5000, 2, literal=True, training_steps=steps)
     assert literal.learning_rate == 0.001 and literal.gradient_clip_norm is None
-    assert common.ModelConfig(5000, 2, literal=False).gradient_clip_norm == 1.0
+    assert common.ModelConfig(5000, 2, literal=False, training_steps=steps).gradient_clip_norm == 1.0
 
 
 def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
