@@ -55,7 +55,8 @@ from keras import layers, ops
 PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
 START_INDEX = 1  # marks the start of every review, as in keras.datasets.imdb
 OUT_OF_VOCABULARY_INDEX = 2  # stands for every word outside the top words
-FIRST_WORD_INDEX = 3  # the most frequent word gets 3, the next 4, and so on
+UNUSED_INDEX = 3  # keras.datasets.imdb shifts its ranks by index_from=3, so 3 is never used
+FIRST_WORD_INDEX = 4  # the most frequent word gets 4, the next 5, and so on, as in Keras
 
 # Keras' classic text filter (keras.preprocessing.text): these characters
 # become spaces; the apostrophe is not among them, so "don't" stays one word.
@@ -65,12 +66,15 @@ _FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTER
 # The Stanford download also holds train/unsup: 50,000 unlabelled reviews.
 UNLABELLED_FOLDER = "unsup"
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2  # 2: the most frequent word is 4, as in keras.datasets.imdb
 ENCODING_FORMAT_VERSION = 1
 ENCODING_FILE = "text_encoding.json"
 MODEL_FILE = "model.keras"
 EVALUATION_BATCH_SIZE = 1024  # evaluation has no gradients to keep: big batches are cheaper
 BUCKET_POOL_BATCHES = 50  # length-sorting happens within pools of 50 batches
+# Batch lengths are rounded up to a multiple of this, so that a backend that
+# compiles one program per input shape (JAX) compiles a few dozen, not hundreds.
+BATCH_LENGTH_MULTIPLE = 16
 
 
 class UsageError(Exception):
@@ -124,7 +128,7 @@ def build_parser(description, prog=None):
     add("--batch-size", type=_positive_int, default=64, help="training batch size (default: 64)")
     add(
         "--top-words",
-        type=_whole_number_from(FIRST_WORD_INDEX + 1),  # below 4 no word would be left
+        type=_whole_number_from(FIRST_WORD_INDEX + 1),  # below that no word would be left
         default=5000,
         help="keep word indices below this; rarer words become 'unknown' (default: 5000)",
     )
@@ -527,8 +531,10 @@ class LengthBucketedBatches:
     batches, so batches stay random while holding little padding.
     """
 
-    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0):
+    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0, padding="pre"):
         self.sequences = [sequence[-max_len:] for sequence in sequences]
+        self.max_len = max_len
+        self.padding = padding
         self.labels = labels
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -555,7 +561,11 @@ class LengthBucketedBatches:
 
     def __getitem__(self, index):
         rows = self.batches[index]
-        x = keras.utils.pad_sequences([self.sequences[row] for row in rows], dtype="int32")
+        longest = int(self.lengths[rows].max())
+        length = min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
+        x = keras.utils.pad_sequences(
+            [self.sequences[row] for row in rows], maxlen=length, dtype="int32", padding=self.padding
+        )
         return x, self.labels[rows]
 
     def _one_epoch(self):
@@ -667,6 +677,18 @@ def set_seed(seed):
         tf.config.experimental.enable_op_determinism()
 
 
+def padding_side(model):
+    """Where bucketed batches put their padding: after the review when the model masks it.
+
+    cuDNN, which Keras' TensorFlow backend uses for a masked LSTM on a GPU,
+    accepts only masks padded on the right; with the padding masked, the side
+    changes nothing else. A model that cannot mask (cnn_lstm.py) keeps the
+    tutorial's padding in front, so its LSTM reads the real words last.
+    """
+    masked = any(getattr(layer, "mask_zero", False) for layer in model.layers)
+    return "post" if masked else "pre"
+
+
 def predict_probabilities(model, sequences, max_len, literal, verbose=0):
     """Class probabilities in input order, shape (n, num_classes)."""
     if literal:
@@ -674,7 +696,12 @@ def predict_probabilities(model, sequences, max_len, literal, verbose=0):
         probabilities = model.predict(pad(sequences, max_len), verbose=verbose)
     else:
         batches = LengthBucketedBatches(
-            sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, max_len, shuffle=False
+            sequences,
+            np.zeros(len(sequences), np.int32),
+            EVALUATION_BATCH_SIZE,
+            max_len,
+            shuffle=False,
+            padding=padding_side(model),
         )
         probabilities = np.empty((len(sequences), model.output_shape[-1]), np.float32)
         for index in range(len(batches)):
@@ -742,7 +769,13 @@ def train(model, dataset, args, seed, verbose):
         )
     else:
         batches = LengthBucketedBatches(
-            dataset.train_sequences, dataset.train_labels, args.batch_size, args.max_len, shuffle=True, seed=seed
+            dataset.train_sequences,
+            dataset.train_labels,
+            args.batch_size,
+            args.max_len,
+            shuffle=True,
+            seed=seed,
+            padding=padding_side(model),
         )
         # shuffle=False: the batches shuffle themselves, by length pools, each epoch.
         model.fit(batches.as_tf_dataset(), epochs=args.epochs, shuffle=False, callbacks=[recorder], verbose=verbose)
@@ -937,6 +970,17 @@ def _check_output_paths(args):
                 raise UsageError(f"{flag} {path}: the folder {parent} does not exist; create it first")
 
 
+def check_max_len_fits(model, max_len, script):
+    """One line, not a backend traceback, when a review of max_len tokens is too short for the model."""
+    try:
+        model.predict_on_batch(np.full((1, max_len), START_INDEX, np.int32))
+    except Exception as error:  # each backend raises its own kind for a shape that cannot be pooled
+        raise UsageError(
+            f"--max-len {max_len} is too short for the model of {script} "
+            f"({type(error).__name__} on a review of {max_len} tokens); give a larger --max-len"
+        )
+
+
 def run(build_model, description, argv=None):
     """Parse the flags, load the data, then train and evaluate `--runs` models.
 
@@ -967,6 +1011,7 @@ def run(build_model, description, argv=None):
             if not model.compiled:
                 raise UsageError(f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does")
             if run_index == 0:
+                check_max_len_fits(model, args.max_len, script)
                 model.summary()
             if args.runs > 1:
                 print(f"Run {run_index + 1} of {args.runs}, seed {seed}")

@@ -23,19 +23,29 @@ def test_rank_words_by_frequency_with_alphabetical_ties():
     assert common.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
 
 
-def test_index_convention_matches_keras_imdb():
-    word_index = common.word_index_of(["the", "and", "a"])
-    assert word_index == {"the": 3, "and": 4, "a": 5}
-    encoded = common.encode(["the", "unseen", "a"], word_index)
-    assert encoded.tolist() == [common.START_INDEX, 3, common.OUT_OF_VOCABULARY_INDEX, 5]
-    assert (common.PADDING_INDEX, common.START_INDEX, common.OUT_OF_VOCABULARY_INDEX) == (0, 1, 2)
+def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
+    """Keras' own load_data() on a tiny imdb.npz of ranks gives what we give the same words."""
+    vocabulary = ["the", "and", "a", "of", "to", "is"]  # ranked: "the" is Keras' rank 1
+    reviews = [["the", "of", "is", "and"], ["to", "a", "the"]]
+    ranks = [[vocabulary.index(word) + 1 for word in review] for review in reviews]
+    npz = tmp_path / "imdb.npz"
+    ragged = lambda rows: np.array([np.array(row) for row in rows], dtype=object)
+    # One review per split: load_data() shuffles each split.
+    np.savez(npz, x_train=ragged(ranks[:1]), y_train=np.array([0]), x_test=ragged(ranks[1:]), y_test=np.array([1]))
+    monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
+    for top_words in (5, 6, 8, 100):
+        (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
+        ours = common.cut_to_top_words([common.encode(review, common.word_index_of(vocabulary)) for review in reviews], top_words)
+        keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
+        assert keras_rows == [row.tolist() for row in ours], top_words
+    assert common.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
 
 
 def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
-    sequences = [np.array([1, 3, 4, 5, 6, 2], np.int32)]
-    assert common.cut_to_top_words(sequences, 5)[0].tolist() == [1, 3, 4, 2, 2, 2]
+    sequences = [np.array([1, 4, 5, 6, 7, 2], np.int32)]
+    assert common.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
     word_index = common.word_index_of(["the", "and", "a", "of"])
-    assert common.cut_to_top_words([common.encode(["of", "the"], word_index)], 5)[0].tolist() == [1, 2, 3]
+    assert common.cut_to_top_words([common.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
 
 
 def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
@@ -75,8 +85,8 @@ def test_encoded_corpus_ranks_training_words_only(tmp_path):
         (root / split / label / name).write_text(text)
     dataset = common.load_dataset(str(root), top_words=100)
     assert dataset.vocabulary == ["movie", "bad", "good"]
-    assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 4, 4, 3], [1, 5, 3, 3]]
-    assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 4, 2], [1, 5]]
+    assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 5, 5, 4], [1, 6, 4, 4]]
+    assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 5, 2], [1, 6]]
 
 
 def test_second_load_comes_from_the_cache_and_a_changed_source_is_reread(corpus, monkeypatch):
@@ -143,23 +153,33 @@ def test_invalid_utf8_is_replaced_and_counted(corpus):
     assert "caf\ufffd awful" in read.train_texts
 
 
-def test_bucketed_batches_hold_the_straight_padded_reviews_without_all_padding_columns():
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct_lengths(padding):
     rng = np.random.default_rng(0)
-    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 30, size=200)]
-    labels = rng.integers(0, 2, size=200).astype(np.int32)
-    max_len = 20
-    straight = common.pad(sequences, max_len)
-    batches = common.LengthBucketedBatches(sequences, labels, batch_size=16, max_len=max_len, shuffle=True, seed=1)
-    seen = []
+    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 70, size=300)]
+    labels = rng.integers(0, 2, size=300).astype(np.int32)
+    max_len = 50
+    straight = common.pad(sequences, max_len)  # the tutorial's: zeros in front, the last max_len words kept
+    batches = common.LengthBucketedBatches(sequences, labels, 16, max_len, shuffle=True, seed=1, padding=padding)
+    seen, lengths = [], set()
     for index in range(len(batches)):
         x, y = batches[index]
         rows = batches.batches[index]
-        assert x.shape[1] == min(max_len, max(len(sequences[row]) for row in rows))
-        assert np.array_equal(x, straight[rows][:, max_len - x.shape[1] :])
-        assert not straight[rows][:, : max_len - x.shape[1]].any()
+        longest = min(max_len, max(len(sequences[row]) for row in rows))
+        assert longest <= x.shape[1] <= max_len and (x.shape[1] % common.BATCH_LENGTH_MULTIPLE == 0 or x.shape[1] == max_len)
+        for row, padded in zip(rows, x):
+            words = straight[row][straight[row] != 0]
+            expected = np.zeros(x.shape[1], np.int32)
+            if padding == "pre":
+                expected[x.shape[1] - len(words) :] = words
+            else:
+                expected[: len(words)] = words
+            assert np.array_equal(padded, expected)
         assert np.array_equal(y, labels[rows])
         seen.extend(rows.tolist())
-    assert sorted(seen) == list(range(200))
+        lengths.add(x.shape[1])
+    assert sorted(seen) == list(range(300))
+    assert len(lengths) <= -(-max_len // common.BATCH_LENGTH_MULTIPLE)
     first_epoch = [rows.tolist() for rows in batches.batches]
     list(batches._one_epoch())
     assert [rows.tolist() for rows in batches.batches] != first_epoch
@@ -182,6 +202,35 @@ def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
     review = np.array([1, 5, 7, 3], np.int32)
     predictions = [model.predict(common.pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
     np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
+
+
+def test_every_masked_batch_is_right_padded_as_cudnn_requires():
+    """Keras' own cuDNN check (run on CPU) accepts every batch the default path feeds a masked model."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow.rnn import _assert_valid_mask
+
+    model = _tiny_masked_model()
+    assert common.padding_side(model) == "post"
+    rng = np.random.default_rng(3)
+    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
+    for shuffle, batch_size in ((True, 16), (False, common.EVALUATION_BATCH_SIZE)):
+        batches = common.LengthBucketedBatches(
+            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding=common.padding_side(model)
+        )
+        for index in range(len(batches)):
+            x, _ = batches[index]
+            _assert_valid_mask(tf.constant(x != common.PADDING_INDEX))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
+        _assert_valid_mask(tf.constant(common.pad(sequences[:8], 64) != common.PADDING_INDEX))
+
+
+def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    review = [np.array([1, 5, 7, 3], np.int32)]
+    before = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="pre"), verbose=0)
+    after = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="post"), verbose=0)
+    np.testing.assert_allclose(before, after, rtol=1e-5)
 
 
 def test_bucketed_evaluation_returns_predictions_in_input_order():
