@@ -12,6 +12,16 @@ from keras import layers
 
 import common
 
+# The tutorial's values; the flags take their defaults from here.
+TOP_WORDS = 5000  # keep the 5,000 most frequent word indices, the rest become "unknown"
+MAX_REVIEW_LENGTH = 500  # every review is cut or padded to 500 words
+EPOCHS = 3
+BATCH_SIZE = 64
+SEED = 7  # the tutorial's numpy.random.seed(7)
+LEARNING_RATE = 0.001  # Adam's default step, the tutorial's optimizer='adam'
+GRADIENT_CLIP_NORM = 1.0  # differs from the tutorial, which does not clip (none with --literal)
+
+# The model's sizes, as in the tutorial's listing.
 EMBEDDING_VECTOR_LENGTH = 32  # each word index becomes a vector of 32 numbers
 CONVOLUTION_FILTERS = 32  # feature maps of the convolution
 KERNEL_SIZE = 3  # words each filter looks at
@@ -36,16 +46,27 @@ def build_model(config):
     model.compile(
         loss=common.loss_for(config.num_classes),  # binary cross-entropy for two classes
         # Differs from the tutorial (off with --literal; see README): Adam's step
-        # decays to 0 over the epochs so no run ends on a noisy step, and its
-        # gradient norm is clipped at 1 so no run stalls.
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate, clipnorm=config.gradient_clip_norm),
+        # decays from LEARNING_RATE to 0 over the epochs so no run ends on a noisy
+        # step, and its gradient norm is clipped so no run stalls.
+        optimizer=keras.optimizers.Adam(
+            learning_rate=config.learning_rate(LEARNING_RATE), clipnorm=config.clipnorm(GRADIENT_CLIP_NORM)
+        ),
         metrics=["accuracy"],
     )
     return model
 
 
 def main(argv=None):
-    return common.run(build_model, __doc__, argv)
+    return common.run(
+        build_model,
+        __doc__,
+        argv,
+        top_words=TOP_WORDS,
+        max_len=MAX_REVIEW_LENGTH,
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        seed=SEED,
+    )
 
 
 if __name__ == "__main__":

@@ -2,24 +2,25 @@
 
     python lstm_simple.py --data-dir aclImdb --save imdb_model
     python predict.py imdb_model "A wonderful film, I loved every minute."
-    python predict.py imdb_model --file my_reviews.txt      # one review per line
+    python predict.py imdb_model --file my_reviews.txt      # one text per line
     cat my_reviews.txt | python predict.py imdb_model       # the same, from standard input
 
-For each review it prints the predicted class, its probability and the start
-of the review, tab-separated. The text is encoded exactly as in training: the
+For each text it prints the predicted class, its probability and the start
+of the text, tab-separated. The text is encoded exactly as in training: the
 same tokens, vocabulary, top-words cut and maximum length.
 """
 
-import argparse
 import sys
 
+import cli
 import common
+import saved_model
 
 
-def read_reviews(args, parser):
-    """Reviews from the command line, a file or standard input; one per line."""
+def read_texts(args, parser):
+    """Texts from the command line, a file or standard input; one per line."""
     if args.texts and args.file:
-        parser.error("give reviews on the command line or with --file, not both")
+        parser.error("give texts on the command line or with --file, not both")
     if args.texts:
         return args.texts, "argument"
     if args.file:
@@ -27,11 +28,11 @@ def read_reviews(args, parser):
             with open(args.file, "rb") as handle:
                 raw = handle.read()
         except OSError as error:
-            raise common.UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one review per line")
+            raise cli.UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line")
         source = args.file
     else:
         if sys.stdin.isatty():
-            print("Type one review per line, then Ctrl-D:", file=sys.stderr)
+            print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
     try:
@@ -43,34 +44,29 @@ def read_reviews(args, parser):
 
 
 def main(argv=None):
-    parser = common.OneLineErrorParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = cli.OneLineErrorParser(description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
-    parser.add_argument("texts", nargs="*", help="reviews to classify (default: read --file or standard input)")
-    parser.add_argument("--file", metavar="PATH", help="classify each line of this text file (default: none)")
+    parser.add_argument("texts", nargs="*", help="texts to classify (if none: each line of --file or of standard input)")
+    parser.add_argument("--file", metavar="PATH", help="classify each line of this text file")
     args = parser.parse_args(argv)
-    try:
-        model, encoding = common.load_saved_model(args.model)
-        reviews, unit = read_reviews(args, parser)
-        if not reviews:
-            raise common.UsageError("nothing to classify; give a review as an argument, with --file, or on standard input")
-        for number, review in enumerate(reviews, start=1):
-            if not review.strip():
-                raise common.UsageError(f"{unit} {number} is empty; give one non-empty review per {unit}")
-        sequences = common.encode_for_prediction(reviews, encoding)
-        probabilities = common.predict_probabilities(model, sequences, encoding["max_len"], encoding["literal"])
-    except common.UsageError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        sys.exit(2)
-    predictions = []
-    for review, row in zip(reviews, probabilities):
-        class_name = encoding["class_names"][row.argmax()]
-        predictions.append((class_name, float(row.max())))
-        excerpt = review.strip()[:60] + ("..." if len(review.strip()) > 60 else "")
-        print(f"{class_name}\t{row.max():.4f}\t{excerpt}")
-    return predictions
+    with cli.report_user_errors(parser.prog):
+        model, encoding = saved_model.load_saved_model(args.model, common.CONFIGURATIONS)
+        texts, unit = read_texts(args, parser)
+        if not texts:
+            raise cli.UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
+        for number, text in enumerate(texts, start=1):
+            if not text.strip():
+                raise cli.UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
+        sequences = saved_model.encode_for_prediction(texts, encoding)
+        feed = common.CONFIGURATIONS[encoding["configuration"]].feed(encoding["max_len"], encoding["truncating"])
+        probabilities = feed.predict(model, sequences)
+        predictions = []
+        for text, row in zip(texts, probabilities):
+            class_name = encoding["class_names"][row.argmax()]
+            predictions.append((class_name, float(row.max())))
+            excerpt = text.strip()[:60] + ("..." if len(text.strip()) > 60 else "")
+            print(f"{class_name}\t{row.max():.4f}\t{excerpt}")
+        return predictions
 
 
 if __name__ == "__main__":

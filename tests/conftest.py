@@ -8,6 +8,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 FILLER_WORDS = [f"word{number}" for number in range(300)]
 SIGNAL_WORDS = {"neg": "awful", "pos": "wonderful", "mixed": "meh"}

@@ -1,264 +1,22 @@
-"""Unit tests of common.py on tiny hand-made inputs."""
+"""Unit tests of common.py, the tutorial's steps, on tiny hand-made inputs."""
 
-import os
 import re
-import tarfile
 
 import keras
 import numpy as np
 import pytest
 
 import common
+import textdata
 from conftest import write_corpus
 
 
-def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
-    text = "Don't miss it!<br />It's GREAT, (really)\tgreat."
-    assert common.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
-
-
-def test_rank_words_by_frequency_with_alphabetical_ties():
-    ranked = common.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
-    assert ranked == ["c", "a", "b"]
-    assert common.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
-
-
-def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
-    """Keras' own load_data() on a tiny imdb.npz of ranks gives what we give the same words."""
-    vocabulary = ["the", "and", "a", "of", "to", "is"]  # ranked: "the" is Keras' rank 1
-    reviews = [["the", "of", "is", "and"], ["to", "a", "the"]]
-    ranks = [[vocabulary.index(word) + 1 for word in review] for review in reviews]
-    npz = tmp_path / "imdb.npz"
-    ragged = lambda rows: np.array([np.array(row) for row in rows], dtype=object)
-    # One review per split: load_data() shuffles each split.
-    np.savez(npz, x_train=ragged(ranks[:1]), y_train=np.array([0]), x_test=ragged(ranks[1:]), y_test=np.array([1]))
-    monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
-    for top_words in (5, 6, 8, 100):
-        (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
-        ours = common.cut_to_top_words([common.encode(review, common.word_index_of(vocabulary)) for review in reviews], top_words)
-        keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
-        assert keras_rows == [row.tolist() for row in ours], top_words
-    assert common.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
-
-
-def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
-    sequences = [np.array([1, 4, 5, 6, 7, 2], np.int32)]
-    assert common.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
-    word_index = common.word_index_of(["the", "and", "a", "of"])
-    assert common.cut_to_top_words([common.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
-
-
-def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
-    padded = common.pad([np.array([1, 5, 6]), np.array([1, 7, 8, 9, 10, 11])], 4)
-    assert padded.tolist() == [[0, 1, 5, 6], [8, 9, 10, 11]]
-
-
-def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):
-    archive_path = tmp_path / "corpus.tar.gz"
-    with tarfile.open(archive_path, "w:gz") as archive:
-        archive.add(corpus, arcname="aclImdb")
-    from_folder = common.read_text_corpus(corpus)
-    from_archive = common.read_text_corpus(str(archive_path))
-    assert from_folder.class_names == from_archive.class_names == ["neg", "pos"]
-    assert from_folder.train_texts == from_archive.train_texts
-    assert from_folder.test_texts == from_archive.test_texts
-    assert from_folder.train_labels.tolist() == from_archive.train_labels.tolist()
-    assert sorted(np.bincount(from_folder.train_labels).tolist()) == [60, 60]
-
-
-def test_unlabelled_reviews_of_the_stanford_download_are_left_out(corpus):
-    os.makedirs(os.path.join(corpus, "train", "unsup"))
-    with open(os.path.join(corpus, "train", "unsup", "0_0.txt"), "w") as handle:
-        handle.write("no label")
-    assert common.read_text_corpus(corpus).class_names == ["neg", "pos"]
-
-
-def test_encoded_corpus_ranks_training_words_only(tmp_path):
-    root = tmp_path / "tiny"
-    for split, label, name, text in [
-        ("train", "neg", "0.txt", "bad bad movie"),
-        ("train", "pos", "0.txt", "good movie movie"),
-        ("test", "neg", "0.txt", "bad unseen"),
-        ("test", "pos", "0.txt", "good"),
-    ]:
-        os.makedirs(root / split / label, exist_ok=True)
-        (root / split / label / name).write_text(text)
-    dataset = common.load_dataset(str(root), top_words=100)
-    assert dataset.vocabulary == ["movie", "bad", "good"]
-    assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 5, 5, 4], [1, 6, 4, 4]]
-    assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 5, 2], [1, 6]]
-
-
-def test_second_load_comes_from_the_cache_and_a_changed_source_is_reread(corpus, monkeypatch):
-    first = common.load_dataset(corpus, top_words=50)
-    reads = []
-    original = common.read_text_corpus
-    monkeypatch.setattr(common, "read_text_corpus", lambda path: reads.append(path) or original(path))
-    second = common.load_dataset(corpus, top_words=50)
-    assert reads == []
-    assert all(np.array_equal(a, b) for a, b in zip(first.train_sequences, second.train_sequences))
-    assert second.vocabulary == first.vocabulary
-    changed = os.path.join(corpus, "train", "pos", "0_pos.txt")
-    with open(changed, "a") as handle:
-        handle.write(" brandnewword")
-    os.utime(changed, ns=(1, 1))
-    common.load_dataset(corpus, top_words=50)
-    assert reads == [corpus]
-
-
 def test_limit_takes_a_shuffled_selection_with_both_classes(corpus):
-    dataset = common.load_dataset(corpus, top_words=50, limit=4, seed=3)
+    dataset = common.load_data(corpus, top_words=50, limit=4, seed=3)
     assert len(dataset.train_labels) == len(dataset.test_labels) == 4
     assert set(dataset.train_labels.tolist()) == set(dataset.test_labels.tolist()) == {0, 1}
-    tiny = common.load_dataset(corpus, top_words=50, limit=2, seed=5)
+    tiny = common.load_data(corpus, top_words=50, limit=2, seed=5)
     assert set(tiny.train_labels.tolist()) == {0, 1}
-
-
-@pytest.mark.parametrize(
-    "layout, message",
-    [
-        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y"}, "no test/<class>/*.txt"),
-        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y", "test/neg/c.txt": "x", "test/other/d.txt": "y"}, "differ"),
-        ({"train/neg/a.txt": "x", "test/neg/b.txt": "y"}, "at least two"),
-        ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no .txt"),
-        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
-    ],
-)
-def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
-    for relative, text in layout.items():
-        path = tmp_path / "data" / relative
-        if text is None:
-            os.makedirs(path, exist_ok=True)
-        else:
-            os.makedirs(path.parent, exist_ok=True)
-            path.write_text(text)
-    with pytest.raises(common.UsageError, match=re.escape(message)):
-        common.read_text_corpus(str(tmp_path / "data"))
-
-
-def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
-    with pytest.raises(common.UsageError, match="does not exist"):
-        common.load_dataset(str(tmp_path / "nowhere"), top_words=10)
-    not_an_archive = tmp_path / "reviews.tar.gz"
-    not_an_archive.write_bytes(b"this is not gzip")
-    with pytest.raises(common.UsageError, match="readable .tar.gz"):
-        common.read_text_corpus(str(not_an_archive))
-
-
-def test_invalid_utf8_is_replaced_and_counted(corpus):
-    with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
-        handle.write("caf\xe9 awful".encode("latin-1"))
-    read = common.read_text_corpus(corpus)
-    assert read.undecodable_files == 1
-    assert "caf\ufffd awful" in read.train_texts
-
-
-@pytest.mark.parametrize("padding", ["pre", "post"])
-def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct_lengths(padding):
-    rng = np.random.default_rng(0)
-    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 70, size=300)]
-    labels = rng.integers(0, 2, size=300).astype(np.int32)
-    max_len = 50
-    straight = common.pad(sequences, max_len)  # the tutorial's: zeros in front, the last max_len words kept
-    batches = common.LengthBucketedBatches(sequences, labels, 16, max_len, shuffle=True, seed=1, padding=padding)
-    seen, lengths = [], set()
-    for index in range(len(batches)):
-        x, y = batches[index]
-        rows = batches.batches[index]
-        longest = min(max_len, max(len(sequences[row]) for row in rows))
-        assert longest <= x.shape[1] <= max_len and (x.shape[1] % common.BATCH_LENGTH_MULTIPLE == 0 or x.shape[1] == max_len)
-        for row, padded in zip(rows, x):
-            words = straight[row][straight[row] != 0]
-            expected = np.zeros(x.shape[1], np.int32)
-            if padding == "pre":
-                expected[x.shape[1] - len(words) :] = words
-            else:
-                expected[: len(words)] = words
-            assert np.array_equal(padded, expected)
-        assert np.array_equal(y, labels[rows])
-        seen.extend(rows.tolist())
-        lengths.add(x.shape[1])
-    assert sorted(seen) == list(range(300))
-    assert len(lengths) <= -(-max_len // common.BATCH_LENGTH_MULTIPLE)
-    first_epoch = [rows.tolist() for rows in batches.batches]
-    list(batches._one_epoch())
-    assert [rows.tolist() for rows in batches.batches] != first_epoch
-
-
-def _tiny_masked_model():
-    return keras.Sequential(
-        [
-            keras.Input(shape=(None,), dtype="int32"),
-            keras.layers.Embedding(20, 4, mask_zero=True),
-            keras.layers.LSTM(5),
-            common.output_layer(2),
-        ]
-    )
-
-
-def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
-    common.set_seed(0)
-    model = _tiny_masked_model()
-    review = np.array([1, 5, 7, 3], np.int32)
-    predictions = [model.predict(common.pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
-    np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
-
-
-def test_every_masked_batch_is_right_padded_as_cudnn_requires():
-    """Keras' own cuDNN check (run on CPU) accepts every batch the default path feeds a masked model."""
-    import tensorflow as tf
-    from keras.src.backend.tensorflow.rnn import _assert_valid_mask
-
-    model = _tiny_masked_model()
-    assert common.padding_side(model) == "post"
-    rng = np.random.default_rng(3)
-    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
-    for shuffle, batch_size in ((True, 16), (False, common.EVALUATION_BATCH_SIZE)):
-        batches = common.LengthBucketedBatches(
-            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding=common.padding_side(model)
-        )
-        for index in range(len(batches)):
-            x, _ = batches[index]
-            _assert_valid_mask(tf.constant(x != common.PADDING_INDEX))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
-        _assert_valid_mask(tf.constant(common.pad(sequences[:8], 64) != common.PADDING_INDEX))
-
-
-def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():
-    common.set_seed(0)
-    model = _tiny_masked_model()
-    review = [np.array([1, 5, 7, 3], np.int32)]
-    before = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="pre"), verbose=0)
-    after = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="post"), verbose=0)
-    np.testing.assert_allclose(before, after, rtol=1e-5)
-
-
-def test_bucketed_evaluation_returns_predictions_in_input_order():
-    common.set_seed(0)
-    model = _tiny_masked_model()
-    rng = np.random.default_rng(1)
-    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 15, size=50)]
-    bucketed = common.predict_probabilities(model, sequences, max_len=10, literal=False)
-    straight = common.predict_probabilities(model, sequences, max_len=10, literal=True)
-    np.testing.assert_allclose(bucketed, straight, atol=1e-5)
-
-
-def test_shared_mask_cell_is_keras_lstm_when_nothing_is_dropped():
-    common.set_seed(0)
-    inputs = np.random.default_rng(2).normal(size=(3, 7, 4)).astype(np.float32)
-    reference = keras.layers.LSTM(6)
-    shared = common.shared_mask_lstm(6, dropout=0.2, recurrent_dropout=0.2)
-    reference(inputs)
-    shared(inputs)
-    shared.set_weights(reference.get_weights())
-    np.testing.assert_allclose(shared(inputs, training=False), reference(inputs), atol=1e-5)
-
-
-def test_shared_mask_cell_drops_recurrent_units_in_training():
-    common.set_seed(0)
-    inputs = np.ones((2, 5, 3), np.float32)
-    layer = common.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
-    assert not np.allclose(layer(inputs, training=True), layer(inputs, training=False))
 
 
 def test_output_layer_and_loss_follow_the_number_of_classes():
@@ -268,13 +26,18 @@ def test_output_layer_and_loss_follow_the_number_of_classes():
 
 def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_kerass_default():
     steps = 1000
-    decaying = common.ModelConfig(5000, 2, literal=False, training_steps=steps).learning_rate
+    default = common.ModelConfig(5000, 2, common.DEFAULT, training_steps=steps)
+    decaying = default.learning_rate(0.001)
     assert float(decaying(0)) == pytest.approx(0.001)
     assert float(decaying(steps // 2)) == pytest.approx(0.0005, rel=1e-3)
     assert float(decaying(steps)) == 0.0
-    literal = common.ModelConfig(5000, 2, literal=True, training_steps=steps)
-    assert literal.learning_rate == 0.001 and literal.gradient_clip_norm is None
-    assert common.ModelConfig(5000, 2, literal=False, training_steps=steps).gradient_clip_norm == 1.0
+    assert default.clipnorm(1.0) == 1.0 and default.mask_padding
+    literal = common.ModelConfig(5000, 2, common.LITERAL, training_steps=steps)
+    assert literal.learning_rate(0.001) == 0.001 and literal.clipnorm(1.0) is None and not literal.mask_padding
+
+
+def _run(build_model, argv):
+    return common.run(build_model, "test", argv, top_words=5000, max_len=500, epochs=3, batch_size=64, seed=7)
 
 
 def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
@@ -285,29 +48,121 @@ def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
         return keras.Sequential([keras.Input(shape=(None,), dtype="int32")] + layers)  # no compile()
 
     with pytest.raises(SystemExit) as exit:
-        common.run(build_model, "test", ["--data-dir", corpus, "--top-words", "10"])
+        _run(build_model, ["--data-dir", corpus, "--top-words", "10"])
     assert exit.value.code == 2
     assert "must compile the model" in capsys.readouterr().err
 
 
-def test_evaluate_reports_per_class_accuracy():
-    class FixedModel:
-        def predict(self, x, verbose=0):
-            return np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+class FixedFeed:
+    """A feed whose model always predicts the same probabilities."""
 
-    sequences = [np.array([1, 3])] * 4
-    result = common.evaluate(FixedModel(), sequences, np.array([0, 1, 1, 2]), ["a", "b", "c"], 5, literal=True)
+    def __init__(self, probabilities):
+        self.probabilities = np.array(probabilities)
+
+    def predict(self, model, sequences):
+        return self.probabilities
+
+
+def test_evaluate_reports_per_class_recall_precision_and_confusion():
+    feed = FixedFeed([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    result = common.evaluate(None, feed, [np.array([1, 4])] * 4, np.array([0, 1, 1, 2]), ["a", "b", "c"])
     assert result["accuracy"] == 0.75
     assert result["class_accuracy"] == {"a": 1.0, "b": 0.5, "c": 1.0}
+    assert result["class_precision"] == {"a": 0.5, "b": 1.0, "c": 1.0}
+    assert result["confusion_matrix"] == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
 
 
-def test_a_file_written_atomically_appears_only_when_complete(tmp_path):
-    target = tmp_path / "record.json"
-    with pytest.raises(RuntimeError):
-        with common._atomic_path(str(target)) as temporary:
-            open(temporary, "w").write("half")
-            raise RuntimeError("interrupted")
-    assert os.listdir(tmp_path) == []
-    with common._atomic_path(str(target)) as temporary:
-        open(temporary, "w").write("whole")
-    assert os.listdir(tmp_path) == ["record.json"] and target.read_text() == "whole"
+def test_a_class_never_predicted_has_precision_zero_not_a_crash():
+    feed = FixedFeed([[0.9, 0.1], [0.8, 0.2]])
+    result = common.evaluate(None, feed, [np.array([1])] * 2, np.array([0, 1]), ["ham", "spam"])
+    assert result["class_precision"] == {"ham": 0.5, "spam": 0.0} and result["class_accuracy"]["spam"] == 0.0
+
+
+def test_the_validation_split_is_seeded_stratified_and_disjoint_from_training():
+    labels = np.array([0] * 90 + [1] * 10, np.int32)
+    sequences = [np.array([1, index + 4], np.int32) for index in range(100)]
+    (train_x, train_y), (valid_x, valid_y) = common.hold_out_validation(sequences, labels, 0.2, seed=3)
+    train_ids = {int(row[1]) for row in train_x}
+    valid_ids = {int(row[1]) for row in valid_x}
+    assert not train_ids & valid_ids and len(train_ids | valid_ids) == 100
+    assert np.bincount(valid_y).tolist() == [18, 2]  # each class in proportion
+    (_, _), (again_x, _) = common.hold_out_validation(sequences, labels, 0.2, seed=3)
+    assert [row.tolist() for row in again_x] == [row.tolist() for row in valid_x]
+    (_, _), (other_x, _) = common.hold_out_validation(sequences, labels, 0.2, seed=4)
+    assert {int(row[1]) for row in other_x} != valid_ids
+
+
+def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path):
+    """Weights spoiled after epoch 2: training stops after PATIENCE worse epochs and epoch 2's weights come back."""
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=60)
+    kept = {}
+
+    class KeepThenSpoil(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            kept[epoch + 1] = (logs["val_loss"], [weight.copy() for weight in self.model.get_weights()])
+            if epoch + 1 == 2:
+                rng = np.random.default_rng(0)
+                self.model.set_weights([rng.normal(0, 5, weight.shape) for weight in self.model.get_weights()])
+
+    def build_model(config):
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32"),
+                keras.layers.Embedding(config.top_words, 8),
+                keras.layers.GlobalAveragePooling1D(),
+                common.output_layer(config.num_classes),
+            ]
+        )
+        model.compile(loss=common.loss_for(2), optimizer=keras.optimizers.SGD(learning_rate=0.01), metrics=["accuracy"])
+        model.fit = _with_callback(model.fit, KeepThenSpoil())
+        kept["model"] = model
+        return model
+
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0"]
+    result = _run(build_model, argv + ["--validation-split", "0.3", "--epochs", "10", "--patience", "2"])[0]
+    model = kept.pop("model")
+    assert result.best_epoch == 2 == min(kept, key=lambda epoch: kept[epoch][0])
+    assert len(result.epochs) == len(kept) == 4  # epochs 3 and 4 were worse: patience 2 ran out
+    for kept_weight, final_weight in zip(kept[2][1], model.get_weights()):
+        np.testing.assert_array_equal(kept_weight, final_weight)
+
+
+def _with_callback(fit, callback):
+    def fit_with_callback(*args, callbacks=(), **kwargs):
+        return fit(*args, callbacks=list(callbacks) + [callback], **kwargs)  # after EarlyStopping's own
+
+    return fit_with_callback
+
+
+def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
+    dataset = textdata.Dataset(
+        train_sequences=[np.array([1] + [4] * n, np.int32) for n in (3, 5, 10, 20)] + [np.array([1, 2, 5, 6], np.int32)],
+        train_labels=np.array([0, 0, 1, 1, 1], np.int32),
+        test_sequences=[np.array([1, 4], np.int32)] * 2,
+        test_labels=np.array([0, 1], np.int32),
+        class_names=["a", "b"],
+        vocabulary=["w1", "w2", "w3", "w4", "w5", "w6", "w7"],
+    )
+    summary = common.summarize_data(dataset, top_words=7, max_len=10)
+    assert summary["class_counts"] == {"a": [2, 1], "b": [3, 1]}
+    assert summary["median_words"] == 5 and summary["percentile_90_words"] == pytest.approx(16.0)
+    assert summary["share_cut"] == pytest.approx(0.4)  # 10 and 20 words, plus the start mark, exceed 10
+    assert summary["distinct_words"] == 7 and summary["kept_words"] == 3
+    assert summary["share_known"] == pytest.approx(40 / 41)  # one 'unknown' (2) among 41 words
+
+
+def test_help_shows_each_default_from_the_script_constants():
+    import lstm_simple
+
+    parser = common.build_parser("test", "lstm_simple.py", 1234, 77, 9, 16, 5)
+    help_text = " ".join(parser.format_help().split())
+    for flag, default in (("--top-words", 1234), ("--max-len", 77), ("--epochs", 9), ("--batch-size", 16), ("--seed", 5)):
+        assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
+    assert "(default: None)" not in help_text and "(default: False)" not in help_text
+    defaults = {action.dest: action.default for action in parser._actions}
+    script_parser = common.build_parser(
+        "", "", lstm_simple.TOP_WORDS, lstm_simple.MAX_REVIEW_LENGTH, lstm_simple.EPOCHS, lstm_simple.BATCH_SIZE, lstm_simple.SEED
+    )
+    script_defaults = {action.dest: action.default for action in script_parser._actions}
+    assert (script_defaults["top_words"], script_defaults["max_len"], script_defaults["epochs"]) == (5000, 500, 3)
+    assert (script_defaults["batch_size"], script_defaults["seed"]) == (64, 7) and defaults["seed"] == 5

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,8 @@ import pytest
 
 import common
 import lstm_simple
+import saved_model
+import textdata
 from conftest import ROOT, write_corpus
 from test_scripts import one_error_line, run_script
 
@@ -32,16 +35,17 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     corpus = write_corpus(tmp_path / "three", class_names=("mixed", "neg", "pos"), reviews_per_class=200)
     results = lstm_simple.main(["--data-dir", corpus] + TRAIN)
     output = capsys.readouterr().out
-    assert "classes: mixed, neg, pos" in output
+    assert "400 training and 600 test texts, 3 classes:" not in output and "600 training and 600 test texts, 3 classes:" in output
     for class_name in ("mixed", "neg", "pos"):
-        assert f"  {class_name}: " in output
+        assert re.search(rf"^  {class_name}\s+200 training \(33.3 %\),\s+200 test$", output, re.MULTILINE)
+        assert re.search(rf"^  {class_name}\s+[\d.]+ %\s+[\d.]+ %\s+200$", output, re.MULTILINE)  # precision, recall
     assert set(results[0].test["class_accuracy"]) == {"mixed", "neg", "pos"}
     assert results[0].test["accuracy"] > 0.6  # chance is 1/3
 
 
 def test_save_then_classify_from_the_shell(saved_model, tmp_path):
     _, model_path = saved_model
-    assert sorted(os.listdir(model_path)) == sorted([common.ENCODING_FILE, common.MODEL_FILE])
+    assert sorted(os.listdir(model_path)) == sorted([saved_model.ENCODING_FILE, saved_model.MODEL_FILE])
     completed = run_script("predict.py", model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful")
     assert completed.returncode == 0, completed.stderr
     lines = [line.split("\t") for line in completed.stdout.splitlines()]
@@ -65,21 +69,21 @@ def test_save_then_classify_from_the_shell(saved_model, tmp_path):
 def test_the_prediction_path_encodes_a_training_review_as_in_training(saved_model, monkeypatch, tmp_path):
     corpus, model_path = saved_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
-    _, encoding = common.load_saved_model(model_path)
-    trained_on = common.load_dataset(corpus, top_words=encoding["top_words"])
-    raw = common.read_text_corpus(corpus)
+    _, encoding = saved_model.load_saved_model(model_path, common.CONFIGURATIONS)
+    trained_on = common.load_data(corpus, top_words=encoding["top_words"])
+    raw = textdata.read_text_corpus(corpus)
     for index in (0, 7, len(raw.train_texts) - 1):
-        encoded = common.encode_for_prediction([raw.train_texts[index]], encoding)[0]
+        encoded = saved_model.encode_for_prediction([raw.train_texts[index]], encoding)[0]
         assert encoded.tolist() == trained_on.train_sequences[index].tolist()
 
 
-def test_a_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
+def test_a_failed_first_save_leaves_nothing_behind(tmp_path, monkeypatch):
     model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
-    dataset = common.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
-    args = common.build_parser("").parse_args([])
-    monkeypatch.setattr(common.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    dataset = textdata.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
+    encoding = saved_model.text_encoding(dataset, 10, 5, "pre", "default")
+    monkeypatch.setattr(saved_model.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
-        common.save_model(model, str(tmp_path / "model"), dataset, args)
+        saved_model.save_model(model, str(tmp_path / "model"), encoding)
     assert os.listdir(tmp_path) == []
 
 
@@ -87,11 +91,11 @@ def _model_folder(tmp_path, with_encoding=True, model=None):
     folder = tmp_path / "folder"
     folder.mkdir()
     if model is not None:
-        model.save(folder / common.MODEL_FILE)
+        model.save(folder / saved_model.MODEL_FILE)
     if with_encoding:
-        (folder / common.ENCODING_FILE).write_text(
-            json.dumps({"format": 1, "class_names": ["neg", "pos"], "top_words": 10, "max_len": 5, "literal": False,
-                        "word_index_source": "vocabulary", "vocabulary": ["a"]})
+        (folder / saved_model.ENCODING_FILE).write_text(
+            json.dumps({"format": 2, "class_names": ["neg", "pos"], "top_words": 10, "max_len": 5, "truncating": "pre",
+                        "configuration": "default", "word_index_source": "vocabulary", "vocabulary": ["a"]})
         )
     return str(folder)
 
@@ -101,7 +105,8 @@ def test_loading_never_runs_code_from_the_file(tmp_path):
     folder = _model_folder(tmp_path, model=with_lambda)
     completed = run_script("predict.py", folder, "some review")
     assert completed.returncode == 2
-    assert "not a loadable Keras model" in one_error_line(completed)
+    line = one_error_line(completed)
+    assert "holds Python code" in line and "save" not in line.split(";")[-1]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +115,7 @@ def test_loading_never_runs_code_from_the_file(tmp_path):
         ("missing", "no saved model at"),
         ("not a model", "is not a folder written by --save"),
         ("no vocabulary", "no text_encoding.json"),
-        ("corrupt model", "not a loadable Keras model"),
+        ("corrupt model", "is damaged or not a Keras model"),
     ],
 )
 def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
@@ -124,7 +129,7 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
         path = _model_folder(tmp_path, with_encoding=False, model=model)
     else:
         path = _model_folder(tmp_path)
-        (tmp_path / "folder" / common.MODEL_FILE).write_bytes(b"not a zip")
+        (tmp_path / "folder" / saved_model.MODEL_FILE).write_bytes(b"not a zip")
     completed = run_script("predict.py", path, "a review")
     assert completed.returncode == 2
     assert expected in one_error_line(completed)

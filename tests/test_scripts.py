@@ -1,6 +1,7 @@
 """The four scripts run as a user runs them, on generated reviews in the Stanford layout."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 import common
 import lstm_simple
 import report
+import textdata
 from conftest import ROOT
 
 SCRIPTS = list(report.SCRIPTS)
@@ -53,7 +55,9 @@ def test_help_lists_every_flag_with_its_default():
     assert completed.returncode == 0
     for flag in ("--epochs", "--batch-size", "--top-words", "--max-len", "--seed", "--data-dir", "--limit", "--runs", "--literal"):
         assert flag in completed.stdout
-    assert completed.stdout.count("(default:") >= 13
+    help_text = " ".join(completed.stdout.split())
+    for flag, default in (("--epochs", 3), ("--batch-size", 64), ("--top-words", 5000), ("--max-len", 500), ("--seed", 7)):
+        assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
 
 
 @pytest.mark.parametrize(
@@ -107,11 +111,11 @@ def test_runs_prints_each_accuracy_then_mean_and_std(shared_corpus, capsys):
 
 @pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
 def test_the_real_archive_reads_as_25000_and_25000_reviews():
-    corpus = common.read_text_corpus(REAL_ARCHIVE)
+    corpus = textdata.read_text_corpus(REAL_ARCHIVE)
     assert corpus.class_names == ["neg", "pos"]
     assert np.bincount(corpus.train_labels).tolist() == [12500, 12500]
     assert np.bincount(corpus.test_labels).tolist() == [12500, 12500]
-    ranked = common.rank_words(common.tokenize(text) for text in corpus.train_texts)
+    ranked = textdata.rank_words(textdata.tokenize(text) for text in corpus.train_texts)
     assert ranked[:20] == (
         "the and a of to is br in it i this that was as for with movie but film on".split()
     )

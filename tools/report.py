@@ -19,7 +19,8 @@ import os
 import re
 import statistics
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The repository: this file lives in tools/.
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(HERE, "results")
 RUNS_DIR = os.path.join(RESULTS_DIR, "runs")
 # Records of earlier code, one folder per configuration, kept as the diagnosis' evidence.

@@ -1,0 +1,116 @@
+"""A bag-of-words baseline: is an LSTM worth it on your data?
+
+Not a model of the tutorial. Each text becomes the TF-IDF weights of its words
+and word pairs (`keras.layers.TextVectorization`), and one Dense layer reads
+them: logistic regression, trained with Adam. It reads the same `--data-dir`,
+takes the same split, seeds and flags, and prints the same lines as the four
+LSTM scripts, so that its accuracy can stand beside theirs. The old Keras
+`imdb_lstm.py` warned of it: on IMDB a bag of words beats the LSTMs here.
+"""
+
+import keras
+import numpy as np
+from keras import layers
+
+import common
+
+# The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
+TOP_WORDS = 20000  # word indices kept before pairs are formed: more than the LSTMs', a bag of words is cheap
+MAX_FEATURES = 50000  # the most frequent words and word pairs that get a TF-IDF weight
+EPOCHS = 30  # the most: early stopping on a validation split ends it (see the README's own-data command)
+BATCH_SIZE = 64
+SEED = 7
+LEARNING_RATE = 0.001  # Adam's default step
+GRADIENT_CLIP_NORM = 1.0
+VALIDATION_SPLIT = 0.1  # held out to stop on: with 30 epochs at most, the baseline always stops on it
+
+
+class TfIdfOfWordsAndPairs:
+    """The feed of this model: texts (as word indices) to TF-IDF vectors of words and pairs, learnt on the training texts."""
+
+    def __init__(self, max_len=None, truncating=None):
+        self.vectorizer = None
+
+    @staticmethod
+    def _as_strings(sequences):
+        # Word indices as tokens: the same words the LSTMs see, without the start mark.
+        return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences])
+
+    def _vectors(self, sequences, labels, batch_size, shuffle_seed=None):
+        import tensorflow as tf
+
+        dataset = tf.data.Dataset.from_tensor_slices((self._as_strings(sequences), labels))
+        if shuffle_seed is not None:
+            dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+        return dataset.batch(batch_size).map(lambda texts, labels: (self.vectorizer(texts), labels)).prefetch(2)
+
+    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+        self.vectorizer = layers.TextVectorization(
+            max_tokens=MAX_FEATURES,
+            pad_to_max_tokens=True,  # the Dense layer expects MAX_FEATURES inputs, however small the corpus
+            standardize=None,
+            split="whitespace",
+            ngrams=2,
+            output_mode="tf_idf",
+        )
+        self.vectorizer.adapt(self._as_strings(sequences), batch_size=1024)
+        validation_data = None if validation is None else self._vectors(*validation, 1024)
+        return model.fit(
+            self._vectors(sequences, labels, batch_size, shuffle_seed=seed),
+            epochs=epochs,
+            callbacks=callbacks,
+            verbose=verbose,
+            validation_data=validation_data,
+        )
+
+    def predict(self, model, sequences):
+        probabilities = model.predict(self._vectors(sequences, np.zeros(len(sequences), np.int32), 1024), verbose=0)
+        if probabilities.shape[1] == 1:
+            probabilities = np.concatenate([1.0 - probabilities, probabilities], axis=1)
+        return probabilities
+
+
+BAG_OF_WORDS = common.Configuration(
+    "bag-of-words",
+    TfIdfOfWordsAndPairs,
+    mask_padding=False,
+    shared_recurrent_dropout_mask=False,
+    decay_learning_rate=True,
+    clip_gradients=True,
+)
+
+
+def build_model(config):
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(MAX_FEATURES,)),
+            common.output_layer(config.num_classes),  # logistic regression on the TF-IDF weights
+        ]
+    )
+    model.compile(
+        loss=common.loss_for(config.num_classes),
+        optimizer=keras.optimizers.Adam(
+            learning_rate=config.learning_rate(LEARNING_RATE), clipnorm=config.clipnorm(GRADIENT_CLIP_NORM)
+        ),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def main(argv=None):
+    return common.run(
+        build_model,
+        __doc__,
+        argv,
+        top_words=TOP_WORDS,
+        max_len=None,
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        seed=SEED,
+        configuration=BAG_OF_WORDS,
+        validation_split=VALIDATION_SPLIT,
+    )
+
+
+if __name__ == "__main__":
+    main()

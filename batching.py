@@ -1,0 +1,220 @@
+"""Speed-ups: how reviews are batched and fed to a model, and a recurrent-dropout cell that stays fused.
+
+Two ways to feed a model, chosen once in `common.py` (`--literal` or not):
+- `PaddedToMaxLen`, the tutorial's: every review padded or cut to MAX_LEN,
+  Keras' own batching for training and prediction;
+- `LengthBucketed`, the default: batches of reviews of similar length, each
+  padded only to its own longest review (rounded up to a multiple of 16), the
+  padding after the review when the model masks it.
+Both have the same two methods, `fit` and `predict`, so nothing else needs to
+know which one runs.
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+EVALUATION_BATCH_SIZE = 1024  # prediction keeps no gradients: big batches are cheaper
+BUCKET_POOL_BATCHES = 50  # length-sorting happens within pools of 50 batches
+# Batch lengths are rounded up to a multiple of this, so that a backend that
+# compiles one program per input shape (JAX) compiles a few dozen, not hundreds.
+BATCH_LENGTH_MULTIPLE = 16
+
+
+def cut(sequence, max_len, truncating):
+    """A review cut to max_len words: the last ones ("pre", the tutorial's) or the first ("post")."""
+    return sequence[-max_len:] if truncating == "pre" else sequence[:max_len]
+
+
+def pad(sequences, max_len, truncating="pre"):
+    """The tutorial's padding: zeros before the review, every review max_len long."""
+    return keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32", truncating=truncating)
+
+
+def padding_side(model):
+    """Where bucketed batches put their padding: after the review when the model masks it.
+
+    cuDNN, which Keras' TensorFlow backend uses for a masked LSTM on a GPU,
+    accepts only masks padded on the right; with the padding masked, the side
+    changes nothing else. A model that cannot mask (cnn_lstm.py) keeps the
+    tutorial's padding in front, so its LSTM reads the real words last.
+    """
+    masked = any(getattr(layer, "mask_zero", False) for layer in model.layers)
+    return "post" if masked else "pre"
+
+
+class LengthBucketedBatches:
+    """Batches of reviews of similar length, each padded only to its own longest review.
+
+    Every review is cut to max_len as the tutorial cuts it; a batch is padded
+    to its longest review rounded up to BATCH_LENGTH_MULTIPLE (at most
+    max_len). For training, each epoch shuffles the reviews, sorts them by
+    length within pools of BUCKET_POOL_BATCHES batches and shuffles the order
+    of the batches, so batches stay random while holding little padding.
+    """
+
+    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0, padding="pre", truncating="pre"):
+        self.sequences = [cut(sequence, max_len, truncating) for sequence in sequences]
+        self.labels = labels
+        self.batch_size = batch_size
+        self.max_len = max_len
+        self.shuffle = shuffle
+        self.padding = padding
+        self.rng = np.random.default_rng(seed)
+        self.lengths = np.array([len(sequence) for sequence in self.sequences])
+        self.batches = self._batch_order()
+
+    def _batch_order(self):
+        if not self.shuffle:
+            # Sorted once: prediction order does not matter, padding does.
+            order = np.argsort(self.lengths, kind="stable")
+            return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        order = self.rng.permutation(len(self.sequences))
+        pool_size = self.batch_size * BUCKET_POOL_BATCHES
+        batches = []
+        for pool_start in range(0, len(order), pool_size):
+            pool = order[pool_start : pool_start + pool_size]
+            pool = pool[np.argsort(self.lengths[pool], kind="stable")]
+            batches.extend(pool[start : start + self.batch_size] for start in range(0, len(pool), self.batch_size))
+        return [batches[index] for index in self.rng.permutation(len(batches))]
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        rows = self.batches[index]
+        longest = int(self.lengths[rows].max())
+        length = min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
+        x = keras.utils.pad_sequences(
+            [self.sequences[row] for row in rows], maxlen=length, dtype="int32", padding=self.padding
+        )
+        return x, self.labels[rows]
+
+    def _one_epoch(self):
+        for index in range(len(self)):
+            yield self[index]
+        if self.shuffle:
+            self.batches = self._batch_order()  # the next epoch gets new batches
+
+    def as_tf_dataset(self):
+        """The batches for fit(), a new order each epoch.
+
+        Not a keras.utils.PyDataset: Keras guesses a PyDataset's shapes from
+        its first two batches and would fix the length if those two happened
+        to be equally long; here every batch has a length of its own.
+        """
+        import tensorflow as tf
+
+        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
+        dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
+        # A known length lets Keras' progress bar count the steps of an epoch.
+        return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+
+def _as_two_columns(probabilities):
+    """A sigmoid's one column as the probabilities of both classes."""
+    if probabilities.shape[1] == 1:
+        probabilities = np.concatenate([1.0 - probabilities, probabilities], axis=1)
+    return probabilities
+
+
+class PaddedToMaxLen:
+    """The tutorial's feeding: every review padded to max_len, Keras' fit() and predict() as they come."""
+
+    def __init__(self, max_len, truncating="pre"):
+        self.max_len = max_len
+        self.truncating = truncating
+
+    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+        validation_data = None
+        if validation is not None:
+            validation_data = (pad(validation[0], self.max_len, self.truncating), validation[1])
+        return model.fit(
+            pad(sequences, self.max_len, self.truncating),
+            labels,
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            verbose=verbose,
+            validation_data=validation_data,
+        )
+
+    def predict(self, model, sequences):
+        """Class probabilities in input order, shape (n, classes); Keras' default batch size, as the tutorial."""
+        return _as_two_columns(model.predict(pad(sequences, self.max_len, self.truncating), verbose=0))
+
+
+class LengthBucketed:
+    """The default feeding: length-bucketed batches, padded after the review when the model masks it."""
+
+    def __init__(self, max_len, truncating="pre"):
+        self.max_len = max_len
+        self.truncating = truncating
+
+    def _batches(self, model, sequences, labels, batch_size, shuffle, seed=0):
+        return LengthBucketedBatches(
+            sequences, labels, batch_size, self.max_len, shuffle, seed, padding_side(model), self.truncating
+        )
+
+    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+        batches = self._batches(model, sequences, labels, batch_size, shuffle=True, seed=seed)
+        validation_data = None
+        if validation is not None:
+            validation_data = self._batches(model, *validation, EVALUATION_BATCH_SIZE, shuffle=False).as_tf_dataset()
+        # shuffle=False: the batches shuffle themselves, by length pools, each epoch.
+        return model.fit(
+            batches.as_tf_dataset(),
+            epochs=epochs,
+            shuffle=False,
+            callbacks=callbacks,
+            verbose=verbose,
+            validation_data=validation_data,
+        )
+
+    def predict(self, model, sequences):
+        """Class probabilities in input order, shape (n, classes), from sorted batches of 1,024."""
+        batches = self._batches(model, sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, shuffle=False)
+        probabilities = np.empty((len(sequences), model.output_shape[-1]), np.float32)
+        for index in range(len(batches)):
+            x, _ = batches[index]
+            probabilities[batches.batches[index]] = ops.convert_to_numpy(model.predict_on_batch(x))
+        return _as_two_columns(probabilities)
+
+
+# ---------------------------------------------------------------------------
+# Recurrent dropout that keeps the LSTM's two fused products per step
+
+
+@keras.saving.register_keras_serializable(package="lstm_tutorial")
+class SharedMaskLSTMCell(layers.LSTMCell):
+    """An LSTM cell that drops the same recurrent units for all four gates.
+
+    Keras 3's LSTMCell with recurrent_dropout draws one mask per gate and so
+    falls back to eight small matrix products per step. One mask for all four
+    gates (as Keras 1's consume_less='gpu' did) keeps the two fused products.
+    Dropout is still variational: one mask per sequence, the same at every step.
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.implementation = 2
+        self.dropout_mask_count = None  # one input mask and one recurrent mask
+
+    def call(self, inputs, states, training=False):
+        hidden, carry = states
+        if training and 0.0 < self.dropout < 1.0:
+            inputs = inputs * self.get_dropout_mask(inputs)
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            hidden = hidden * self.get_recurrent_dropout_mask(hidden)
+        gates = ops.matmul(inputs, self.kernel) + ops.matmul(hidden, self.recurrent_kernel)
+        if self.use_bias:
+            gates = gates + self.bias
+        carry, output_gate = self._compute_carry_and_output_fused(ops.split(gates, 4, axis=1), carry)
+        hidden = output_gate * self.activation(carry)
+        return hidden, [hidden, carry]
+
+
+def shared_mask_lstm(units, dropout, recurrent_dropout):
+    """An LSTM layer like layers.LSTM(units, dropout=..., recurrent_dropout=...), but fast on CPU."""
+    return layers.RNN(SharedMaskLSTMCell(units, dropout=dropout, recurrent_dropout=recurrent_dropout))
+

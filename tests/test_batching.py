@@ -1,0 +1,122 @@
+"""Unit tests of batching.py: bucketed batches, padding for cuDNN, the two feeds, the shared-mask cell."""
+
+import keras
+import numpy as np
+import pytest
+
+import batching
+import common
+import textdata
+
+
+def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
+    padded = batching.pad([np.array([1, 5, 6]), np.array([1, 7, 8, 9, 10, 11])], 4)
+    assert padded.tolist() == [[0, 1, 5, 6], [8, 9, 10, 11]]
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct_lengths(padding):
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 70, size=300)]
+    labels = rng.integers(0, 2, size=300).astype(np.int32)
+    max_len = 50
+    straight = batching.pad(sequences, max_len)  # the tutorial's: zeros in front, the last max_len words kept
+    batches = batching.LengthBucketedBatches(sequences, labels, 16, max_len, shuffle=True, seed=1, padding=padding)
+    seen, lengths = [], set()
+    for index in range(len(batches)):
+        x, y = batches[index]
+        rows = batches.batches[index]
+        longest = min(max_len, max(len(sequences[row]) for row in rows))
+        assert longest <= x.shape[1] <= max_len and (x.shape[1] % batching.BATCH_LENGTH_MULTIPLE == 0 or x.shape[1] == max_len)
+        for row, padded in zip(rows, x):
+            words = straight[row][straight[row] != 0]
+            expected = np.zeros(x.shape[1], np.int32)
+            if padding == "pre":
+                expected[x.shape[1] - len(words) :] = words
+            else:
+                expected[: len(words)] = words
+            assert np.array_equal(padded, expected)
+        assert np.array_equal(y, labels[rows])
+        seen.extend(rows.tolist())
+        lengths.add(x.shape[1])
+    assert sorted(seen) == list(range(300))
+    assert len(lengths) <= -(-max_len // batching.BATCH_LENGTH_MULTIPLE)
+    first_epoch = [rows.tolist() for rows in batches.batches]
+    list(batches._one_epoch())
+    assert [rows.tolist() for rows in batches.batches] != first_epoch
+
+
+def _tiny_masked_model():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(20, 4, mask_zero=True),
+            keras.layers.LSTM(5),
+            common.output_layer(2),
+        ]
+    )
+
+
+def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    review = np.array([1, 5, 7, 3], np.int32)
+    predictions = [model.predict(batching.pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
+    np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
+
+
+def test_every_masked_batch_is_right_padded_as_cudnn_requires():
+    """Keras' own cuDNN check (run on CPU) accepts every batch the default path feeds a masked model."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow.rnn import _assert_valid_mask
+
+    model = _tiny_masked_model()
+    assert batching.padding_side(model) == "post"
+    rng = np.random.default_rng(3)
+    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
+    for shuffle, batch_size in ((True, 16), (False, batching.EVALUATION_BATCH_SIZE)):
+        batches = batching.LengthBucketedBatches(
+            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding=batching.padding_side(model)
+        )
+        for index in range(len(batches)):
+            x, _ = batches[index]
+            _assert_valid_mask(tf.constant(x != textdata.PADDING_INDEX))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
+        _assert_valid_mask(tf.constant(batching.pad(sequences[:8], 64) != textdata.PADDING_INDEX))
+
+
+def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    review = [np.array([1, 5, 7, 3], np.int32)]
+    before = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="pre"), verbose=0)
+    after = model.predict(keras.utils.pad_sequences(review, maxlen=12, padding="post"), verbose=0)
+    np.testing.assert_allclose(before, after, rtol=1e-5)
+
+
+def test_bucketed_evaluation_returns_predictions_in_input_order():
+    common.set_seed(0)
+    model = _tiny_masked_model()
+    rng = np.random.default_rng(1)
+    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 15, size=50)]
+    bucketed = batching.LengthBucketed(10).predict(model, sequences)
+    straight = batching.PaddedToMaxLen(10).predict(model, sequences)
+    np.testing.assert_allclose(bucketed, straight, atol=1e-5)
+
+
+def test_shared_mask_cell_is_keras_lstm_when_nothing_is_dropped():
+    common.set_seed(0)
+    inputs = np.random.default_rng(2).normal(size=(3, 7, 4)).astype(np.float32)
+    reference = keras.layers.LSTM(6)
+    shared = batching.shared_mask_lstm(6, dropout=0.2, recurrent_dropout=0.2)
+    reference(inputs)
+    shared(inputs)
+    shared.set_weights(reference.get_weights())
+    np.testing.assert_allclose(shared(inputs, training=False), reference(inputs), atol=1e-5)
+
+
+def test_shared_mask_cell_drops_recurrent_units_in_training():
+    common.set_seed(0)
+    inputs = np.ones((2, 5, 3), np.float32)
+    layer = batching.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
+    assert not np.allclose(layer(inputs, training=True), layer(inputs, training=False))

@@ -1,0 +1,141 @@
+"""Unit tests of textdata.py: your own text folders, the Keras-IMDB encoding and the cache, on tiny inputs."""
+
+import os
+import re
+import tarfile
+
+import keras
+import numpy as np
+import pytest
+
+import textdata
+from cli import UsageError
+from conftest import write_corpus
+
+
+def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
+    text = "Don't miss it!<br />It's GREAT, (really)\tgreat."
+    assert textdata.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
+
+
+def test_rank_words_by_frequency_with_alphabetical_ties():
+    ranked = textdata.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
+    assert ranked == ["c", "a", "b"]
+    assert textdata.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
+
+
+def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
+    """Keras' own load_data() on a tiny imdb.npz of ranks gives what we give the same words."""
+    vocabulary = ["the", "and", "a", "of", "to", "is"]  # ranked: "the" is Keras' rank 1
+    reviews = [["the", "of", "is", "and"], ["to", "a", "the"]]
+    ranks = [[vocabulary.index(word) + 1 for word in review] for review in reviews]
+    npz = tmp_path / "imdb.npz"
+    ragged = lambda rows: np.array([np.array(row) for row in rows], dtype=object)
+    # One review per split: load_data() shuffles each split.
+    np.savez(npz, x_train=ragged(ranks[:1]), y_train=np.array([0]), x_test=ragged(ranks[1:]), y_test=np.array([1]))
+    monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
+    for top_words in (5, 6, 8, 100):
+        (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
+        ours = textdata.cut_to_top_words([textdata.encode(review, textdata.word_index_of(vocabulary)) for review in reviews], top_words)
+        keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
+        assert keras_rows == [row.tolist() for row in ours], top_words
+    assert textdata.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
+
+
+def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
+    sequences = [np.array([1, 4, 5, 6, 7, 2], np.int32)]
+    assert textdata.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
+    word_index = textdata.word_index_of(["the", "and", "a", "of"])
+    assert textdata.cut_to_top_words([textdata.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
+
+
+def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):
+    archive_path = tmp_path / "corpus.tar.gz"
+    with tarfile.open(archive_path, "w:gz") as archive:
+        archive.add(corpus, arcname="aclImdb")
+    from_folder = textdata.read_text_corpus(corpus)
+    from_archive = textdata.read_text_corpus(str(archive_path))
+    assert from_folder.class_names == from_archive.class_names == ["neg", "pos"]
+    assert from_folder.train_texts == from_archive.train_texts
+    assert from_folder.test_texts == from_archive.test_texts
+    assert from_folder.train_labels.tolist() == from_archive.train_labels.tolist()
+    assert sorted(np.bincount(from_folder.train_labels).tolist()) == [60, 60]
+
+
+def test_unlabelled_reviews_of_the_stanford_download_are_left_out(corpus):
+    os.makedirs(os.path.join(corpus, "train", "unsup"))
+    with open(os.path.join(corpus, "train", "unsup", "0_0.txt"), "w") as handle:
+        handle.write("no label")
+    assert textdata.read_text_corpus(corpus).class_names == ["neg", "pos"]
+
+
+def test_encoded_corpus_ranks_training_words_only(tmp_path):
+    root = tmp_path / "tiny"
+    for split, label, name, text in [
+        ("train", "neg", "0.txt", "bad bad movie"),
+        ("train", "pos", "0.txt", "good movie movie"),
+        ("test", "neg", "0.txt", "bad unseen"),
+        ("test", "pos", "0.txt", "good"),
+    ]:
+        os.makedirs(root / split / label, exist_ok=True)
+        (root / split / label / name).write_text(text)
+    dataset = textdata.load_text_folders(str(root))
+    assert dataset.vocabulary == ["movie", "bad", "good"]
+    assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 5, 5, 4], [1, 6, 4, 4]]
+    assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 5, 2], [1, 6]]
+
+
+def test_second_load_comes_from_the_cache_and_a_changed_source_is_reread(corpus, monkeypatch):
+    first = textdata.load_text_folders(corpus)
+    reads = []
+    original = textdata.read_text_corpus
+    monkeypatch.setattr(textdata, "read_text_corpus", lambda path: reads.append(path) or original(path))
+    second = textdata.load_text_folders(corpus)
+    assert reads == []
+    assert all(np.array_equal(a, b) for a, b in zip(first.train_sequences, second.train_sequences))
+    assert second.vocabulary == first.vocabulary
+    changed = os.path.join(corpus, "train", "pos", "0_pos.txt")
+    with open(changed, "a") as handle:
+        handle.write(" brandnewword")
+    os.utime(changed, ns=(1, 1))
+    textdata.load_text_folders(corpus)
+    assert reads == [corpus]
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y"}, "no test/<class>/*.txt"),
+        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y", "test/neg/c.txt": "x", "test/other/d.txt": "y"}, "differ"),
+        ({"train/neg/a.txt": "x", "test/neg/b.txt": "y"}, "at least two"),
+        ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no .txt"),
+        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
+    ],
+)
+def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
+    for relative, text in layout.items():
+        path = tmp_path / "data" / relative
+        if text is None:
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(path.parent, exist_ok=True)
+            path.write_text(text)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        textdata.read_text_corpus(str(tmp_path / "data"))
+
+
+def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        textdata.load_text_folders(str(tmp_path / "nowhere"))
+    not_an_archive = tmp_path / "reviews.tar.gz"
+    not_an_archive.write_bytes(b"this is not gzip")
+    with pytest.raises(UsageError, match="not a readable .tar.gz"):
+        textdata.read_text_corpus(str(not_an_archive))
+
+
+def test_invalid_utf8_is_replaced_and_counted(corpus):
+    with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
+        handle.write("caf\xe9 awful".encode("latin-1"))
+    read = textdata.read_text_corpus(corpus)
+    assert read.undecodable_files == 1
+    assert "caf\ufffd awful" in read.train_texts

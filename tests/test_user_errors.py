@@ -1,0 +1,251 @@
+"""Nothing lost, nothing cryptic: what a careless or unlucky user does gets one line, and no file of theirs is lost."""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+import cli
+import cnn_lstm
+import common
+import lstm_simple
+import saved_model
+import textdata
+from conftest import ROOT, write_corpus
+from test_scripts import one_error_line, run_script
+
+QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("errors") / "data", reviews_per_class=30, seed=4)
+
+
+def exit_code_of(main, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    return exit_info.value.code
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# 1. --save never removes a file it did not write
+
+
+def test_saving_again_replaces_only_what_save_wrote_and_keeps_the_users_files(small_corpus, tmp_path):
+    folder = tmp_path / "prev"
+    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + QUICK)
+    (folder / "NOTES.txt").write_text("my notes")
+    os.chmod(folder, 0o755)
+    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder), "--seed", "8"] + QUICK)
+    assert sorted(os.listdir(folder)) == sorted(["NOTES.txt", saved_model.MODEL_FILE, saved_model.ENCODING_FILE])
+    assert (folder / "NOTES.txt").read_text() == "my notes" and mode_of(folder) == 0o755
+
+
+def test_a_model_file_that_save_did_not_write_is_refused_before_loading_data(tmp_path, capsys):
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    (folder / saved_model.MODEL_FILE).write_bytes(b"someone's model")
+    code = exit_code_of(lstm_simple.main, ["--data-dir", str(tmp_path / "not read"), "--save", str(folder)])
+    assert code == 2 and "did not write" in capsys.readouterr().err
+    assert (folder / saved_model.MODEL_FILE).read_bytes() == b"someone's model"
+
+
+# 2. Every output path is checked before training, and one failed output never costs the others
+
+
+def test_a_results_dir_that_is_a_file_is_refused_before_the_data_is_loaded(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    code = exit_code_of(lstm_simple.main, ["--data-dir", str(tmp_path / "never read"), "--results-dir", str(afile)])
+    captured = capsys.readouterr()
+    assert code == 2 and "--results-dir" in captured.err and "is a file" in captured.err
+    assert "free space" not in captured.err and "Reading" not in captured.out
+
+
+def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_corpus, tmp_path, monkeypatch, capsys):
+    import records
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "runs" / "x.json"))
+
+    monkeypatch.setattr(records, "write_record", full_disk)
+    argv = ["--data-dir", small_corpus, "--save", str(tmp_path / "model"), "--results-dir", str(tmp_path / "runs")]
+    assert exit_code_of(lstm_simple.main, argv + QUICK) == 2
+    assert os.path.exists(tmp_path / "model" / saved_model.MODEL_FILE)
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "could not write the run record" in error and "free some space" in error
+
+
+# 3. A damaged cache is rebuilt
+
+
+@pytest.mark.parametrize("damage", ["truncated", "bit flipped"])
+def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
+    first = textdata.load_text_folders(small_corpus)
+    (cache_file,) = [os.path.join(textdata.cache_dir(), name) for name in os.listdir(textdata.cache_dir())]
+    content = bytearray(open(cache_file, "rb").read())
+    if damage == "truncated":
+        content = content[: len(content) // 2]
+    else:
+        content[len(content) // 3] ^= 0xFF
+    open(cache_file, "wb").write(bytes(content))
+    again = textdata.load_text_folders(small_corpus)
+    assert [row.tolist() for row in again.train_sequences] == [row.tolist() for row in first.train_sequences]
+    assert "could not be read; rebuilding it" in capsys.readouterr().err
+    assert zipfile.is_zipfile(cache_file)  # rebuilt in place
+
+
+# 4. Very short texts are classified, and a --max-len too short for the model is one line
+
+
+def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path):
+    cnn_lstm.main(["--data-dir", small_corpus, "--save", str(tmp_path / "cnn")] + QUICK)
+    completed = run_script("predict.py", str(tmp_path / "cnn"), "!!!", "wonderful", "🙂")
+    assert completed.returncode == 0, completed.stderr
+    assert len(completed.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize("configuration", [[], ["--literal"]])
+def test_a_max_len_too_short_for_the_cnn_is_one_line(small_corpus, configuration, capsys):
+    code = exit_code_of(cnn_lstm.main, ["--data-dir", small_corpus, "--max-len", "1"] + QUICK[:2] + configuration)
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in error and "--max-len 1 is too short" in error
+
+
+# 5. Ctrl-C stops the run wherever it lands, saves nothing unfinished, exits 130
+
+
+def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_nothing(small_corpus, tmp_path, monkeypatch):
+    original = common.EpochRecorder.on_epoch_end
+
+    def swallowed_interrupt(self, epoch, logs=None):
+        try:
+            cli._on_interrupt(signal.SIGINT, None)  # what Ctrl-C does ...
+        except KeyboardInterrupt:
+            pass  # ... and what TensorFlow's AtomicFunction.__del__ does with it
+        original(self, epoch, logs)
+
+    monkeypatch.setattr(common.EpochRecorder, "on_epoch_end", swallowed_interrupt)
+    argv = ["--data-dir", small_corpus, "--save", str(tmp_path / "model"), "--results-dir", str(tmp_path / "runs")]
+    assert exit_code_of(lstm_simple.main, argv + QUICK) == 130
+    assert not os.path.exists(tmp_path / "model")
+    assert not os.path.exists(tmp_path / "runs") or os.listdir(tmp_path / "runs") == []
+
+
+def test_ctrl_c_in_the_second_run_exits_130_with_nothing_saved(shared_corpus, tmp_path):
+    command = [sys.executable, "lstm_simple.py", "--data-dir", shared_corpus, "--runs", "2", "--save", str(tmp_path / "model")]
+    command += ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "2"]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "KERAS_HOME": str(tmp_path / "keras_home")}
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    for line in process.stdout:
+        if line.startswith("Run 2 of 2"):
+            time.sleep(1.0)
+            process.send_signal(signal.SIGINT)
+            break
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "lstm_simple.py: interrupted; nothing unfinished was saved"
+    assert not os.path.exists(tmp_path / "model")
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".partial-")]
+
+
+# 6. A malformed text_encoding.json is one line
+
+
+@pytest.fixture(scope="module")
+def tiny_saved_model(small_corpus, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("saved") / "model"
+    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + QUICK)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "encoding, expected",
+    [
+        ([1, 2, 3], "holds a list"),
+        ({"format": 1}, "format 1"),
+        ({"format": 2}, "has no 'class_names'"),
+        ("{not json", "not a text encoding"),
+    ],
+)
+def test_a_malformed_text_encoding_is_one_line(tiny_saved_model, tmp_path, encoding, expected, capsys):
+    import predict
+
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    (folder / saved_model.MODEL_FILE).write_bytes((tiny_saved_model / saved_model.MODEL_FILE).read_bytes())
+    text = encoding if isinstance(encoding, str) else json.dumps(encoding)
+    (folder / saved_model.ENCODING_FILE).write_text(text)
+    assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and expected in error
+
+
+# 7 and 8. One line that says what is wrong and what to give instead
+
+
+@pytest.mark.parametrize("kind", ["zip", "plain file"])
+def test_a_data_dir_that_is_no_archive_is_one_line(tmp_path, kind):
+    path = tmp_path / ("data.zip" if kind == "zip" else "data.txt")
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("train/a/1.txt", "x")
+    else:
+        path.write_text("just text")
+    completed = run_script("lstm_simple.py", "--data-dir", str(path))
+    assert completed.returncode == 2
+    line = one_error_line(completed)
+    assert ("unpack it first" in line) == (kind == "zip") and "give a folder" in line
+
+
+def test_two_layouts_in_one_folder_are_named_readably(tmp_path):
+    for root in ("", "copy/"):
+        for split in ("train", "test"):
+            for label in ("a", "b"):
+                path = tmp_path / "data" / f"{root}{split}/{label}/1.txt"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("x")
+    with pytest.raises(cli.UsageError, match=r"\(in the top level, copy\)"):
+        textdata.read_text_corpus(str(tmp_path / "data"))
+
+
+def test_a_corrupt_model_file_is_called_damaged_not_missing(tiny_saved_model, tmp_path, capsys):
+    import predict
+
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    (folder / saved_model.ENCODING_FILE).write_text((tiny_saved_model / saved_model.ENCODING_FILE).read_text())
+    (folder / saved_model.MODEL_FILE).write_bytes((tiny_saved_model / saved_model.MODEL_FILE).read_bytes()[:500])
+    assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
+    error = capsys.readouterr().err
+    assert "damaged" in error and "not found" not in error.lower()
+
+
+# 9. Outputs get the permissions the user's umask gives
+
+
+def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path):
+    previous = os.umask(0o002)
+    try:
+        lstm_simple.main(
+            ["--data-dir", small_corpus, "--save", str(tmp_path / "model"), "--results-dir", str(tmp_path / "runs")] + QUICK
+        )
+    finally:
+        os.umask(previous)
+    assert mode_of(tmp_path / "model") == 0o775
+    for path in [tmp_path / "model" / name for name in os.listdir(tmp_path / "model")] + [
+        tmp_path / "runs" / name for name in os.listdir(tmp_path / "runs")
+    ] + [os.path.join(textdata.cache_dir(), name) for name in os.listdir(textdata.cache_dir())]:
+        assert mode_of(path) == 0o664, path
