@@ -26,7 +26,7 @@ VALIDATION_SPLIT = 0.1  # held out to stop on: with 30 epochs at most, the basel
 
 
 class TfIdfOfWordsAndPairs:
-    """The feed of this model: texts (as word indices) to TF-IDF vectors of words and pairs, learnt on the training texts."""
+    """This model's feed: texts (as word indices) to TF-IDF vectors of words and pairs, learnt on the training texts."""
 
     def __init__(self, max_len=None, truncating=None):
         self.vectorizer = None

@@ -173,7 +173,9 @@ class LengthBucketed:
 
     def predict(self, model, sequences):
         """Class probabilities in input order, shape (n, classes), from sorted batches of 1,024."""
-        batches = self._batches(model, sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, shuffle=False)
+        batches = self._batches(
+            model, sequences, np.zeros(len(sequences), np.int32), EVALUATION_BATCH_SIZE, shuffle=False
+        )
         probabilities = np.empty((len(sequences), model.output_shape[-1]), np.float32)
         for index in range(len(batches)):
             x, _ = batches[index]
@@ -217,4 +219,3 @@ class SharedMaskLSTMCell(layers.LSTMCell):
 def shared_mask_lstm(units, dropout, recurrent_dropout):
     """An LSTM layer like layers.LSTM(units, dropout=..., recurrent_dropout=...), but fast on CPU."""
     return layers.RNN(SharedMaskLSTMCell(units, dropout=dropout, recurrent_dropout=recurrent_dropout))
-

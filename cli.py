@@ -201,7 +201,9 @@ def atomic_paths(*final_paths):
     try:
         for final_path in final_paths:
             directory = os.path.dirname(os.path.abspath(final_path))
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix="-" + os.path.basename(final_path))
+            handle, temporary = tempfile.mkstemp(
+                dir=directory, prefix=".partial-", suffix="-" + os.path.basename(final_path)
+            )
             os.close(handle)
             temporaries.append(temporary)
         yield temporaries

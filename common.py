@@ -47,7 +47,9 @@ from cli import UsageError  # noqa: E402
 # The flags: the script's constants are their defaults
 
 
-def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed, validation_split=0.0, reads_whole_texts=False):
+def build_parser(
+    description, prog, top_words, max_len, epochs, batch_size, seed, validation_split=0.0, reads_whole_texts=False
+):
     """The one parser of every script; the defaults are the values a script passes (the tutorial's).
 
     A model that reads whole texts (baseline.py's bag of words) has no use for
@@ -55,7 +57,12 @@ def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed
     """
     parser = cli.OneLineErrorParser(prog=prog, description=description)
     add = parser.add_argument
-    add("--epochs", type=cli.whole_number_from(1), default=epochs, help="training epochs (the most, with --validation-split)")
+    add(
+        "--epochs",
+        type=cli.whole_number_from(1),
+        default=epochs,
+        help="training epochs (the most, with --validation-split)",
+    )
     add("--batch-size", type=cli.whole_number_from(1), default=batch_size, help="training batch size")
     add(
         "--top-words",
@@ -64,14 +71,24 @@ def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed
         help="keep word indices below this (the most frequent TOP_WORDS - 4 words); the rest become 'unknown'",
     )
     add("--seed", type=cli.whole_number_from(0), default=seed, help="random seed of the first run")
-    add("--runs", type=cli.whole_number_from(1), default=1, help="train RUNS times with seeds SEED, SEED+1, ... and print mean +- std")
+    add(
+        "--runs",
+        type=cli.whole_number_from(1),
+        default=1,
+        help="train RUNS times with seeds SEED, SEED+1, ... and print mean +- std",
+    )
     add(
         "--data-dir",
         metavar="PATH",
         help="read your own texts instead of downloading keras.datasets.imdb: a folder with train/<class>/*.txt "
         "and test/<class>/*.txt (such as Stanford's aclImdb), or a .tar.gz of one",
     )
-    add("--limit", type=cli.whole_number_from(1), metavar="N", help="use N training and N test texts, a shuffled selection, for a quick try")
+    add(
+        "--limit",
+        type=cli.whole_number_from(1),
+        metavar="N",
+        help="use N training and N test texts, a shuffled selection, for a quick try",
+    )
     add(
         "--validation-split",
         type=cli.fraction_below(1.0),
@@ -81,7 +98,12 @@ def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed
         "after each epoch, stop when its loss has not improved for PATIENCE epochs and keep the best epoch's "
         "weights; 0: train on all of them for EPOCHS epochs, as the tutorial",
     )
-    add("--patience", type=cli.whole_number_from(1), default=3, help="epochs without a better validation loss before stopping")
+    add(
+        "--patience",
+        type=cli.whole_number_from(1),
+        default=3,
+        help="epochs without a better validation loss before stopping",
+    )
     if reads_whole_texts:
         parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
     else:
@@ -99,7 +121,9 @@ def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed
             help="run the tutorial's listing exactly: every text padded to MAX_LEN, no masking, Keras' own "
             "recurrent-dropout cell, Adam with a constant step and no clipping (see README)",
         )
-        add("--save", metavar="PATH", help="save the trained model and its text encoding in folder PATH, for predict.py")
+        add(
+            "--save", metavar="PATH", help="save the trained model and its text encoding in folder PATH, for predict.py"
+        )
     add("--results-dir", metavar="DIR", help="write one JSON record per run into DIR")
     add(
         "--watch-test",
@@ -110,7 +134,8 @@ def build_parser(description, prog, top_words, max_len, epochs, batch_size, seed
         "--verbose",
         type=int,
         choices=(0, 1, 2),
-        help="Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch (if not given: 1 on a terminal, else 2)",
+        help="Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch "
+        "(if not given: 1 on a terminal, else 2)",
     )
     return parser
 
@@ -160,7 +185,9 @@ def load_keras_imdb(top_words):
     def to_arrays(sequences):
         return [np.array(sequence, dtype=np.int32) for sequence in sequences]
 
-    return textdata.Dataset(to_arrays(x_train), y_train.astype(np.int32), to_arrays(x_test), y_test.astype(np.int32), ["neg", "pos"])
+    return textdata.Dataset(
+        to_arrays(x_train), y_train.astype(np.int32), to_arrays(x_test), y_test.astype(np.int32), ["neg", "pos"]
+    )
 
 
 def take_shuffled_subset(sequences, labels, limit, seed):
@@ -188,7 +215,9 @@ def load_data(data_dir, top_words, limit=None, seed=0):
     dataset.train_sequences, dataset.train_labels = take_shuffled_subset(
         dataset.train_sequences, dataset.train_labels, limit, seed
     )
-    dataset.test_sequences, dataset.test_labels = take_shuffled_subset(dataset.test_sequences, dataset.test_labels, limit, seed + 1)
+    dataset.test_sequences, dataset.test_labels = take_shuffled_subset(
+        dataset.test_sequences, dataset.test_labels, limit, seed + 1
+    )
     return dataset
 
 
@@ -235,7 +264,10 @@ def summarize_data(dataset, top_words, max_len):
 
 
 def print_data_summary(summary, max_len):
-    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {len(summary['class_counts'])} classes:")
+    print(
+        f"{summary['train_texts']} training and {summary['test_texts']} test texts, "
+        f"{len(summary['class_counts'])} classes:"
+    )
     width = max(len(name) for name in summary["class_counts"])
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
@@ -345,7 +377,7 @@ class EpochRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         record = {"epoch": epoch + 1, "seconds": time.perf_counter() - self.started}
-        record.update({name: float(value) for name, value in (logs or {}).items() if np.isscalar(value)})
+        record.update({name: float(value) for name, value in (logs or {}).items()})
         if self.watch is not None:
             watched = self.last_watched = self.watch(self.model)
             record["test_loss"], record["test_accuracy"] = watched["loss"], watched["accuracy"]
@@ -358,7 +390,9 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
     callbacks = [recorder]
     early_stopping = None
     if validation_data is not None:
-        early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True)
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=args.patience, restore_best_weights=True
+        )
         callbacks.append(early_stopping)
     feed.fit(model, *train_data, args.epochs, args.batch_size, seed, callbacks, verbose, validation=validation_data)
     best_epoch = None if early_stopping is None else early_stopping.best_epoch + 1
@@ -386,7 +420,9 @@ def evaluate(model, feed, sequences, labels, class_names):
     return {
         "loss": float(-np.mean(np.log(chosen))),
         "accuracy": float(np.mean(predictions == labels)),
-        "class_accuracy": {name: float(diagonal[index] / max(1, true_counts[index])) for index, name in enumerate(class_names)},
+        "class_accuracy": {
+            name: float(diagonal[index] / max(1, true_counts[index])) for index, name in enumerate(class_names)
+        },
         "class_precision": {
             name: float(diagonal[index] / predicted_counts[index]) if predicted_counts[index] else 0.0
             for index, name in enumerate(class_names)
@@ -406,7 +442,10 @@ def print_evaluation(test, class_names):
             f"  {100 * test['class_accuracy'][name]:6.2f} %{'':22}{sum(test['confusion_matrix'][index]):>6}"
         )
     column = max(6, max(len(name) for name in class_names))
-    print(f"  Confusion matrix (rows: true class, columns: predicted):\n  {'':<{width}}  " + " ".join(f"{name:>{column}}" for name in class_names))
+    print(
+        f"  Confusion matrix (rows: true class, columns: predicted):\n  {'':<{width}}  "
+        + " ".join(f"{name:>{column}}" for name in class_names)
+    )
     for name, row in zip(class_names, test["confusion_matrix"]):
         print(f"  {name:<{width}}  " + " ".join(f"{count:>{column}}" for count in row))
     print(f"Accuracy: {test['accuracy'] * 100:.2f}%", flush=True)
@@ -438,7 +477,17 @@ class RunResult:
 
 
 def run(
-    build_model, description, argv=None, *, top_words, max_len, epochs, batch_size, seed, validation_split=0.0, configuration=None
+    build_model,
+    description,
+    argv=None,
+    *,
+    top_words,
+    max_len,
+    epochs,
+    batch_size,
+    seed,
+    validation_split=0.0,
+    configuration=None,
 ):
     """Parse the flags, load the data, then train and evaluate `--runs` models.
 
@@ -451,7 +500,15 @@ def run(
     """
     script = os.path.basename(inspect.getfile(build_model))
     parser = build_parser(
-        description, script, top_words, max_len, epochs, batch_size, seed, validation_split, reads_whole_texts=max_len is None
+        description,
+        script,
+        top_words,
+        max_len,
+        epochs,
+        batch_size,
+        seed,
+        validation_split,
+        reads_whole_texts=max_len is None,
     )
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
@@ -484,7 +541,9 @@ def _run(build_model, script, args, argv, configuration):
         set_seed(seed)
         model = build_model(config)
         if not model.compiled:
-            raise UsageError(f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does")
+            raise UsageError(
+                f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does"
+            )
         if run_index == 0 and args.max_len is not None:
             check_max_len_fits(model, feed, args.max_len, script)
             model.summary()
@@ -503,7 +562,9 @@ def _run(build_model, script, args, argv, configuration):
         test = last_watched or watch(model)
         result = RunResult(seed, epochs, best_epoch, test, model.count_params(), training_seconds)
         results.append(result)
-        print(f"Training completed in {training_seconds / 60:.2f} minutes ({training_seconds / len(epochs):.0f} s/epoch).")
+        print(
+            f"Training completed in {training_seconds / 60:.2f} minutes ({training_seconds / len(epochs):.0f} s/epoch)."
+        )
         if best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
         print_evaluation(test, dataset.class_names)
@@ -511,7 +572,8 @@ def _run(build_model, script, args, argv, configuration):
             failures += _try_to_write(
                 "the run record",
                 lambda: recording[0].write_record(
-                    args.results_dir, _record(script, argv, args, configuration, dataset, data_summary, result, recording[1])
+                    args.results_dir,
+                    _record(script, argv, args, configuration, dataset, data_summary, result, recording[1]),
                 ),
             )
     if args.runs > 1:
@@ -573,4 +635,3 @@ def _record(script, argv, args, configuration, dataset, data_summary, result, gi
         "evaluation_seconds": result.test["seconds"],
         "git_commit": git_commit,
     }
-

@@ -28,7 +28,9 @@ def read_texts(args, parser):
             with open(args.file, "rb") as handle:
                 raw = handle.read()
         except OSError as error:
-            raise cli.UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line")
+            raise cli.UsageError(
+                f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line"
+            )
         source = args.file
     else:
         if sys.stdin.isatty():
@@ -46,7 +48,9 @@ def read_texts(args, parser):
 def main(argv=None):
     parser = cli.OneLineErrorParser(description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
-    parser.add_argument("texts", nargs="*", help="texts to classify (if none: each line of --file or of standard input)")
+    parser.add_argument(
+        "texts", nargs="*", help="texts to classify (if none: each line of --file or of standard input)"
+    )
     parser.add_argument("--file", metavar="PATH", help="classify each line of this text file")
     args = parser.parse_args(argv)
     with cli.report_user_errors(parser.prog):

@@ -47,7 +47,9 @@ def git_commit():
     """The commit of the code that runs, "-dirty" if a .py file differs from it; None outside git."""
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True
+        ).stdout
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "*.py"], cwd=here, capture_output=True, text=True, check=True
         ).stdout.strip()

@@ -86,16 +86,18 @@ def _check_encoding(encoding, configurations):
     if encoding.get("format") != ENCODING_FORMAT_VERSION:
         raise ValueError(f"format {encoding.get('format')!r}, expected {ENCODING_FORMAT_VERSION}")
     checks = {
-        "class_names": lambda value: isinstance(value, list)
-        and len(value) >= 2
-        and all(isinstance(name, str) for name in value),
+        "class_names": lambda value: (
+            isinstance(value, list) and len(value) >= 2 and all(isinstance(name, str) for name in value)
+        ),
         "top_words": lambda value: isinstance(value, int) and value > textdata.FIRST_WORD_INDEX,
         "max_len": lambda value: isinstance(value, int) and value >= 1,
         "truncating": lambda value: value in ("pre", "post"),
         "configuration": lambda value: value in configurations,
         "word_index_source": lambda value: value in (KERAS_IMDB, "vocabulary"),
-        "vocabulary": lambda value: (value is None and encoding.get("word_index_source") == KERAS_IMDB)
-        or (isinstance(value, list) and all(isinstance(word, str) for word in value)),
+        "vocabulary": lambda value: (
+            (value is None and encoding.get("word_index_source") == KERAS_IMDB)
+            or (isinstance(value, list) and all(isinstance(word, str) for word in value))
+        ),
     }
     for field, is_valid in checks.items():
         if field not in encoding:
@@ -110,16 +112,22 @@ def load_saved_model(path, configurations):
         raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
     model_path, encoding_path = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
     if not os.path.isdir(path) or not os.path.isfile(model_path):
-        raise UsageError(f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder")
+        raise UsageError(
+            f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder"
+        )
     if not os.path.isfile(encoding_path):
-        raise UsageError(f"{path} has a model but no {ENCODING_FILE} (its vocabulary); save it again with the scripts' --save")
+        raise UsageError(
+            f"{path} has a model but no {ENCODING_FILE} (its vocabulary); save it again with the scripts' --save"
+        )
     try:
         with open(encoding_path, encoding="utf-8") as handle:
             encoding = json.load(handle)
         _check_encoding(encoding, configurations)
     except (OSError, ValueError) as error:  # json's errors are ValueErrors
         reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
-        raise UsageError(f"{encoding_path} is not a text encoding written by --save ({reason}); save the model again with --save")
+        raise UsageError(
+            f"{encoding_path} is not a text encoding written by --save ({reason}); save the model again with --save"
+        )
     try:
         # safe_mode=True (Keras' default, spelled out): a saved lambda is refused, not run.
         model = keras.saving.load_model(model_path, safe_mode=True)

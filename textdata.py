@@ -34,6 +34,9 @@ FIRST_WORD_INDEX = 4  # the most frequent word gets 4, the next 5, and so on, as
 KERAS_TEXT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTERS})
 
+LAYOUT = "train/<class>/*.txt and test/<class>/*.txt"
+FOLDER_OR_ARCHIVE = f"a folder with {LAYOUT}, or a .tar.gz of one"
+
 # The Stanford download also holds train/unsup: 50,000 unlabelled reviews.
 UNLABELLED_FOLDER = "unsup"
 
@@ -64,14 +67,15 @@ def word_index_of(vocabulary):
 
 def encode(tokens, word_index):
     """One review as integers: START, then each word's index, or OOV if unknown."""
-    return np.array([START_INDEX] + [word_index.get(token, OUT_OF_VOCABULARY_INDEX) for token in tokens], dtype=np.int32)
+    return np.array(
+        [START_INDEX] + [word_index.get(token, OUT_OF_VOCABULARY_INDEX) for token in tokens], dtype=np.int32
+    )
 
 
 def cut_to_top_words(sequences, top_words):
     """Replace indices >= top_words by OOV, exactly as load_data(num_words=top_words)."""
     return [
-        np.where(sequence < top_words, sequence, OUT_OF_VOCABULARY_INDEX).astype(np.int32)
-        for sequence in sequences
+        np.where(sequence < top_words, sequence, OUT_OF_VOCABULARY_INDEX).astype(np.int32) for sequence in sequences
     ]
 
 
@@ -123,7 +127,7 @@ def _find_layout(path, entries):
         raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data-dir at one of them")
     for split in ("train", "test"):
         if not classes[split]:
-            raise UsageError(f"{path} has no {split}/<class>/*.txt files; --data-dir needs train/<class>/*.txt and test/<class>/*.txt")
+            raise UsageError(f"{path} has no {split}/<class>/*.txt files; --data-dir needs {LAYOUT}")
     if classes["train"] != classes["test"]:
         raise UsageError(
             f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
@@ -134,7 +138,9 @@ def _find_layout(path, entries):
             if not files[split, label]:
                 raise UsageError(f"{path}: {split}/{label} holds no .txt files; add some or remove the folder")
     if len(classes["train"]) < 2:
-        raise UsageError(f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two class folders")
+        raise UsageError(
+            f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two class folders"
+        )
     return {key: sorted(names) for key, names in files.items()}, sorted(classes["train"])
 
 
@@ -173,10 +179,12 @@ def read_text_corpus(path):
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
         if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
             raise  # a file that cannot be opened: reported with its own path
-        kind = "a .zip (unpack it first, or give a .tar.gz)" if zipfile.is_zipfile(path) else "not a readable .tar.gz or .tar"
-        raise UsageError(
-            f"--data-dir {path} is {kind}; give a folder with train/<class>/*.txt and test/<class>/*.txt, or a .tar.gz of one"
+        kind = (
+            "a .zip (unpack it first, or give a .tar.gz)"
+            if zipfile.is_zipfile(path)
+            else "not a readable .tar.gz or .tar"
         )
+        raise UsageError(f"--data-dir {path} is {kind}; give {FOLDER_OR_ARCHIVE}")
 
     undecodable = 0
     texts, labels = {"train": [], "test": []}, {"train": [], "test": []}
@@ -265,7 +273,7 @@ def encode_corpus(corpus):
 def load_text_folders(path):
     """The encoded corpus at path, from the cache when the source is unchanged."""
     if not os.path.exists(path):
-        raise UsageError(f"--data-dir {path} does not exist; give a folder with train/<class>/*.txt and test/<class>/*.txt, or a .tar.gz of one")
+        raise UsageError(f"--data-dir {path} does not exist; give {FOLDER_OR_ARCHIVE}")
     cache_path = os.path.join(cache_dir(), f"text-folders-{_source_fingerprint(path)}.npz")
     if os.path.exists(cache_path):
         try:
@@ -318,5 +326,3 @@ def load_text_folders(path):
         vocabulary,
         source=os.path.abspath(path),
     )
-
-

@@ -27,7 +27,9 @@ def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct
         x, y = batches[index]
         rows = batches.batches[index]
         longest = min(max_len, max(len(sequences[row]) for row in rows))
-        assert longest <= x.shape[1] <= max_len and (x.shape[1] % batching.BATCH_LENGTH_MULTIPLE == 0 or x.shape[1] == max_len)
+        assert longest <= x.shape[1] <= max_len and (
+            x.shape[1] % batching.BATCH_LENGTH_MULTIPLE == 0 or x.shape[1] == max_len
+        )
         for row, padded in zip(rows, x):
             words = straight[row][straight[row] != 0]
             expected = np.zeros(x.shape[1], np.int32)

@@ -5,10 +5,10 @@ import re
 import keras
 import numpy as np
 import pytest
+from conftest import write_corpus
 
 import common
 import textdata
-from conftest import write_corpus
 
 
 def test_limit_takes_a_shuffled_selection_with_both_classes(corpus):
@@ -136,7 +136,8 @@ def _with_callback(fit, callback):
 
 def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
     dataset = textdata.Dataset(
-        train_sequences=[np.array([1] + [4] * n, np.int32) for n in (3, 5, 10, 20)] + [np.array([1, 2, 5, 6], np.int32)],
+        train_sequences=[np.array([1] + [4] * n, np.int32) for n in (3, 5, 10, 20)]
+        + [np.array([1, 2, 5, 6], np.int32)],
         train_labels=np.array([0, 0, 1, 1, 1], np.int32),
         test_sequences=[np.array([1, 4], np.int32)] * 2,
         test_labels=np.array([0, 1], np.int32),
@@ -156,12 +157,24 @@ def test_help_shows_each_default_from_the_script_constants():
 
     parser = common.build_parser("test", "lstm_simple.py", 1234, 77, 9, 16, 5)
     help_text = " ".join(parser.format_help().split())
-    for flag, default in (("--top-words", 1234), ("--max-len", 77), ("--epochs", 9), ("--batch-size", 16), ("--seed", 5)):
+    for flag, default in (
+        ("--top-words", 1234),
+        ("--max-len", 77),
+        ("--epochs", 9),
+        ("--batch-size", 16),
+        ("--seed", 5),
+    ):
         assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
     assert "(default: None)" not in help_text and "(default: False)" not in help_text
     defaults = {action.dest: action.default for action in parser._actions}
     script_parser = common.build_parser(
-        "", "", lstm_simple.TOP_WORDS, lstm_simple.MAX_REVIEW_LENGTH, lstm_simple.EPOCHS, lstm_simple.BATCH_SIZE, lstm_simple.SEED
+        "",
+        "",
+        lstm_simple.TOP_WORDS,
+        lstm_simple.MAX_REVIEW_LENGTH,
+        lstm_simple.EPOCHS,
+        lstm_simple.BATCH_SIZE,
+        lstm_simple.SEED,
     )
     script_defaults = {action.dest: action.default for action in script_parser._actions}
     assert (script_defaults["top_words"], script_defaults["max_len"], script_defaults["epochs"]) == (5000, 500, 3)

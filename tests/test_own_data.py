@@ -9,24 +9,31 @@ import sys
 import keras
 import numpy as np
 import pytest
+from conftest import ROOT, write_corpus
+from test_scripts import one_error_line, run_script
 
 import common
 import lstm_simple
 import saved_model
 import textdata
-from conftest import ROOT, write_corpus
-from test_scripts import one_error_line, run_script
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
 
 
 @pytest.fixture(scope="module")
-def saved_model(tmp_path_factory):
+def trained_model(tmp_path_factory):
     """A simple LSTM trained on the generated two-class corpus and saved with --save."""
     root = tmp_path_factory.mktemp("own")
     corpus = write_corpus(root / "reviews", reviews_per_class=300, seed=2)
-    completed = run_script("lstm_simple.py", "--data-dir", corpus, "--save", str(root / "model"), *TRAIN,
-                           env={"KERAS_HOME": str(root / "keras_home")})
+    completed = run_script(
+        "lstm_simple.py",
+        "--data-dir",
+        corpus,
+        "--save",
+        str(root / "model"),
+        *TRAIN,
+        env={"KERAS_HOME": str(root / "keras_home")},
+    )
     assert completed.returncode == 0, completed.stderr
     return corpus, str(root / "model")
 
@@ -35,7 +42,10 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     corpus = write_corpus(tmp_path / "three", class_names=("mixed", "neg", "pos"), reviews_per_class=200)
     results = lstm_simple.main(["--data-dir", corpus] + TRAIN)
     output = capsys.readouterr().out
-    assert "400 training and 600 test texts, 3 classes:" not in output and "600 training and 600 test texts, 3 classes:" in output
+    assert (
+        "400 training and 600 test texts, 3 classes:" not in output
+        and "600 training and 600 test texts, 3 classes:" in output
+    )
     for class_name in ("mixed", "neg", "pos"):
         assert re.search(rf"^  {class_name}\s+200 training \(33.3 %\),\s+200 test$", output, re.MULTILINE)
         assert re.search(rf"^  {class_name}\s+[\d.]+ %\s+[\d.]+ %\s+200$", output, re.MULTILINE)  # precision, recall
@@ -43,8 +53,8 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     assert results[0].test["accuracy"] > 0.6  # chance is 1/3
 
 
-def test_save_then_classify_from_the_shell(saved_model, tmp_path):
-    _, model_path = saved_model
+def test_save_then_classify_from_the_shell(trained_model, tmp_path):
+    _, model_path = trained_model
     assert sorted(os.listdir(model_path)) == sorted([saved_model.ENCODING_FILE, saved_model.MODEL_FILE])
     completed = run_script("predict.py", model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful")
     assert completed.returncode == 0, completed.stderr
@@ -60,14 +70,18 @@ def test_save_then_classify_from_the_shell(saved_model, tmp_path):
     assert "not valid UTF-8" in from_file.stderr
 
     from_stdin = subprocess.run(
-        [sys.executable, "predict.py", model_path], input="awful awful word4\n", capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "predict.py", model_path],
+        input="awful awful word4\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert from_stdin.stdout.startswith("neg\t")
 
 
-def test_the_prediction_path_encodes_a_training_review_as_in_training(saved_model, monkeypatch, tmp_path):
-    corpus, model_path = saved_model
+def test_the_prediction_path_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
+    corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
     _, encoding = saved_model.load_saved_model(model_path, common.CONFIGURATIONS)
     trained_on = common.load_data(corpus, top_words=encoding["top_words"])
@@ -78,7 +92,9 @@ def test_the_prediction_path_encodes_a_training_review_as_in_training(saved_mode
 
 
 def test_a_failed_first_save_leaves_nothing_behind(tmp_path, monkeypatch):
-    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
+    model = keras.Sequential(
+        [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)]
+    )
     dataset = textdata.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
     encoding = saved_model.text_encoding(dataset, 10, 5, "pre", "default")
     monkeypatch.setattr(saved_model.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
@@ -94,8 +110,18 @@ def _model_folder(tmp_path, with_encoding=True, model=None):
         model.save(folder / saved_model.MODEL_FILE)
     if with_encoding:
         (folder / saved_model.ENCODING_FILE).write_text(
-            json.dumps({"format": 2, "class_names": ["neg", "pos"], "top_words": 10, "max_len": 5, "truncating": "pre",
-                        "configuration": "default", "word_index_source": "vocabulary", "vocabulary": ["a"]})
+            json.dumps(
+                {
+                    "format": 2,
+                    "class_names": ["neg", "pos"],
+                    "top_words": 10,
+                    "max_len": 5,
+                    "truncating": "pre",
+                    "configuration": "default",
+                    "word_index_source": "vocabulary",
+                    "vocabulary": ["a"],
+                }
+            )
         )
     return str(folder)
 
@@ -135,8 +161,8 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
     assert expected in one_error_line(completed)
 
 
-def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(saved_model, tmp_path):
-    _, model_path = saved_model
+def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, tmp_path):
+    _, model_path = trained_model
     review_file = tmp_path / "reviews.txt"
     review_file.write_text("wonderful\n\nawful\n")
     completed = run_script("predict.py", model_path, "--file", str(review_file))
@@ -148,7 +174,10 @@ def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(saved_model, tm
     "layout, expected",
     [
         ({"readme.txt": "x"}, "no train/<class>/*.txt"),
-        ({"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"}, "differ from train classes"),
+        (
+            {"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"},
+            "differ from train classes",
+        ),
         ({"train/a/1.txt": "x", "test/a/1.txt": "y"}, "at least two"),
     ],
 )

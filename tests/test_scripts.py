@@ -7,12 +7,12 @@ import sys
 
 import numpy as np
 import pytest
+import report
+from conftest import ROOT
 
 import common
 import lstm_simple
-import report
 import textdata
-from conftest import ROOT
 
 SCRIPTS = list(report.SCRIPTS)
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
@@ -53,10 +53,26 @@ def test_literal_configuration_runs(shared_corpus):
 def test_help_lists_every_flag_with_its_default():
     completed = run_script("cnn_lstm.py", "--help")
     assert completed.returncode == 0
-    for flag in ("--epochs", "--batch-size", "--top-words", "--max-len", "--seed", "--data-dir", "--limit", "--runs", "--literal"):
+    for flag in (
+        "--epochs",
+        "--batch-size",
+        "--top-words",
+        "--max-len",
+        "--seed",
+        "--data-dir",
+        "--limit",
+        "--runs",
+        "--literal",
+    ):
         assert flag in completed.stdout
     help_text = " ".join(completed.stdout.split())
-    for flag, default in (("--epochs", 3), ("--batch-size", 64), ("--top-words", 5000), ("--max-len", 500), ("--seed", 7)):
+    for flag, default in (
+        ("--epochs", 3),
+        ("--batch-size", 64),
+        ("--top-words", 5000),
+        ("--max-len", 500),
+        ("--seed", 7),
+    ):
         assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
 
 
@@ -88,12 +104,27 @@ def test_no_network_names_data_dir(monkeypatch, capsys):
 
 
 def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
-    results = lstm_simple.main(["--data-dir", shared_corpus, "--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"])
+    results = lstm_simple.main(
+        ["--data-dir", shared_corpus, "--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
+    )
     assert results[0].test["accuracy"] >= 0.90
 
 
 def test_the_same_seed_gives_the_same_accuracy(shared_corpus):
-    arguments = ["--data-dir", shared_corpus, "--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
+    arguments = [
+        "--data-dir",
+        shared_corpus,
+        "--epochs",
+        "1",
+        "--max-len",
+        "40",
+        "--top-words",
+        "400",
+        "--verbose",
+        "0",
+        "--limit",
+        "300",
+    ]
     first = lstm_simple.main(arguments + ["--seed", "3"])[0]
     second = lstm_simple.main(arguments + ["--seed", "3"])[0]
     assert first.test["accuracy"] == second.test["accuracy"]
@@ -102,7 +133,20 @@ def test_the_same_seed_gives_the_same_accuracy(shared_corpus):
 
 def test_runs_prints_each_accuracy_then_mean_and_std(shared_corpus, capsys):
     results = lstm_simple.main(
-        ["--data-dir", shared_corpus, "--runs", "2", "--limit", "200", "--verbose", "0", "--epochs", "1", "--max-len", "30"]
+        [
+            "--data-dir",
+            shared_corpus,
+            "--runs",
+            "2",
+            "--limit",
+            "200",
+            "--verbose",
+            "0",
+            "--epochs",
+            "1",
+            "--max-len",
+            "30",
+        ]
     )
     assert [result.seed for result in results] == [7, 8]
     output = capsys.readouterr().out
@@ -116,6 +160,4 @@ def test_the_real_archive_reads_as_25000_and_25000_reviews():
     assert np.bincount(corpus.train_labels).tolist() == [12500, 12500]
     assert np.bincount(corpus.test_labels).tolist() == [12500, 12500]
     ranked = textdata.rank_words(textdata.tokenize(text) for text in corpus.train_texts)
-    assert ranked[:20] == (
-        "the and a of to is br in it i this that was as for with movie but film on".split()
-    )
+    assert ranked[:20] == ("the and a of to is br in it i this that was as for with movie but film on".split())

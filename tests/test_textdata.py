@@ -10,7 +10,6 @@ import pytest
 
 import textdata
 from cli import UsageError
-from conftest import write_corpus
 
 
 def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
@@ -30,13 +29,18 @@ def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypat
     reviews = [["the", "of", "is", "and"], ["to", "a", "the"]]
     ranks = [[vocabulary.index(word) + 1 for word in review] for review in reviews]
     npz = tmp_path / "imdb.npz"
-    ragged = lambda rows: np.array([np.array(row) for row in rows], dtype=object)
+
+    def ragged(rows):
+        return np.array([np.array(row) for row in rows], dtype=object)
+
     # One review per split: load_data() shuffles each split.
     np.savez(npz, x_train=ragged(ranks[:1]), y_train=np.array([0]), x_test=ragged(ranks[1:]), y_test=np.array([1]))
     monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
     for top_words in (5, 6, 8, 100):
         (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
-        ours = textdata.cut_to_top_words([textdata.encode(review, textdata.word_index_of(vocabulary)) for review in reviews], top_words)
+        ours = textdata.cut_to_top_words(
+            [textdata.encode(review, textdata.word_index_of(vocabulary)) for review in reviews], top_words
+        )
         keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
         assert keras_rows == [row.tolist() for row in ours], top_words
     assert textdata.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3

@@ -9,9 +9,9 @@ import sys
 import time
 import zipfile
 
-import keras
-import numpy as np
 import pytest
+from conftest import ROOT, write_corpus
+from test_scripts import one_error_line, run_script
 
 import cli
 import cnn_lstm
@@ -19,8 +19,6 @@ import common
 import lstm_simple
 import saved_model
 import textdata
-from conftest import ROOT, write_corpus
-from test_scripts import one_error_line, run_script
 
 QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
 
@@ -127,7 +125,9 @@ def test_a_max_len_too_short_for_the_cnn_is_one_line(small_corpus, configuration
 # 5. Ctrl-C stops the run wherever it lands, saves nothing unfinished, exits 130
 
 
-def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_nothing(small_corpus, tmp_path, monkeypatch):
+def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_nothing(
+    small_corpus, tmp_path, monkeypatch
+):
     original = common.EpochRecorder.on_epoch_end
 
     def swallowed_interrupt(self, epoch, logs=None):
@@ -145,10 +145,21 @@ def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_noth
 
 
 def test_ctrl_c_in_the_second_run_exits_130_with_nothing_saved(shared_corpus, tmp_path):
-    command = [sys.executable, "lstm_simple.py", "--data-dir", shared_corpus, "--runs", "2", "--save", str(tmp_path / "model")]
+    command = [
+        sys.executable,
+        "lstm_simple.py",
+        "--data-dir",
+        shared_corpus,
+        "--runs",
+        "2",
+        "--save",
+        str(tmp_path / "model"),
+    ]
     command += ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "2"]
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", "KERAS_HOME": str(tmp_path / "keras_home")}
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+    )
     for line in process.stdout:
         if line.startswith("Run 2 of 2"):
             time.sleep(1.0)
@@ -240,12 +251,15 @@ def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path
     previous = os.umask(0o002)
     try:
         lstm_simple.main(
-            ["--data-dir", small_corpus, "--save", str(tmp_path / "model"), "--results-dir", str(tmp_path / "runs")] + QUICK
+            ["--data-dir", small_corpus, "--save", str(tmp_path / "model"), "--results-dir", str(tmp_path / "runs")]
+            + QUICK
         )
     finally:
         os.umask(previous)
     assert mode_of(tmp_path / "model") == 0o775
-    for path in [tmp_path / "model" / name for name in os.listdir(tmp_path / "model")] + [
-        tmp_path / "runs" / name for name in os.listdir(tmp_path / "runs")
-    ] + [os.path.join(textdata.cache_dir(), name) for name in os.listdir(textdata.cache_dir())]:
+    for path in (
+        [tmp_path / "model" / name for name in os.listdir(tmp_path / "model")]
+        + [tmp_path / "runs" / name for name in os.listdir(tmp_path / "runs")]
+        + [os.path.join(textdata.cache_dir(), name) for name in os.listdir(textdata.cache_dir())]
+    ):
         assert mode_of(path) == 0o664, path

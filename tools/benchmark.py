@@ -1,23 +1,21 @@
-"""Rebuild results/: run every script in its default and its --literal configuration, then report.
+"""Maintainer tool: run the scripts as the README says, record every run, then rebuild the report.
 
-One command makes every number this project publishes:
+Each published number comes from one of these commands (see the README):
 
-    python benchmark.py --data-dir PATH
+    python tools/benchmark.py imdb --data-dir aclImdb_v1.tar.gz        # the tutorial's reproduction
+    python tools/benchmark.py own-data --data-dir my_corpus.tar.gz     # the README's own-data command
+    python tools/benchmark.py quick-try --data-dir aclImdb_v1.tar.gz   # the README's quick try
+    python tools/benchmark.py backend --backend jax --data-dir aclImdb_v1.tar.gz
 
-For each script it runs the default configuration (length-bucketed, masked
-batches) for --seeds seeds, watching the test accuracy after every epoch for
-the learning curves, and the tutorial's literal configuration (--literal:
-every review padded to 500, Keras defaults) for --literal-seeds seeds, each
-configuration in a process of its own so that its peak memory is its own.
-Every run leaves a JSON record in results/runs/ and its console output in
-results/logs/. The report step (report.py) then builds results/README.md, the
-learning curves and the accuracy lines of the scripts and the README from
-those records.
-
-Run it on an otherwise idle machine: it measures time.
+Each script runs in a process of its own (so its peak memory is its own),
+leaves one JSON record per run in a folder of results/ and its console output
+in that folder's logs/; then report.py rebuilds results/README.md, the
+learning curves and every accuracy line from the records. Run it on an
+otherwise idle machine: it measures time.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -26,66 +24,130 @@ import time
 import report
 
 HERE = report.HERE
-LOGS_DIR = os.path.join(report.RESULTS_DIR, "logs")
 
 
-def run_script(script, configuration, seeds, first_seed, data_dir, extra):
-    """Run one script for `seeds` seeds in one process; its output goes to results/logs/."""
-    command = [
-        sys.executable,
-        script,
-        "--data-dir",
-        data_dir,
-        "--seed",
-        str(first_seed),
-        "--runs",
-        str(seeds),
-        "--results-dir",
-        report.RUNS_DIR,
-        "--verbose",
-        "2",
-    ] + extra
-    if configuration == "literal":
-        command.append("--literal")
-    else:
-        command.append("--watch-test")
-    os.makedirs(LOGS_DIR, exist_ok=True)
-    last_seed = first_seed + seeds - 1
-    log_path = os.path.join(LOGS_DIR, f"{os.path.splitext(script)[0]}-{configuration}-seeds{first_seed}-{last_seed}.log")
-    print(f"{time.strftime('%H:%M:%S')} {script} {configuration}, {seeds} seeds: log in {os.path.relpath(log_path, HERE)}", flush=True)
+def run_script(script, arguments, results_dir, log_name, environment=None):
+    """Run one script in a process of its own, its output logged; returns the command's wall time in seconds."""
+    command = [sys.executable, script] + arguments + ["--results-dir", results_dir, "--verbose", "2"]
+    logs_dir = os.path.join(results_dir, "logs")
+    os.makedirs(logs_dir, exist_ok=True)
+    log_path = os.path.join(logs_dir, log_name + ".log")
+    print(f"{time.strftime('%H:%M:%S')} {' '.join(command[1:])}: log in {os.path.relpath(log_path, HERE)}", flush=True)
+    started = time.perf_counter()
     with open(log_path, "w") as log:
-        log.write("$ " + " ".join(["python"] + command[1:]) + "\n")
+        prefix = "".join(f"{name}={value} " for name, value in (environment or {}).items())
+        log.write("$ " + prefix + " ".join(["python"] + command[1:]) + "\n")
         log.flush()
-        completed = subprocess.run(command, cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
+        completed = subprocess.run(
+            command, cwd=HERE, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})}
+        )
     if completed.returncode != 0:
-        sys.exit(f"benchmark.py: error: {script} {configuration} failed (exit {completed.returncode}); see {log_path}")
+        sys.exit(f"benchmark.py: error: {script} failed (exit {completed.returncode}); see {log_path}")
+    return time.perf_counter() - started
+
+
+def imdb(args):
+    """The tutorial's reproduction: every script, default and --literal, on all 50,000 reviews."""
+    for configuration, seeds in (("default", args.seeds), ("literal", args.literal_seeds)):
+        for script in args.scripts:
+            if seeds > 0:
+                flag = ["--literal"] if configuration == "literal" else ["--watch-test"]
+                arguments = ["--data-dir", args.data_dir, "--seed", str(args.first_seed), "--runs", str(seeds)] + flag
+                last_seed = args.first_seed + seeds - 1
+                log_name = f"{os.path.splitext(script)[0]}-{configuration}-seeds{args.first_seed}-{last_seed}"
+                run_script(script, arguments, report.RUNS_DIR, log_name)
+
+
+def own_data(args):
+    """The README's own-data command, each LSTM script and the baseline, on one corpus."""
+    corpus = report.corpus_name(args.data_dir)
+    results_dir = os.path.join(report.OWN_DATA_DIR, corpus)
+    for script in args.scripts + [report.BASELINE]:
+        arguments = [
+            "--data-dir",
+            args.data_dir,
+            *report.OWN_DATA_FLAGS,
+            "--seed",
+            str(args.first_seed),
+            "--runs",
+            str(args.seeds),
+        ]
+        run_script(
+            script,
+            arguments,
+            results_dir,
+            f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{args.first_seed + args.seeds - 1}",
+        )
+
+
+def quick_try(args):
+    """The README's quick try, each script once per seed; the command's wall time is added to its record."""
+    for script in args.scripts:
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            arguments = ["--data-dir", args.data_dir, *report.QUICK_TRY_FLAGS, "--seed", str(seed)]
+            seconds = run_script(script, arguments, report.QUICK_TRY_DIR, f"{os.path.splitext(script)[0]}-seed{seed}")
+            _add_to_record(report.QUICK_TRY_DIR, script, seed, command_seconds=seconds)
+
+
+def backend(args):
+    """One script on the full data under another Keras backend, default and --literal."""
+    results_dir = os.path.join(report.BACKENDS_DIR, args.backend)
+    environment = {"KERAS_BACKEND": args.backend}
+    for configuration in args.configurations:
+        for script in args.scripts:
+            flag = ["--literal"] if configuration == "literal" else []
+            arguments = ["--data-dir", args.data_dir, "--seed", str(args.first_seed), "--runs", str(args.seeds)] + flag
+            if args.limit:
+                arguments += ["--limit", str(args.limit)]
+            log_name = f"{os.path.splitext(script)[0]}-{configuration}-seed{args.first_seed}"
+            run_script(script, arguments, results_dir, log_name, environment)
+
+
+def _add_to_record(results_dir, script, seed, **fields):
+    (name,) = [
+        name
+        for name in os.listdir(results_dir)
+        if name.startswith(os.path.splitext(script)[0] + "-") and name.endswith(f"-seed{seed}.json")
+    ]
+    path = os.path.join(results_dir, name)
+    with open(path) as handle:
+        record = json.load(handle)
+    record.update(fields)
+    with open(path, "w") as handle:
+        json.dump(record, handle, indent=1)
+        handle.write("\n")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--data-dir", metavar="PATH", help="the Stanford aclImdb folder or its .tar.gz (needed unless --report-only)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds of the default configuration")
-    parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the literal configuration")
-    parser.add_argument("--first-seed", type=int, default=7, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
-    parser.add_argument("--scripts", nargs="+", choices=report.SCRIPTS, default=report.SCRIPTS, help="scripts to run")
-    parser.add_argument(
-        "--configurations", nargs="+", choices=("default", "literal"), default=("default", "literal"), help="configurations to run"
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, function, help_text, seeds, first_seed, scripts=report.SCRIPTS):
+        sub = commands.add_parser(name, help=help_text, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        sub.add_argument("--data-dir", metavar="PATH", required=True, help="the corpus: a folder or .tar.gz")
+        sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
+        sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
+        sub.add_argument("--scripts", nargs="+", choices=report.SCRIPTS, default=list(scripts), help="scripts to run")
+        sub.set_defaults(function=function)
+        return sub
+
+    imdb_parser = command("imdb", imdb, "the tutorial's reproduction on all 50,000 reviews", 5, 7)
+    imdb_parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the --literal configuration")
+    command("own-data", own_data, "the README's own-data command and the baseline on one corpus", 3, 41)
+    command("quick-try", quick_try, "the README's quick try", 3, 41)
+    backend_parser = command(
+        "backend", backend, "a script under another Keras backend", 1, 7, scripts=["lstm_simple.py"]
     )
-    parser.add_argument("--report-only", action="store_true", help="only rebuild the report from results/runs/")
+    backend_parser.add_argument("--backend", choices=("jax", "torch", "tensorflow"), required=True)
+    backend_parser.add_argument("--configurations", nargs="+", choices=("default", "literal"), default=["default"])
+    backend_parser.add_argument("--limit", type=int, help="a --limit for every run (default: all reviews)")
     args = parser.parse_args(argv)
-    if not args.report_only:
-        if args.data_dir is None:
-            parser.error("--data-dir PATH is needed to run the scripts (or give --report-only)")
-        if not os.path.exists(args.data_dir):
-            parser.error(f"--data-dir {args.data_dir} does not exist; give the aclImdb folder or its .tar.gz")
-        for configuration in args.configurations:
-            seeds = args.seeds if configuration == "default" else args.literal_seeds
-            for script in args.scripts:
-                if seeds > 0:
-                    run_script(script, configuration, seeds, args.first_seed, args.data_dir, [])
+    if not os.path.exists(args.data_dir):
+        parser.error(f"--data-dir {args.data_dir} does not exist")
+    args.data_dir = os.path.abspath(args.data_dir)
+    args.function(args)
     report.main()
 
 

@@ -1,9 +1,9 @@
 """Build results/README.md, the learning curves and every published accuracy line from the run records.
 
-    python report.py
+    python tools/report.py
 
 reads results/runs/*.json (written by the scripts' --results-dir, normally
-through benchmark.py) and rewrites, from those records only:
+through tools/benchmark.py) and rewrites, from those records only:
 - results/README.md: the accuracy table, the speed table and the targets;
 - results/summary.json: the same figures, machine-readable;
 - results/<script>_learning_curve.png: loss and accuracy per epoch;
@@ -32,9 +32,33 @@ TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
     "lstm_recurrent_dropout.py": 82.82,
     "cnn_lstm.py": 86.36,
 }
-README_START = "<!-- results:start (written by report.py from results/runs; do not edit) -->"
+README_START = "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->"
 README_END = "<!-- results:end -->"
+OWN_DATA_START = "<!-- own-data:start (written by tools/report.py from results/own-data; do not edit) -->"
+OWN_DATA_END = "<!-- own-data:end -->"
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
+
+# The README's own-data command, and the folders of the records that are not the tutorial's reproduction.
+BASELINE = "baseline.py"
+OWN_DATA_FLAGS = ("--validation-split", "0.1", "--epochs", "50", "--patience", "5")
+OWN_DATA_DIR = os.path.join(RESULTS_DIR, "own-data")
+# corpus: (every LSTM's mean at least, the best LSTM's mean at least, the smallest class's recall at least)
+OWN_DATA_TARGETS = {
+    "bbc_news": (94.0, 97.0, None),
+    "sms_spam": (98.0, None, 90.0),
+}
+QUICK_TRY_FLAGS = ("--limit", "5000")
+QUICK_TRY_DIR = os.path.join(RESULTS_DIR, "quick-try")
+QUICK_TRY_TARGET = (80.0, 60.0)  # accuracy at least, in a command of at most this many seconds
+BACKENDS_DIR = os.path.join(RESULTS_DIR, "backends")
+
+
+def corpus_name(data_path):
+    """bbc_news for .../bbc_news.tar.gz or .../bbc_news/."""
+    name = os.path.basename(os.path.normpath(data_path))
+    for suffix in (".tar.gz", ".tgz", ".tar"):
+        name = name.removesuffix(suffix)
+    return name
 
 
 def load_records(runs_dir=RUNS_DIR):
@@ -101,11 +125,11 @@ def summarize(records):
 def _general_command(command):
     """The recorded command with the machine's own paths made general."""
     command = re.sub(r"--data-dir \S+", "--data-dir PATH", command)
-    return re.sub(r"--results-dir \S+", "--results-dir results/runs", command)
+    return re.sub(r"--results-dir \S+", "--results-dir DIR", command)
 
 
 def _mean_and_spread(entry):
-    """"86.10 ± 0.52 %" over several seeds; just the figure for one."""
+    """ "86.10 ± 0.52 %" over several seeds; just the figure for one."""
     if len(entry["seeds"]) == 1:
         return f"{entry['mean']:.2f} % (one seed)"
     return f"{entry['mean']:.2f} ± {entry['std']:.2f} %"
@@ -157,12 +181,12 @@ def speed_table(summary):
     return "\n".join(lines)
 
 
-SEEDS_FOR_ACCURACY_TARGETS = 5  # the reproduction issue's targets are over 5 seeds
-SEEDS_FOR_LITERAL_COMPARISON = 3  # the performance issue compares means of at least 3 seeds
+SEEDS_FOR_ACCURACY_TARGETS = 5  # a claim about the tutorial's figures needs 5 seeds
+SEEDS_FOR_LITERAL_COMPARISON = 3  # default against literal: means of at least 3 seeds
 
 
 def target_rows(summary):
-    """Each target of the performance and reproduction issues, measured against the records.
+    """Each target a user can hold the scripts to (the tutorial's figures, speed, memory), against the records.
 
     A target measured on fewer seeds than it asks for is marked so, not met.
     """
@@ -179,14 +203,23 @@ def target_rows(summary):
         checks = [
             (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial, enough),
             (f"worst seed ≥ {tutorial - 2:.2f} %", f"{default['min']:.2f} %", default["min"] >= tutorial - 2, enough),
-            ("std ≤ 1 point", f"{default['std']:.2f}" if seeds > 1 else "n/a (one seed)", default["std"] <= 1.0, enough),
+            (
+                "std ≤ 1 point",
+                f"{default['std']:.2f}" if seeds > 1 else "n/a (one seed)",
+                default["std"] <= 1.0,
+                enough,
+            ),
             ("peak memory ≤ 4 GB", f"{default['peak_memory_mb']:.0f} MB", default["peak_memory_mb"] <= 4096, True),
         ]
         if literal is not None:
             common_seeds = sorted(set(default["seeds"]) & set(literal["seeds"]))
             if common_seeds:
-                default_mean = statistics.mean(a for s, a in zip(default["seeds"], default["accuracies"]) if s in common_seeds)
-                literal_mean = statistics.mean(a for s, a in zip(literal["seeds"], literal["accuracies"]) if s in common_seeds)
+                default_mean = statistics.mean(
+                    a for s, a in zip(default["seeds"], default["accuracies"]) if s in common_seeds
+                )
+                literal_mean = statistics.mean(
+                    a for s, a in zip(literal["seeds"], literal["accuracies"]) if s in common_seeds
+                )
                 checks.append(
                     (
                         f"accuracy ≥ literal's on the same seeds ({', '.join(map(str, common_seeds))})",
@@ -219,8 +252,7 @@ def per_run_table(records, show_commit=False):
     """
     lines = [
         "| script | configuration | seed | training loss per epoch | training accuracy per epoch | "
-        "test accuracy per epoch (watched) | test accuracy | per class |"
-        + (" commit |" if show_commit else ""),
+        "test accuracy per epoch (watched) | test accuracy | per class |" + (" commit |" if show_commit else ""),
         "|---|---|---|---|---|---|---|---|" + ("---|" if show_commit else ""),
     ]
     order = {script: index for index, script in enumerate(SCRIPTS)}
@@ -272,10 +304,10 @@ def results_readme(summary, records, earlier_records=()):
         [
             "# Results",
             "",
-            "Written by `python report.py` from the run records in `runs/` (one JSON file per run:",
+            "Written by `python tools/report.py` from the run records in `runs/` (one JSON file per run:",
             "command, seed, per-epoch loss, accuracy and time, test accuracy, parameters, versions, CPU,",
             "date, git commit); the console output of each run is in `logs/`. Rebuild everything with",
-            "`python benchmark.py --data-dir PATH` (see the README). Do not edit by hand.",
+            "`python tools/benchmark.py imdb --data-dir PATH` (see the README). Do not edit by hand.",
             "",
             f"Machine: {any_entry['cpu']}, {any_entry['cpu_count']} cores, no GPU. Python {versions['python']}, "
             f"TensorFlow {versions['tensorflow']}, Keras {versions['keras']}, NumPy {versions['numpy']}.",
@@ -311,6 +343,7 @@ def results_readme(summary, records, earlier_records=()):
             per_run_table(records),
             "",
             *earlier_section(earlier_records),
+            *other_sections(),
             "## Learning curves",
             "",
             "Training loss and accuracy are Keras' running averages over each epoch; the test accuracy",
@@ -327,6 +360,231 @@ def results_readme(summary, records, earlier_records=()):
     )
 
 
+def load_folder(folder):
+    """Every record in one folder, quick tries included."""
+    records = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        with open(path) as handle:
+            records.append(json.load(handle))
+    return records
+
+
+def _minority_class(record):
+    counts = {name: counts[0] for name, counts in record["data_summary"]["class_counts"].items()}
+    return min(counts, key=lambda name: (counts[name], name))
+
+
+def own_data_summary(own_data_dir=OWN_DATA_DIR):
+    """Per corpus and script: accuracy over seeds, the smallest class's recall, epochs kept, time per epoch."""
+    summary = {}
+    for folder in sorted(glob.glob(os.path.join(own_data_dir, "*", ""))):
+        corpus = os.path.basename(os.path.dirname(folder))
+        for record in load_folder(folder):
+            summary.setdefault(corpus, {}).setdefault(record["script"], []).append(record)
+    for corpus, scripts in summary.items():
+        for script, runs in scripts.items():
+            runs.sort(key=lambda record: record["seed"])
+            accuracies = [100 * record["test_accuracy"] for record in runs]
+            minority = _minority_class(runs[0])
+            recalls = [100 * record["test_class_accuracy"][minority] for record in runs]
+            mean, std = _mean_std(accuracies)
+            scripts[script] = dict(
+                seeds=[record["seed"] for record in runs],
+                accuracies=accuracies,
+                mean=mean,
+                std=std,
+                min=min(accuracies),
+                max=max(accuracies),
+                minority_class=minority,
+                minority_recall_mean=statistics.mean(recalls),
+                minority_recall_min=min(recalls),
+                classes=len(runs[0]["class_names"]),
+                train_texts=runs[0]["train_reviews"],
+                test_texts=runs[0]["test_reviews"],
+                best_epochs=[record["best_epoch"] for record in runs],
+                epochs_run=[len(record["per_epoch"]) for record in runs],
+                epoch_seconds=statistics.median(epoch["seconds"] for record in runs for epoch in record["per_epoch"]),
+                command=_general_command(runs[0]["command"]),
+                git_commits=sorted({record["git_commit"] for record in runs}),
+            )
+    return summary
+
+
+def _own_data_rows(summary):
+    order = list(SCRIPTS) + [BASELINE]
+    for corpus, scripts in sorted(summary.items()):
+        for script in sorted(scripts, key=order.index):
+            yield corpus, script, scripts[script]
+
+
+def own_data_table(summary):
+    lines = [
+        "| corpus | script | seeds | mean ± std | min | max | smallest class's recall (mean, min) "
+        "| epochs kept (of run) | s/epoch |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for corpus, script, entry in _own_data_rows(summary):
+        kept = ", ".join(f"{best} ({run})" for best, run in zip(entry["best_epochs"], entry["epochs_run"]))
+        lines.append(
+            f"| {corpus} ({entry['classes']} classes, {entry['train_texts']:,} / {entry['test_texts']:,}) "
+            f"| `{script}` | "
+            f"{len(entry['seeds'])} | {_mean_and_spread(entry)} | {entry['min']:.2f} % | {entry['max']:.2f} % | "
+            f"{entry['minority_class']}: {entry['minority_recall_mean']:.2f} %, {entry['minority_recall_min']:.2f} % | "
+            f"{kept} | {entry['epoch_seconds']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def own_data_target_rows(summary):
+    rows = []
+    for corpus, (every_mean, best_mean, minority_recall) in OWN_DATA_TARGETS.items():
+        lstms = {script: entry for script, entry in summary.get(corpus, {}).items() if script in SCRIPTS}
+        if not lstms:
+            continue
+        enough = all(len(entry["seeds"]) >= 3 for entry in lstms.values()) and len(lstms) == len(SCRIPTS)
+        checks = [
+            (
+                f"every LSTM script's mean ≥ {every_mean:.0f} %",
+                ", ".join(f"{os.path.splitext(script)[0]} {entry['mean']:.2f}" for script, entry in lstms.items())
+                + " %",
+                all(entry["mean"] >= every_mean for entry in lstms.values()),
+            )
+        ]
+        if best_mean is not None:
+            best = max(lstms.values(), key=lambda entry: entry["mean"])
+            checks.append(
+                (f"the best LSTM script's mean ≥ {best_mean:.0f} %", f"{best['mean']:.2f} %", best["mean"] >= best_mean)
+            )
+        if minority_recall is not None:
+            worst = min(entry["minority_recall_min"] for entry in lstms.values())
+            minority = next(iter(lstms.values()))["minority_class"]
+            checks.append(
+                (
+                    f"{minority} recall ≥ {minority_recall:.0f} % in every run",
+                    f"lowest {worst:.2f} %",
+                    worst >= minority_recall,
+                )
+            )
+        for target, measured, met in checks:
+            verdict = (
+                ("met" if met else "**not met**")
+                if enough
+                else f"{'holds' if met else 'fails'} so far; needs 3 seeds of every script"
+            )
+            rows.append(f"| {corpus} | {target} | {measured} | {verdict} |")
+    return "\n".join(["| corpus | target | measured | verdict |", "|---|---|---|---|"] + rows)
+
+
+def quick_try_table(records):
+    lines = ["| script | seed | accuracy | training (s) | whole command (s) |", "|---|---|---|---|---|"]
+    order = list(SCRIPTS)
+    for record in sorted(records, key=lambda record: (order.index(record["script"]), record["seed"])):
+        command_seconds = record.get("command_seconds")
+        lines.append(
+            f"| `{record['script']}` | {record['seed']} | {100 * record['test_accuracy']:.2f} % | "
+            f"{record['training_seconds']:.0f} | {'-' if command_seconds is None else f'{command_seconds:.0f}'} |"
+        )
+    accuracy, seconds = QUICK_TRY_TARGET
+    met = [
+        100 * record["test_accuracy"] >= accuracy and (record.get("command_seconds") or 1e9) <= seconds
+        for record in records
+        if record["script"] == "lstm_simple.py"
+    ]
+    verdict = "no record" if not met else ("met" if all(met) else "**not met**")
+    lines += [
+        "",
+        f"Target: `lstm_simple.py` ≥ {accuracy:.0f} % in a command of at most {seconds:.0f} s, every seed: {verdict}.",
+    ]
+    return "\n".join(lines)
+
+
+def backends_table(records, tensorflow_records):
+    lines = [
+        "| backend | versions | script | configuration | seed | reviews | accuracy | s/epoch (median) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    reference = [
+        record for record in tensorflow_records if record["script"] == "lstm_simple.py" and record["seed"] == 7
+    ]
+    for record in reference + sorted(
+        records, key=lambda record: (record["versions"].get("backend", ""), record["configuration"])
+    ):
+        versions = record["versions"]
+        backend = versions.get("backend", "tensorflow")
+        epoch_seconds = statistics.median(epoch["seconds"] for epoch in record["per_epoch"])
+        lines.append(
+            f"| {backend} | Keras {versions['keras']}, {backend} {versions.get(backend)} | `{record['script']}` | "
+            f"{record['configuration']} | {record['seed']} | "
+            f"{record['train_reviews']:,} + {record['test_reviews']:,} | "
+            f"{100 * record['test_accuracy']:.2f} % | {epoch_seconds:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def other_sections():
+    """Your own data, the quick try and the other backends: sections that appear once their records exist."""
+    sections = []
+    own = own_data_summary()
+    if own:
+        commands = sorted({f"`{entry['command']}`" for _, _, entry in _own_data_rows(own)})
+        sections += [
+            "## Your own data: the README's own-data command",
+            "",
+            "Each corpus read with `--data-dir`, every script with the same flags "
+            f"(`{' '.join(OWN_DATA_FLAGS)}`): 10 % of the training texts held out, seeded, to stop on; "
+            '`baseline.py` is the bag of words. "Smallest class" is the class with the fewest training texts.',
+            "",
+            own_data_table(own),
+            "",
+            own_data_target_rows(own),
+            "",
+            "Commands:",
+            "",
+            *[f"- {command}" for command in commands],
+            "",
+        ]
+    quick = load_folder(QUICK_TRY_DIR)
+    if quick:
+        sections += [
+            "## The quick try",
+            "",
+            f"The README's quick try (`{' '.join(QUICK_TRY_FLAGS)}`: 5,000 training and 5,000 test reviews) on the",
+            'Stanford download; "whole command" is the wall time of the process, start-up and data loading included.',
+            "",
+            quick_try_table(quick),
+            "",
+        ]
+    backends = [
+        record for folder in sorted(glob.glob(os.path.join(BACKENDS_DIR, "*", ""))) for record in load_folder(folder)
+    ]
+    if backends:
+        sections += [
+            "## Other Keras backends",
+            "",
+            "The same script and seed under `KERAS_BACKEND=jax` and `KERAS_BACKEND=torch` on this CPU,",
+            "beside TensorFlow's record of the same seed (first row).",
+            "",
+            backends_table(backends, load_records()),
+            "",
+        ]
+    return sections
+
+
+def own_data_readme_block(summary):
+    lines = [
+        OWN_DATA_START,
+        "",
+        "| corpus | " + " | ".join(f"`{script}`" for script in list(SCRIPTS) + [BASELINE]) + " |",
+    ]
+    lines.append("|---" * (len(SCRIPTS) + 2) + "|")
+    for corpus, scripts in sorted(summary.items()):
+        cells = [
+            f"{scripts[script]['mean']:.2f} %" if script in scripts else "-" for script in list(SCRIPTS) + [BASELINE]
+        ]
+        lines.append(f"| {corpus} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + ["", OWN_DATA_END])
+
+
 def plot_learning_curves(records, summary):
     import matplotlib
 
@@ -335,7 +593,9 @@ def plot_learning_curves(records, summary):
 
     for script in SCRIPTS:
         runs = [record for record in records if record["script"] == script and record["configuration"] == "default"]
-        literal_runs = [record for record in records if record["script"] == script and record["configuration"] == "literal"]
+        literal_runs = [
+            record for record in records if record["script"] == script and record["configuration"] == "literal"
+        ]
         if not runs:
             continue
         figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
@@ -343,23 +603,58 @@ def plot_learning_curves(records, summary):
             epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
             label = "literal: training" if index == 0 else None
             loss_axis.plot(epochs, [epoch["loss"] for epoch in record["per_epoch"]], "^:", color="gray", label=label)
-            accuracy_axis.plot(epochs, [100 * epoch["accuracy"] for epoch in record["per_epoch"]], "^:", color="gray", label=label)
+            accuracy_axis.plot(
+                epochs, [100 * epoch["accuracy"] for epoch in record["per_epoch"]], "^:", color="gray", label=label
+            )
         for index, record in enumerate(sorted(runs, key=lambda record: record["seed"])):
             epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
-            label = lambda text: text if index == 0 else None
-            loss_axis.plot(epochs, [epoch["loss"] for epoch in record["per_epoch"]], "o-", color="tab:blue", alpha=0.6, label=label("training loss"))
+
+            def label(text, first=index == 0):
+                return text if first else None
+
+            loss_axis.plot(
+                epochs,
+                [epoch["loss"] for epoch in record["per_epoch"]],
+                "o-",
+                color="tab:blue",
+                alpha=0.6,
+                label=label("training loss"),
+            )
             if "test_loss" in record["per_epoch"][0]:
-                loss_axis.plot(epochs, [epoch["test_loss"] for epoch in record["per_epoch"]], "s--", color="tab:orange", alpha=0.6, label=label("test loss (watched)"))
-            accuracy_axis.plot(epochs, [100 * epoch["accuracy"] for epoch in record["per_epoch"]], "o-", color="tab:blue", alpha=0.6, label=label("training accuracy"))
+                loss_axis.plot(
+                    epochs,
+                    [epoch["test_loss"] for epoch in record["per_epoch"]],
+                    "s--",
+                    color="tab:orange",
+                    alpha=0.6,
+                    label=label("test loss (watched)"),
+                )
+            accuracy_axis.plot(
+                epochs,
+                [100 * epoch["accuracy"] for epoch in record["per_epoch"]],
+                "o-",
+                color="tab:blue",
+                alpha=0.6,
+                label=label("training accuracy"),
+            )
             if "test_accuracy" in record["per_epoch"][0]:
-                accuracy_axis.plot(epochs, [100 * epoch["test_accuracy"] for epoch in record["per_epoch"]], "s--", color="tab:orange", alpha=0.6, label=label("test accuracy (watched)"))
+                accuracy_axis.plot(
+                    epochs,
+                    [100 * epoch["test_accuracy"] for epoch in record["per_epoch"]],
+                    "s--",
+                    color="tab:orange",
+                    alpha=0.6,
+                    label=label("test accuracy (watched)"),
+                )
         accuracy_axis.axhline(TUTORIAL_ACCURACY[script], color="gray", linestyle=":", label="tutorial's figure")
         for axis, name in ((loss_axis, "loss"), (accuracy_axis, "accuracy (%)")):
             axis.set_xlabel("epoch")
             axis.set_ylabel(name)
             axis.set_xticks(epochs)
             axis.legend()
-        figure.suptitle(f"{script}, default configuration: {len(runs)} seed{'s' if len(runs) > 1 else ''}, one line per seed")
+        figure.suptitle(
+            f"{script}, default configuration: {len(runs)} seed{'s' if len(runs) > 1 else ''}, one line per seed"
+        )
         figure.tight_layout()
         figure.savefig(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png"), dpi=80)
         plt.close(figure)
@@ -387,7 +682,7 @@ def _replace_in_file(path, pattern, replacement):
 def main():
     records = load_records()
     if not records:
-        raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run benchmark.py first")
+        raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run tools/benchmark.py first")
     summary = summarize(records)
     with open(os.path.join(RESULTS_DIR, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=1)
@@ -400,8 +695,14 @@ def main():
             _replace_in_file(os.path.join(HERE, script), CLAIM_PATTERN, claim_line(script, summary))
     readme_pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
     _replace_in_file(os.path.join(HERE, "README.md"), readme_pattern, readme_block(summary))
+    own = own_data_summary()
+    if own:
+        own_pattern = re.compile(re.escape(OWN_DATA_START) + ".*?" + re.escape(OWN_DATA_END), re.DOTALL)
+        _replace_in_file(os.path.join(HERE, "README.md"), own_pattern, own_data_readme_block(own))
     plot_learning_curves(records, summary)
-    print(f"report.py: wrote results/README.md, results/summary.json and the learning curves from {len(records)} records")
+    print(
+        f"report.py: wrote results/README.md, results/summary.json and the learning curves from {len(records)} records"
+    )
 
 
 if __name__ == "__main__":
