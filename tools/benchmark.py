@@ -129,7 +129,7 @@ def main(argv=None):
         sub.add_argument("--data-dir", metavar="PATH", required=True, help="the corpus: a folder or .tar.gz")
         sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
         sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
-        sub.add_argument("--scripts", nargs="+", choices=report.SCRIPTS, default=list(scripts), help="scripts to run")
+        sub.add_argument("--scripts", nargs="*", choices=report.SCRIPTS, default=list(scripts), help="scripts to run")
         sub.set_defaults(function=function)
         return sub
 
