@@ -98,17 +98,9 @@ def build_model(config):
 
 
 def main(argv=None):
+    defaults = dict(top_words=TOP_WORDS, max_len=None, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED)
     return common.run(
-        build_model,
-        __doc__,
-        argv,
-        top_words=TOP_WORDS,
-        max_len=None,
-        epochs=EPOCHS,
-        batch_size=BATCH_SIZE,
-        seed=SEED,
-        configuration=BAG_OF_WORDS,
-        validation_split=VALIDATION_SPLIT,
+        build_model, __doc__, argv, **defaults, validation_split=VALIDATION_SPLIT, configuration=BAG_OF_WORDS
     )
 
 

@@ -60,16 +60,8 @@ def build_model(config):
 
 
 def main(argv=None):
-    return common.run(
-        build_model,
-        __doc__,
-        argv,
-        top_words=TOP_WORDS,
-        max_len=MAX_REVIEW_LENGTH,
-        epochs=EPOCHS,
-        batch_size=BATCH_SIZE,
-        seed=SEED,
-    )
+    defaults = dict(top_words=TOP_WORDS, max_len=MAX_REVIEW_LENGTH, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED)
+    return common.run(build_model, __doc__, argv, **defaults)
 
 
 if __name__ == "__main__":
