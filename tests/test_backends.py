@@ -11,11 +11,12 @@ from conftest import ROOT
 from test_scripts import run_script
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
+# The backends to test, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax torch" for more.
 OTHER_BACKENDS = [
     pytest.param(
-        backend, marks=pytest.mark.skipif(importlib.util.find_spec(module) is None, reason=f"{module} not installed")
+        backend, marks=pytest.mark.skipif(importlib.util.find_spec(backend) is None, reason=f"{backend} not installed")
     )
-    for backend, module in (("jax", "jax"), ("torch", "torch"))
+    for backend in os.environ.get("KERAS_TEST_BACKENDS", "jax").split()
 ]
 
 
@@ -25,11 +26,12 @@ def accuracy_line(completed):
 
 
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
-@pytest.mark.parametrize("script", ["lstm_simple.py", "lstm_recurrent_dropout.py", "cnn_lstm.py"])
-def test_each_script_runs_on_another_backend_and_a_seed_repeats(backend, script, shared_corpus, tmp_path):
+def test_a_seed_repeats_and_a_saved_model_predicts_on_another_backend(backend, shared_corpus, tmp_path):
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
-    first = run_script(script, "--data-dir", shared_corpus, *QUICK, "--save", str(tmp_path / "model"), env=environment)
-    second = run_script(script, "--data-dir", shared_corpus, *QUICK, env=environment)
+    first = run_script(
+        "lstm_simple.py", "--data-dir", shared_corpus, *QUICK, "--save", str(tmp_path / "model"), env=environment
+    )
+    second = run_script("lstm_simple.py", "--data-dir", shared_corpus, *QUICK, env=environment)
     assert accuracy_line(first) == accuracy_line(second)
     predicted = run_script("predict.py", str(tmp_path / "model"), "wonderful word3 wonderful", "!!!", env=environment)
     assert predicted.returncode == 0, predicted.stderr[-2000:]
@@ -37,11 +39,12 @@ def test_each_script_runs_on_another_backend_and_a_seed_repeats(backend, script,
 
 
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
-def test_the_literal_configuration_runs_on_another_backend(backend, shared_corpus, tmp_path):
+@pytest.mark.parametrize("script, configuration", [("lstm_recurrent_dropout.py", []), ("cnn_lstm.py", ["--literal"])])
+def test_the_other_models_and_the_literal_configuration_run_on_another_backend(
+    backend, script, configuration, shared_corpus, tmp_path
+):
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
-    accuracy_line(
-        run_script("lstm_recurrent_dropout.py", "--data-dir", shared_corpus, *QUICK, "--literal", env=environment)
-    )
+    accuracy_line(run_script(script, "--data-dir", shared_corpus, *QUICK, *configuration, env=environment))
 
 
 def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_memory(shared_corpus, tmp_path):

@@ -498,17 +498,12 @@ def quick_try_table(records):
     return "\n".join(lines)
 
 
-def backends_table(records, tensorflow_records):
+def backends_table(records):
     lines = [
-        "| backend | versions | script | configuration | seed | reviews | accuracy | s/epoch (median) |",
+        "| backend | versions | script | configuration | seed | texts | accuracy | s/epoch (median) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    reference = [
-        record for record in tensorflow_records if record["script"] == "lstm_simple.py" and record["seed"] == 7
-    ]
-    for record in reference + sorted(
-        records, key=lambda record: (record["versions"].get("backend", ""), record["configuration"])
-    ):
+    for record in sorted(records, key=lambda record: (record["versions"].get("backend", ""), record["configuration"])):
         versions = record["versions"]
         backend = versions.get("backend", "tensorflow")
         epoch_seconds = statistics.median(epoch["seconds"] for epoch in record["per_epoch"])
@@ -561,10 +556,10 @@ def other_sections():
         sections += [
             "## Other Keras backends",
             "",
-            "The same script and seed under `KERAS_BACKEND=jax` and `KERAS_BACKEND=torch` on this CPU,",
-            "beside TensorFlow's record of the same seed (first row).",
+            "The same script, seed and reviews under each `KERAS_BACKEND`, on this CPU, each run in a",
+            "process of its own (`tools/benchmark.py backend`).",
             "",
-            backends_table(backends, load_records()),
+            backends_table(backends),
             "",
         ]
     return sections
