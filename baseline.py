@@ -58,6 +58,7 @@ class TfIdfOfWordsAndPairs:
         return model.fit(
             self._vectors(sequences, labels, batch_size, shuffle_seed=seed),
             epochs=epochs,
+            shuffle=False,  # the dataset shuffles itself, seeded, each epoch
             callbacks=callbacks,
             verbose=verbose,
             validation_data=validation_data,

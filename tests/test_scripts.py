@@ -161,3 +161,11 @@ def test_the_real_archive_reads_as_25000_and_25000_reviews():
     assert np.bincount(corpus.test_labels).tolist() == [12500, 12500]
     ranked = textdata.rank_words(textdata.tokenize(text) for text in corpus.train_texts)
     assert ranked[:20] == ("the and a of to is br in it i this that was as for with movie but film on".split())
+
+
+def test_the_baseline_learns_a_clear_signal(shared_corpus):
+    import baseline
+
+    results = baseline.main(["--data-dir", shared_corpus, "--epochs", "10", "--verbose", "0"])
+    assert results[0].test["accuracy"] >= 0.85  # chance is 0.5
+    assert results[0].best_epoch is not None  # the baseline holds out a validation split by default
