@@ -12,6 +12,7 @@ import keras
 import numpy as np
 from keras import layers
 
+import batching
 import common
 
 # The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
@@ -65,10 +66,8 @@ class TfIdfOfWordsAndPairs:
         )
 
     def predict(self, model, sequences):
-        probabilities = model.predict(self._vectors(sequences, np.zeros(len(sequences), np.int32), 1024), verbose=0)
-        if probabilities.shape[1] == 1:
-            probabilities = np.concatenate([1.0 - probabilities, probabilities], axis=1)
-        return probabilities
+        vectors = self._vectors(sequences, np.zeros(len(sequences), np.int32), 1024)
+        return batching.class_probabilities(model.predict(vectors, verbose=0))
 
 
 BAG_OF_WORDS = common.Configuration(

@@ -111,7 +111,7 @@ class LengthBucketedBatches:
         return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
 
 
-def _as_two_columns(probabilities):
+def class_probabilities(probabilities):
     """A sigmoid's one column as the probabilities of both classes."""
     if probabilities.shape[1] == 1:
         probabilities = np.concatenate([1.0 - probabilities, probabilities], axis=1)
@@ -141,7 +141,7 @@ class PaddedToMaxLen:
 
     def predict(self, model, sequences):
         """Class probabilities in input order, shape (n, classes); Keras' default batch size, as the tutorial."""
-        return _as_two_columns(model.predict(pad(sequences, self.max_len, self.truncating), verbose=0))
+        return class_probabilities(model.predict(pad(sequences, self.max_len, self.truncating), verbose=0))
 
 
 class LengthBucketed:
@@ -180,7 +180,7 @@ class LengthBucketed:
         for index in range(len(batches)):
             x, _ = batches[index]
             probabilities[batches.batches[index]] = ops.convert_to_numpy(model.predict_on_batch(x))
-        return _as_two_columns(probabilities)
+        return class_probabilities(probabilities)
 
 
 # ---------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def stop_if_interrupted():
         raise KeyboardInterrupt
 
 
-def _describe_os_error(error):
+def describe_os_error(error):
     """An OSError as the user needs it: what failed, on which path, and what to do."""
     path = f" {error.filename}" if error.filename else ""
     reason = error.strerror or first_line(error)
@@ -159,7 +159,7 @@ def report_user_errors(prog):
     except UsageError as error:
         _exit(2, f"{prog}: error: {error}")
     except OSError as error:
-        _exit(2, f"{prog}: error: {_describe_os_error(error)}")
+        _exit(2, f"{prog}: error: {describe_os_error(error)}")
     except KeyboardInterrupt:
         _exit(130, f"{prog}: interrupted; nothing unfinished was saved")
     finally:

@@ -283,7 +283,7 @@ def print_data_summary(summary, max_len):
     elif kept >= distinct:
         kept_text = f"all {distinct:,} distinct training words"
     else:
-        kept_text = f"the {kept:,} most frequent of {distinct:,} distinct training words"
+        kept_text = f"the {kept:,} most frequent of the corpus' {distinct:,} distinct training words"
     print(
         f"Vocabulary: --top-words keeps {kept_text}, {100 * summary['share_known']:.1f} % of the words "
         "in the training texts; the rest read as 'unknown'.",
@@ -518,11 +518,11 @@ def run(
 
 def _run(build_model, script, args, argv, configuration):
     check_output_paths(args)
-    recording = None
+    records = git_commit = None
     if args.results_dir:
         import records  # only a run that keeps records needs git and platform probing
 
-        recording = records, records.git_commit()  # the code as it was when the run started
+        git_commit = records.git_commit()  # the code as it was when the run started
     feed = configuration.feed(args.max_len, args.truncating)
     dataset = load_data(args.data_dir, args.top_words, args.limit, args.seed)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
@@ -544,8 +544,9 @@ def _run(build_model, script, args, argv, configuration):
             raise UsageError(
                 f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does"
             )
-        if run_index == 0 and args.max_len is not None:
-            check_max_len_fits(model, feed, args.max_len, script)
+        if run_index == 0:
+            if args.max_len is not None:
+                check_max_len_fits(model, feed, args.max_len, script)
             model.summary()
         if args.runs > 1:
             print(f"Run {run_index + 1} of {args.runs}, seed {seed}")
@@ -568,14 +569,9 @@ def _run(build_model, script, args, argv, configuration):
         if best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
         print_evaluation(test, dataset.class_names)
-        if recording:
-            failures += _try_to_write(
-                "the run record",
-                lambda: recording[0].write_record(
-                    args.results_dir,
-                    _record(script, argv, args, configuration, dataset, data_summary, result, recording[1]),
-                ),
-            )
+        if records:
+            record = _record(script, argv, args, configuration, dataset, data_summary, result, git_commit)
+            failures += _try_to_write("the run record", lambda: records.write_record(args.results_dir, record))
     if args.runs > 1:
         accuracies = np.array([result.test["accuracy"] for result in results]) * 100
         print(
@@ -599,7 +595,7 @@ def _try_to_write(what, write):
     try:
         write()
     except OSError as error:
-        return [f"could not write {what}: {cli._describe_os_error(error)}"]
+        return [f"could not write {what}: {cli.describe_os_error(error)}"]
     return []
 
 
