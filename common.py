@@ -43,6 +43,11 @@ import saved_model  # noqa: E402
 import textdata  # noqa: E402
 from cli import UsageError  # noqa: E402
 
+# How Adam's step changes over the training (not the tutorial's: it keeps Keras' constant step).
+LEARNING_RATE_SCHEDULES = ("cosine", "plateau")
+PLATEAU_FACTOR = 0.5  # the 'plateau' schedule halves the step when the validation loss stalls,
+PLATEAU_MIN_FRACTION = 0.01  # down to a hundredth of the first step
+
 # ---------------------------------------------------------------------------
 # The flags: the script's constants are their defaults
 
@@ -103,6 +108,19 @@ def build_parser(
         type=cli.whole_number_from(1),
         default=3,
         help="epochs without a better validation loss before stopping",
+    )
+    add(
+        "--learning-rate-schedule",
+        choices=LEARNING_RATE_SCHEDULES,
+        help="how Adam's step changes: 'cosine' falls to 0 over EPOCHS (for a fixed number of epochs), 'plateau' "
+        "is halved whenever the validation loss has not improved for PLATEAU_PATIENCE epochs "
+        "(if not given: plateau with --validation-split, else cosine)",
+    )
+    add(
+        "--plateau-patience",
+        type=cli.whole_number_from(1),
+        default=2,
+        help="epochs without a better validation loss before the 'plateau' schedule halves the step",
     )
     if reads_whole_texts:
         parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
@@ -336,6 +354,7 @@ class ModelConfig:
     num_classes: int
     configuration: Configuration
     training_steps: int  # batches over all epochs: a decaying step falls to 0 over them
+    learning_rate_schedule: str = "cosine"  # 'cosine' or 'plateau' (see resolve_learning_rate_schedule)
 
     @property
     def mask_padding(self):
@@ -346,8 +365,13 @@ class ModelConfig:
         return self.configuration.shared_recurrent_dropout_mask
 
     def learning_rate(self, initial):
-        """Adam's step: from `initial` down to 0 over the training (cosine), or `initial` throughout with --literal."""
-        if not self.configuration.decay_learning_rate:
+        """Adam's step: from `initial` down to 0 over the training (cosine), or `initial` to start with.
+
+        A constant `initial` is what --literal runs throughout, and what the
+        'plateau' schedule starts from: train() then halves it when the
+        validation loss stalls (Keras' ReduceLROnPlateau needs a plain number).
+        """
+        if not self.configuration.decay_learning_rate or self.learning_rate_schedule != "cosine":
             return initial
         return keras.optimizers.schedules.CosineDecay(initial, decay_steps=self.training_steps)
 
@@ -384,16 +408,40 @@ class EpochRecorder(keras.callbacks.Callback):
         self.epochs.append(record)
 
 
+def resolve_learning_rate_schedule(args, configuration):
+    """'cosine', 'plateau', or None for a constant step (--literal, the tutorial's Adam)."""
+    if not configuration.decay_learning_rate:
+        return None
+    schedule = args.learning_rate_schedule or ("plateau" if args.validation_split > 0 else "cosine")
+    if schedule == "plateau" and not args.validation_split > 0:
+        raise UsageError("--learning-rate-schedule plateau needs a validation loss: add --validation-split 0.1")
+    return schedule
+
+
 def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None):
     """Fit the model; returns the per-epoch records, the best epoch (or None) and the last watched evaluation."""
     recorder = EpochRecorder(watch)
-    callbacks = [recorder]
+    callbacks = []
     early_stopping = None
     if validation_data is not None:
+        if args.learning_rate_schedule == "plateau":
+            # A step that suits the first epochs is too large once the validation loss stalls:
+            # halve it then, rather than decay it over EPOCHS, an upper bound that training rarely reaches.
+            first_step = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss",
+                    factor=PLATEAU_FACTOR,
+                    patience=args.plateau_patience,
+                    min_lr=first_step * PLATEAU_MIN_FRACTION,
+                    verbose=1 if verbose else 0,
+                )
+            )
         early_stopping = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=args.patience, restore_best_weights=True
         )
         callbacks.append(early_stopping)
+    callbacks.append(recorder)  # last: it records the step the plateau rule set for the next epoch
     feed.fit(model, *train_data, args.epochs, args.batch_size, seed, callbacks, verbose, validation=validation_data)
     best_epoch = None if early_stopping is None else early_stopping.best_epoch + 1
     last_watched = recorder.last_watched
@@ -518,6 +566,7 @@ def run(
 
 def _run(build_model, script, args, argv, configuration):
     check_output_paths(args)
+    args.learning_rate_schedule = resolve_learning_rate_schedule(args, configuration)
     records = git_commit = None
     if args.results_dir:
         import records  # only a run that keeps records needs git and platform probing
@@ -537,7 +586,13 @@ def _run(build_model, script, args, argv, configuration):
             if run_index == 0:
                 print(f"Validation: {len(validation_data[1])} of the training texts held out (seed {seed}).")
         steps_per_epoch = math.ceil(len(train_data[1]) / args.batch_size)
-        config = ModelConfig(args.top_words, dataset.num_classes, configuration, steps_per_epoch * args.epochs)
+        config = ModelConfig(
+            args.top_words,
+            dataset.num_classes,
+            configuration,
+            steps_per_epoch * args.epochs,
+            args.learning_rate_schedule,
+        )
         set_seed(seed)
         model = build_model(config)
         if not model.compiled:
@@ -614,6 +669,8 @@ def _record(script, argv, args, configuration, dataset, data_summary, result, gi
         "limit": args.limit,
         "validation_split": args.validation_split,
         "patience": args.patience if args.validation_split else None,
+        "learning_rate_schedule": args.learning_rate_schedule,
+        "plateau_patience": args.plateau_patience if args.learning_rate_schedule == "plateau" else None,
         "best_epoch": result.best_epoch,
         "data": dataset.source,
         "data_summary": data_summary,

@@ -80,6 +80,16 @@ def own_data(args):
         )
 
 
+def study(args):
+    """One candidate recipe of the own-data study, on one corpus: each script over the seeds."""
+    results_dir = os.path.join(report.STUDY_DIR, report.corpus_name(args.data_dir), args.recipe)
+    for script in args.scripts:
+        arguments = ["--data-dir", args.data_dir, *report.STUDY_RECIPES[args.recipe]]
+        arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
+        last_seed = args.first_seed + args.seeds - 1
+        run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
+
+
 def quick_try(args):
     """The README's quick try, each script once per seed; the command's wall time is added to its record."""
     for script in args.scripts:
@@ -136,6 +146,9 @@ def main(argv=None):
     imdb_parser = command("imdb", imdb, "the tutorial's reproduction on all 50,000 reviews", 5, 7)
     imdb_parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the --literal configuration")
     command("own-data", own_data, "the README's own-data command and the baseline on one corpus", 3, 41)
+    study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", 3, 41)
+    study_parser.add_argument("--recipe", choices=report.STUDY_RECIPES, required=True, help="the candidate")
+    study_parser.add_argument("--no-report", action="store_true", help="leave the report to a later command")
     command("quick-try", quick_try, "the README's quick try", 3, 41)
     backend_parser = command(
         "backend", backend, "a script under another Keras backend", 1, 7, scripts=["lstm_simple.py"]
@@ -148,7 +161,8 @@ def main(argv=None):
         parser.error(f"--data-dir {args.data_dir} does not exist")
     args.data_dir = os.path.abspath(args.data_dir)
     args.function(args)
-    report.main()
+    if not getattr(args, "no_report", False):
+        report.main()
 
 
 if __name__ == "__main__":

@@ -47,6 +47,19 @@ OWN_DATA_TARGETS = {
     "bbc_news": (94.0, 97.0, None),
     "sms_spam": (98.0, None, 90.0),
 }
+# The own-data recipe study (issue 15): each candidate's flags, run on each shared corpus with seeds 41-43.
+STUDY_DIR = os.path.join(RESULTS_DIR, "study")
+STUDY_RECIPES = {
+    name: tuple(flags.split())
+    for name, flags in {
+        "cosine-patience5": "--validation-split 0.1 --epochs 50 --patience 5 --learning-rate-schedule cosine",
+        "plateau": "--validation-split 0.1 --epochs 50 --patience 8",
+        "plateau-batch32": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32",
+        "plateau-first200": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post --max-len 200",
+        "plateau-batch32-first200": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
+        "--truncating post --max-len 200",
+    }.items()
+}
 QUICK_TRY_FLAGS = ("--limit", "5000")
 QUICK_TRY_DIR = os.path.join(RESULTS_DIR, "quick-try")
 QUICK_TRY_TARGET = (80.0, 60.0)  # accuracy at least, in a command of at most this many seconds
