@@ -8,6 +8,8 @@ LSTM scripts, so that its accuracy can stand beside theirs. The old Keras
 `imdb_lstm.py` warned of it: on IMDB a bag of words beats the LSTMs here.
 """
 
+import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+
 import keras
 import numpy as np
 from keras import layers
@@ -45,7 +47,9 @@ class TfIdfOfWordsAndPairs:
             dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
         return dataset.batch(batch_size).map(lambda texts, labels: (self.vectorizer(texts), labels)).prefetch(2)
 
-    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+    def fit(
+        self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None, class_weight=None
+    ):
         self.vectorizer = layers.TextVectorization(
             max_tokens=MAX_FEATURES,
             pad_to_max_tokens=True,  # the Dense layer expects MAX_FEATURES inputs, however small the corpus
@@ -63,6 +67,7 @@ class TfIdfOfWordsAndPairs:
             callbacks=callbacks,
             verbose=verbose,
             validation_data=validation_data,
+            class_weight=class_weight,
         )
 
     def predict(self, model, sequences):
@@ -98,10 +103,20 @@ def build_model(config):
 
 
 def main(argv=None):
-    defaults = dict(top_words=TOP_WORDS, max_len=None, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED)
-    return common.run(
-        build_model, __doc__, argv, **defaults, validation_split=VALIDATION_SPLIT, configuration=BAG_OF_WORDS
-    )
+    run = common.Run(
+        __file__, __doc__, argv, top_words=TOP_WORDS, max_len=None, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED,
+        validation_split=VALIDATION_SPLIT, configuration=BAG_OF_WORDS,
+    )  # fmt: skip
+    with run.at_the_shell():
+        run.load_data()
+        for seed in run.seeds():
+            run.set_seed(seed)
+            model = build_model(run.model_config())
+            history = run.fit(model, seed)
+            scores = run.evaluate(model)
+            print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
+            run.record(model, history, scores)
+        return run.finish(model)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,9 @@ class PaddedToMaxLen:
         self.max_len = max_len
         self.truncating = truncating
 
-    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+    def fit(
+        self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None, class_weight=None
+    ):
         validation_data = None
         if validation is not None:
             validation_data = (pad(validation[0], self.max_len, self.truncating), validation[1])
@@ -137,6 +139,7 @@ class PaddedToMaxLen:
             callbacks=callbacks,
             verbose=verbose,
             validation_data=validation_data,
+            class_weight=class_weight,
         )
 
     def predict(self, model, sequences):
@@ -156,7 +159,9 @@ class LengthBucketed:
             sequences, labels, batch_size, self.max_len, shuffle, seed, padding_side(model), self.truncating
         )
 
-    def fit(self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None):
+    def fit(
+        self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None, class_weight=None
+    ):
         batches = self._batches(model, sequences, labels, batch_size, shuffle=True, seed=seed)
         validation_data = None
         if validation is not None:
@@ -169,6 +174,7 @@ class LengthBucketed:
             callbacks=callbacks,
             verbose=verbose,
             validation_data=validation_data,
+            class_weight=class_weight,
         )
 
     def predict(self, model, sequences):

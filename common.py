@@ -4,49 +4,58 @@ Every listing of "Sequence Classification with LSTM Recurrent Neural Networks
 in Python with Keras" repeats the same steps around its model. They are here,
 in that order; the script supplies the model and the tutorial's values:
 
-| the tutorial's listing                              | here                                  |
-|-----------------------------------------------------|---------------------------------------|
-| (its constants, run as a script)                    | `build_parser`: the flags             |
-| `numpy.random.seed(7)`                              | `set_seed`                            |
-| `imdb.load_data(num_words=top_words)`               | `load_data` (and `summarize_data`)    |
-| `sequence.pad_sequences(X, maxlen=500)`             | `DEFAULT` / `LITERAL`: how batches are padded and fed |
-| `Dense(1, activation='sigmoid')`, `binary_crossentropy` | `output_layer`, `loss_for`        |
-| `model.fit(X_train, y_train, epochs=3, batch_size=64)` | `train`                            |
-| `model.evaluate(X_test, y_test)`, `print("Accuracy")` | `evaluate`, `print_evaluation`     |
-| the listing as a whole                              | `run`                                 |
+| the tutorial's listing                                  | the script's main() | which uses              |
+|---------------------------------------------------------|---------------------|-------------------------|
+| (its constants, run as a script)                        | `Run(...)`          | `build_parser`          |
+| `numpy.random.seed(7)`                                  | `run.set_seed`      | `set_seed`              |
+| `imdb.load_data(num_words=top_words)`                   | `run.load_data`     | `load_data`             |
+| `sequence.pad_sequences(X, maxlen=500)`                 | (in `run.fit`)      | `DEFAULT` / `LITERAL`   |
+| `Dense(1, activation='sigmoid')`, `binary_crossentropy` | (the model)         | `output_layer`, `loss_for` |
+| `model.fit(X_train, y_train, epochs=3, batch_size=64)`  | `run.fit`           | `train`                 |
+| `model.evaluate(X_test, y_test)`                        | `run.evaluate`      | `evaluate`              |
+| `print("Accuracy: %.2f%%" % (scores[1]*100))`           | its own `print`     |                         |
 
 What is not a step of the tutorial lives in a file of its own: `textdata.py`
 (your own text folders, the Keras-IMDB encoding, the cache), `batching.py`
 (the speed-ups), `saved_model.py` (`--save` and `predict.py`), `records.py`
-(run records for results/), `cli.py` (one-line errors, Ctrl-C, whole files).
+(run records for results/), `cli.py` (one-line errors, Ctrl-C, whole files),
+`startup.py` (quiet imports).
 """
 
+import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+
+import dataclasses
+import math
 import os
+import sys
+import time
+import unicodedata
 
-# TensorFlow prints C++ start-up notices (CPU instructions, missing CUDA) that
-# say nothing to a reader of this tutorial; real warnings still get through.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+import numpy as np
+from keras import layers
 
-import dataclasses  # noqa: E402 (the environment variable must come first)
-import inspect  # noqa: E402
-import math  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
-
-import batching  # noqa: E402
-import cli  # noqa: E402
-import saved_model  # noqa: E402
-import textdata  # noqa: E402
-from cli import UsageError  # noqa: E402
+import batching
+import cli
+import saved_model
+import textdata
+from cli import UsageError
 
 # How Adam's step changes over the training (not the tutorial's: it keeps Keras' constant step).
 LEARNING_RATE_SCHEDULES = ("cosine", "plateau")
 PLATEAU_FACTOR = 0.5  # the 'plateau' schedule halves the step when the validation loss stalls,
 PLATEAU_MIN_FRACTION = 0.01  # down to a hundredth of the first step
+PATIENCE = 8  # epochs without a better validation loss before training stops
+PLATEAU_PATIENCE = 2  # ... before the 'plateau' schedule halves the step: well before stopping
+
+# The largest values the flags take: beyond them a run would not fit in memory or time, or a
+# seed in NumPy's range, and is refused at once rather than after the data is loaded.
+MAX_SEED = 2**32 - 1
+MAX_EPOCHS = 100_000
+MAX_BATCH_SIZE = 1_000_000
+MAX_TOP_WORDS = 2_000_000  # an Embedding of 32 numbers a word: 256 MB, and as much again twice for Adam
+MAX_LEN = 100_000
+MAX_RUNS = 1_000
 
 # ---------------------------------------------------------------------------
 # The flags: the script's constants are their defaults
@@ -64,33 +73,35 @@ def build_parser(
     add = parser.add_argument
     add(
         "--epochs",
-        type=cli.whole_number_from(1),
+        type=cli.whole_number_from(1, MAX_EPOCHS),
         default=epochs,
         help="training epochs (the most, with --validation-split)",
     )
-    add("--batch-size", type=cli.whole_number_from(1), default=batch_size, help="training batch size")
+    add("--batch-size", type=cli.whole_number_from(1, MAX_BATCH_SIZE), default=batch_size, help="training batch size")
     add(
         "--top-words",
-        type=cli.whole_number_from(textdata.FIRST_WORD_INDEX + 1),  # below that no word would be left
+        # Below FIRST_WORD_INDEX + 1 no word would be left.
+        type=cli.whole_number_from(textdata.FIRST_WORD_INDEX + 1, MAX_TOP_WORDS),
         default=top_words,
         help="keep word indices below this (the most frequent TOP_WORDS - 4 words); the rest become 'unknown'",
     )
-    add("--seed", type=cli.whole_number_from(0), default=seed, help="random seed of the first run")
+    add("--seed", type=cli.whole_number_from(0, MAX_SEED), default=seed, help="random seed of the first run")
     add(
         "--runs",
-        type=cli.whole_number_from(1),
+        type=cli.whole_number_from(1, MAX_RUNS),
         default=1,
         help="train RUNS times with seeds SEED, SEED+1, ... and print mean +- std",
     )
     add(
         "--data-dir",
+        type=cli.path_argument,
         metavar="PATH",
         help="read your own texts instead of downloading keras.datasets.imdb: a folder with train/<class>/*.txt "
         "and test/<class>/*.txt (such as Stanford's aclImdb), or a .tar.gz of one",
     )
     add(
         "--limit",
-        type=cli.whole_number_from(1),
+        type=cli.whole_number_from(1, 2**31 - 1),
         metavar="N",
         help="use N training and N test texts, a shuffled selection, for a quick try",
     )
@@ -103,11 +114,12 @@ def build_parser(
         "after each epoch, stop when its loss has not improved for PATIENCE epochs and keep the best epoch's "
         "weights; 0: train on all of them for EPOCHS epochs, as the tutorial",
     )
+    # --patience, --learning-rate-schedule and --plateau-patience default to None, so that
+    # check_flags can tell one given without --validation-split, where it would do nothing.
     add(
         "--patience",
-        type=cli.whole_number_from(1),
-        default=3,
-        help="epochs without a better validation loss before stopping",
+        type=cli.whole_number_from(1, MAX_EPOCHS),
+        help=f"with --validation-split: epochs without a better validation loss before stopping (default: {PATIENCE})",
     )
     add(
         "--learning-rate-schedule",
@@ -117,15 +129,26 @@ def build_parser(
         "(if not given: plateau with --validation-split, else cosine)",
     )
     add(
+        "--class-weight",
+        choices=("none", "balanced"),
+        default="none",
+        help="'balanced': each class weighs as much in the training loss as the others, however few its texts",
+    )
+    add(
         "--plateau-patience",
-        type=cli.whole_number_from(1),
-        default=2,
-        help="epochs without a better validation loss before the 'plateau' schedule halves the step",
+        type=cli.whole_number_from(1, MAX_EPOCHS),
+        help="epochs without a better validation loss before the 'plateau' schedule halves the step "
+        f"(default: {PLATEAU_PATIENCE})",
     )
     if reads_whole_texts:
         parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
     else:
-        add("--max-len", type=cli.whole_number_from(1), default=max_len, help="cut longer texts to MAX_LEN words")
+        add(
+            "--max-len",
+            type=cli.whole_number_from(1, MAX_LEN),
+            default=max_len,
+            help="cut longer texts to MAX_LEN words",
+        )
         add(
             "--truncating",
             choices=("pre", "post"),
@@ -140,9 +163,12 @@ def build_parser(
             "recurrent-dropout cell, Adam with a constant step and no clipping (see README)",
         )
         add(
-            "--save", metavar="PATH", help="save the trained model and its text encoding in folder PATH, for predict.py"
+            "--save",
+            type=cli.path_argument,
+            metavar="PATH",
+            help="save the trained model and its text encoding in folder PATH, for predict.py",
         )
-    add("--results-dir", metavar="DIR", help="write one JSON record per run into DIR")
+    add("--results-dir", type=cli.path_argument, metavar="DIR", help="write one JSON record per run into DIR")
     add(
         "--watch-test",
         action="store_true",
@@ -158,19 +184,32 @@ def build_parser(
     return parser
 
 
-def check_output_paths(args):
+def check_flags(args, parser):
+    """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+    if args.seed + args.runs - 1 > MAX_SEED:
+        parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
+    if not args.validation_split > 0:
+        for flag, value in (
+            ("--patience", args.patience),
+            ("--plateau-patience", args.plateau_patience),
+            ("--learning-rate-schedule plateau", args.learning_rate_schedule == "plateau" or None),
+        ):
+            if value is not None:
+                parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
+    args.patience = PATIENCE if args.patience is None else args.patience
+    args.plateau_patience = PLATEAU_PATIENCE if args.plateau_patience is None else args.plateau_patience
+
+
+def check_output_paths(args, script, configuration):
     """Refuse an output that could not be written before any data is loaded, not after hours of training."""
     if args.save:
         saved_model.check_save_path(args.save)
     if args.results_dir:
-        path = args.results_dir
-        if os.path.exists(path) and not os.path.isdir(path):
-            raise UsageError(f"--results-dir {path} is a file; give a folder (it is created)")
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            raise UsageError(f"--results-dir {path}: the folder {parent} does not exist; create it first")
-        if not os.access(path if os.path.isdir(path) else parent, os.W_OK | os.X_OK):
-            raise UsageError(f"--results-dir {path}: cannot write there; choose a folder you may write to")
+        import records  # only a run that keeps records needs git and platform probing
+
+        cli.check_output_folder("--results-dir", args.results_dir)
+        seeds = range(args.seed, args.seed + args.runs)
+        records.check_record_paths(args.results_dir, script, configuration.name, seeds)
 
 
 # ---------------------------------------------------------------------------
@@ -230,6 +269,11 @@ def load_data(data_dir, top_words, limit=None, seed=0):
         dataset = textdata.load_text_folders(data_dir)
         dataset.train_sequences = textdata.cut_to_top_words(dataset.train_sequences, top_words)
         dataset.test_sequences = textdata.cut_to_top_words(dataset.test_sequences, top_words)
+    if limit is not None and limit < dataset.num_classes:
+        raise UsageError(
+            f"--limit {limit} is fewer texts than the {dataset.num_classes} classes; give --limit "
+            f"{dataset.num_classes} or more, so that every class is trained and tested"
+        )
     dataset.train_sequences, dataset.train_labels = take_shuffled_subset(
         dataset.train_sequences, dataset.train_labels, limit, seed
     )
@@ -239,21 +283,26 @@ def load_data(data_dir, top_words, limit=None, seed=0):
     return dataset
 
 
-def hold_out_validation(sequences, labels, fraction, seed):
-    """Split the training texts into (train, validation), seeded, each class in proportion."""
+def hold_out_validation(sequences, labels, fraction, seed, class_names):
+    """Split the training texts into (train, validation), seeded, each class in proportion.
+
+    Every class gives at least one text to validation and keeps at least one
+    for training, so that early stopping judges every class.
+    """
     rng = np.random.default_rng(seed)
     validation_rows = []
     for label in np.unique(labels):
         rows = rng.permutation(np.flatnonzero(labels == label))
-        count = int(round(fraction * len(rows)))
-        if count >= len(rows):
-            count = len(rows) - 1  # every class keeps at least one training text
+        if len(rows) < 2:
+            raise UsageError(
+                f"class {class_names[label]!r} has {len(rows)} training text: --validation-split cannot hold one out "
+                "and still train on it; add training texts of that class, or leave out --validation-split"
+            )
+        count = min(max(1, int(round(fraction * len(rows)))), len(rows) - 1)
         validation_rows.extend(rows[:count].tolist())
     is_validation = np.zeros(len(labels), bool)
     is_validation[validation_rows] = True
     train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
-    if len(validation_rows) == 0:
-        raise UsageError(f"--validation-split {fraction} holds out no text of {len(labels)}; give a larger fraction")
     pick = lambda rows: ([sequences[row] for row in rows], labels[rows])  # noqa: E731
     return pick(train_rows), pick(validation_rows)
 
@@ -412,10 +461,7 @@ def resolve_learning_rate_schedule(args, configuration):
     """'cosine', 'plateau', or None for a constant step (--literal, the tutorial's Adam)."""
     if not configuration.decay_learning_rate:
         return None
-    schedule = args.learning_rate_schedule or ("plateau" if args.validation_split > 0 else "cosine")
-    if schedule == "plateau" and not args.validation_split > 0:
-        raise UsageError("--learning-rate-schedule plateau needs a validation loss: add --validation-split 0.1")
-    return schedule
+    return args.learning_rate_schedule or ("plateau" if args.validation_split > 0 else "cosine")
 
 
 def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None):
@@ -442,7 +488,24 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         )
         callbacks.append(early_stopping)
     callbacks.append(recorder)  # last: it records the step the plateau rule set for the next epoch
-    feed.fit(model, *train_data, args.epochs, args.batch_size, seed, callbacks, verbose, validation=validation_data)
+    class_weight = None
+    if args.class_weight == "balanced":
+        # Each class weighs as much in the loss as the others, however few its texts (a rare spam class).
+        counts = np.bincount(train_data[1])
+        class_weight = {
+            label: len(train_data[1]) / (len(counts) * count) for label, count in enumerate(counts) if count
+        }
+    feed.fit(
+        model,
+        *train_data,
+        args.epochs,
+        args.batch_size,
+        seed,
+        callbacks,
+        verbose,
+        validation=validation_data,
+        class_weight=class_weight,
+    )
     best_epoch = None if early_stopping is None else early_stopping.best_epoch + 1
     last_watched = recorder.last_watched
     if best_epoch is not None and best_epoch != len(recorder.epochs):
@@ -480,23 +543,44 @@ def evaluate(model, feed, sequences, labels, class_names):
     }
 
 
+REPORT_WIDTH = 100  # columns of a terminal the per-class report keeps within
+
+
+def _display_width(text):
+    """Columns a text takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def _aligned(text, width, right=False):
+    padding = " " * max(0, width - _display_width(text))
+    return padding + text if right else text + padding
+
+
 def print_evaluation(test, class_names):
-    """Per-class precision and recall, the confusion matrix, then the tutorial's accuracy line."""
-    width = max(max(len(name) for name in class_names), len("class"))
-    print(f"  {'class':<{width}}  precision  recall (accuracy of the class)  texts")
-    for index, name in enumerate(class_names):
+    """Per-class precision and recall and the confusion matrix (the script then prints the accuracy line)."""
+    # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).
+    numbered = len(class_names) * (max(_display_width(name) for name in class_names) + 1) + 30 > REPORT_WIDTH
+    labels = [f"{index + 1:>2}. {name}" if numbered else name for index, name in enumerate(class_names)]
+    width = max(max(_display_width(label) for label in labels), len("class"))
+    print(f"  {_aligned('class', width)}  precision  recall (accuracy of the class)  texts")
+    for index, (name, label) in enumerate(zip(class_names, labels)):
         print(
-            f"  {name:<{width}}  {100 * test['class_precision'][name]:8.2f} %"
+            f"  {_aligned(label, width)}  {100 * test['class_precision'][name]:8.2f} %"
             f"  {100 * test['class_accuracy'][name]:6.2f} %{'':22}{sum(test['confusion_matrix'][index]):>6}"
         )
-    column = max(6, max(len(name) for name in class_names))
-    print(
-        f"  Confusion matrix (rows: true class, columns: predicted):\n  {'':<{width}}  "
-        + " ".join(f"{name:>{column}}" for name in class_names)
-    )
-    for name, row in zip(class_names, test["confusion_matrix"]):
-        print(f"  {name:<{width}}  " + " ".join(f"{count:>{column}}" for count in row))
-    print(f"Accuracy: {test['accuracy'] * 100:.2f}%", flush=True)
+    if numbered:
+        headers = row_labels = [str(index + 1) for index in range(len(class_names))]
+        largest_count = max(max(row) for row in test["confusion_matrix"])
+        column = max(len(str(largest_count)), len(headers[-1]))
+        print("  Confusion matrix (rows: true class, columns: predicted; classes numbered as above):")
+    else:
+        headers = row_labels = class_names
+        column = max(6, max(_display_width(header) for header in headers))
+        print("  Confusion matrix (rows: true class, columns: predicted):")
+    row_width = max(_display_width(label) for label in row_labels)
+    print(f"  {_aligned('', row_width)}  " + " ".join(_aligned(header, column, right=True) for header in headers))
+    for label, row in zip(row_labels, test["confusion_matrix"]):
+        print(f"  {_aligned(label, row_width, right=numbered)}  " + " ".join(f"{count:>{column}}" for count in row))
 
 
 # ---------------------------------------------------------------------------
@@ -522,127 +606,165 @@ class RunResult:
     test: dict
     parameters: int
     training_seconds: float
+    validation_texts: int = 0  # held out of the training texts
 
 
-def run(
-    build_model,
-    description,
-    argv=None,
-    *,
-    top_words,
-    max_len,
-    epochs,
-    batch_size,
-    seed,
-    validation_split=0.0,
-    configuration=None,
-):
-    """Parse the flags, load the data, then train and evaluate `--runs` models.
+class Run:
+    """One command line's run of a script: the tutorial's steps as methods, called by the script's main().
 
-    build_model(config) must return a compiled model; config is a ModelConfig.
-    The keyword arguments are the script's constants, the flags' defaults;
-    a script with a configuration of its own (baseline.py) passes it, and
-    max_len=None for a model that reads whole texts.
-    Returns one RunResult per run. User errors exit with one line and code 2,
-    Ctrl-C with code 130.
+    Run(...) parses the flags (the script's constants are their defaults);
+    then, inside `with run.at_the_shell():`, the script calls load_data,
+    seeds, set_seed, model_config, fit, evaluate, record and finish, in the
+    listing's order. A script with a configuration of its own (baseline.py)
+    passes it, and max_len=None for a model that reads whole texts.
     """
-    script = os.path.basename(inspect.getfile(build_model))
-    parser = build_parser(
-        description,
-        script,
-        top_words,
-        max_len,
-        epochs,
-        batch_size,
-        seed,
-        validation_split,
-        reads_whole_texts=max_len is None,
-    )
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
-    with cli.report_user_errors(parser.prog):
-        return _run(build_model, script, args, argv, configuration or (LITERAL if args.literal else DEFAULT))
 
-
-def _run(build_model, script, args, argv, configuration):
-    check_output_paths(args)
-    args.learning_rate_schedule = resolve_learning_rate_schedule(args, configuration)
-    records = git_commit = None
-    if args.results_dir:
-        import records  # only a run that keeps records needs git and platform probing
-
-        git_commit = records.git_commit()  # the code as it was when the run started
-    feed = configuration.feed(args.max_len, args.truncating)
-    dataset = load_data(args.data_dir, args.top_words, args.limit, args.seed)
-    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    data_summary = summarize_data(dataset, args.top_words, args.max_len)
-    print_data_summary(data_summary, args.max_len)
-    results, failures = [], []
-    for run_index in range(args.runs):
-        seed = args.seed + run_index
-        train_data, validation_data = (dataset.train_sequences, dataset.train_labels), None
-        if args.validation_split > 0:
-            train_data, validation_data = hold_out_validation(*train_data, args.validation_split, seed)
-            if run_index == 0:
-                print(f"Validation: {len(validation_data[1])} of the training texts held out (seed {seed}).")
-        steps_per_epoch = math.ceil(len(train_data[1]) / args.batch_size)
-        config = ModelConfig(
-            args.top_words,
-            dataset.num_classes,
-            configuration,
-            steps_per_epoch * args.epochs,
-            args.learning_rate_schedule,
+    def __init__(self, script_path, description, argv, top_words, max_len, epochs, batch_size, seed, **script_defaults):
+        self.script = os.path.basename(script_path)
+        validation_split = script_defaults.get("validation_split", 0.0)
+        parser = build_parser(
+            description, self.script, top_words, max_len, epochs, batch_size, seed, validation_split, max_len is None
         )
-        set_seed(seed)
-        model = build_model(config)
-        if not model.compiled:
-            raise UsageError(
-                f"build_model() in {script} must compile the model before returning it, as lstm_simple.py does"
+        self.argv = sys.argv[1:] if argv is None else list(argv)
+        self.args = parser.parse_args(self.argv)
+        check_flags(self.args, parser)
+        self.configuration = script_defaults.get("configuration") or (LITERAL if self.args.literal else DEFAULT)
+        self.results, self.failures, self.records, self.git_commit = [], [], None, None
+
+    def at_the_shell(self):
+        """One line and exit code 2 for a user's mistake, 130 for Ctrl-C, wherever it lands (cli.py)."""
+        return cli.report_user_errors(self.script)
+
+    def load_data(self):
+        """Check the outputs, then load, cut and summarise the texts (the listing's imdb.load_data)."""
+        args = self.args
+        check_output_paths(args, self.script, self.configuration)
+        args.learning_rate_schedule = resolve_learning_rate_schedule(args, self.configuration)
+        if args.results_dir:
+            import records  # only a run that keeps records needs git and platform probing
+
+            self.records, self.git_commit = records, records.git_commit()  # the code as the run started
+        self.feed = self.configuration.feed(args.max_len, args.truncating)
+        self.dataset = load_data(args.data_dir, args.top_words, args.limit, args.seed)
+        self.data_summary = summarize_data(self.dataset, args.top_words, args.max_len)
+        print_data_summary(self.data_summary, args.max_len)
+        return self.dataset
+
+    def seeds(self):
+        """The seed of each run: SEED, and SEED+1, ... with --runs."""
+        return range(self.args.seed, self.args.seed + self.args.runs)
+
+    def set_seed(self, seed):
+        """The listing's numpy.random.seed(7), for Python, NumPy and the backend; and the validation split."""
+        if self.args.runs > 1:
+            print(f"Run {seed - self.args.seed + 1} of {self.args.runs}, seed {seed}")
+        self.train_data, self.validation_data = (self.dataset.train_sequences, self.dataset.train_labels), None
+        if self.args.validation_split > 0:
+            self.train_data, self.validation_data = hold_out_validation(
+                *self.train_data, self.args.validation_split, seed, self.dataset.class_names
             )
-        if run_index == 0:
-            if args.max_len is not None:
-                check_max_len_fits(model, feed, args.max_len, script)
+            if seed == self.args.seed:
+                print(f"Validation: {len(self.validation_data[1])} of the training texts held out (seed {seed}).")
+        set_seed(seed)
+
+    def model_config(self):
+        """What build_model() needs to know: the vocabulary, the classes and how Adam's step changes."""
+        steps_per_epoch = math.ceil(len(self.train_data[1]) / self.args.batch_size)
+        schedule = self.args.learning_rate_schedule
+        return ModelConfig(
+            self.args.top_words,
+            self.dataset.num_classes,
+            self.configuration,
+            steps_per_epoch * self.args.epochs,
+            schedule,
+        )
+
+    def fit(self, model, seed):
+        """Pad the texts and train (the listing's pad_sequences and model.fit); returns the run's history."""
+        if not model.compiled:
+            raise UsageError(f"build_model() in {self.script} must compile the model before returning it")
+        if seed == self.args.seed:
+            if self.args.max_len is not None:
+                check_max_len_fits(model, self.feed, self.args.max_len, self.script)
             model.summary()
-        if args.runs > 1:
-            print(f"Run {run_index + 1} of {args.runs}, seed {seed}")
-
-        def watch(model):
-            return evaluate(model, feed, dataset.test_sequences, dataset.test_labels, dataset.class_names)
-
-        epochs, best_epoch, last_watched = train(
-            model, feed, train_data, validation_data, args, seed, verbose, watch if args.watch_test else None
+        args = self.args
+        verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+        epochs, best_epoch, self.last_watched = train(
+            model,
+            self.feed,
+            self.train_data,
+            self.validation_data,
+            args,
+            seed,
+            verbose,
+            self._evaluate if args.watch_test else None,
         )
-        # The epochs' own time: without the test accuracy watched after each.
-        training_seconds = sum(epoch["seconds"] for epoch in epochs)
-        # The test set watched after the last epoch is the final evaluation: not done twice.
-        test = last_watched or watch(model)
-        result = RunResult(seed, epochs, best_epoch, test, model.count_params(), training_seconds)
-        results.append(result)
-        print(
-            f"Training completed in {training_seconds / 60:.2f} minutes ({training_seconds / len(epochs):.0f} s/epoch)."
-        )
+        seconds = sum(epoch["seconds"] for epoch in epochs)  # the epochs' own time, without the watching
+        print(f"Training completed in {seconds / 60:.2f} minutes ({seconds / len(epochs):.0f} s/epoch).")
         if best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
-        print_evaluation(test, dataset.class_names)
-        if records:
-            record = _record(script, argv, args, configuration, dataset, data_summary, result, git_commit)
-            failures += _try_to_write("the run record", lambda: records.write_record(args.results_dir, record))
-    if args.runs > 1:
-        accuracies = np.array([result.test["accuracy"] for result in results]) * 100
-        print(
-            f"Accuracy over {args.runs} runs: {accuracies.mean():.2f}% +- {accuracies.std(ddof=1):.2f} "
-            f"(min {accuracies.min():.2f}%, max {accuracies.max():.2f}%)"
+        validation_texts = 0 if self.validation_data is None else len(self.validation_data[1])
+        return dict(seed=seed, epochs=epochs, best_epoch=best_epoch, seconds=seconds, validation_texts=validation_texts)
+
+    def _evaluate(self, model):
+        dataset = self.dataset
+        return evaluate(model, self.feed, dataset.test_sequences, dataset.test_labels, dataset.class_names)
+
+    def evaluate(self, model):
+        """The test texts' loss, accuracy and per-class figures (the listing's model.evaluate), printed per class."""
+        # The test set watched after the last epoch is the final evaluation: not done twice.
+        scores = self.last_watched or self._evaluate(model)
+        print_evaluation(scores, self.dataset.class_names)
+        return scores
+
+    def record(self, model, history, scores):
+        """Keep the run's figures, and with --results-dir write its record (a failure costs no other output)."""
+        result = RunResult(
+            history["seed"],
+            history["epochs"],
+            history["best_epoch"],
+            scores,
+            model.count_params(),
+            history["seconds"],
+            history["validation_texts"],
         )
-    cli.stop_if_interrupted()  # nothing is saved after a Ctrl-C that a library swallowed
-    if args.save:
-        encoding = saved_model.text_encoding(dataset, args.top_words, args.max_len, args.truncating, configuration.name)
-        saved = _try_to_write("the model", lambda: saved_model.save_model(model, args.save, encoding))
-        if not saved:
-            print(f"Saved the model of seed {results[-1].seed} and its text encoding in {args.save}")
-        failures += saved
-    if failures:
-        raise UsageError("; ".join(failures))
-    return results
+        self.results.append(result)
+        if self.records:
+            record = _record(
+                self.script,
+                self.argv,
+                self.args,
+                self.configuration,
+                self.dataset,
+                self.data_summary,
+                result,
+                self.git_commit,
+            )
+            self.failures += _try_to_write(
+                "the run record", lambda: self.records.write_record(self.args.results_dir, record)
+            )
+
+    def finish(self, model):
+        """The mean over --runs; --save the last model with its text encoding; report any output not written."""
+        args = self.args
+        if args.runs > 1:
+            accuracies = np.array([result.test["accuracy"] for result in self.results]) * 100
+            print(
+                f"Accuracy over {args.runs} runs: {accuracies.mean():.2f}% +- {accuracies.std(ddof=1):.2f} "
+                f"(min {accuracies.min():.2f}%, max {accuracies.max():.2f}%)"
+            )
+        cli.stop_if_interrupted()  # nothing is saved after a Ctrl-C that a library swallowed
+        if args.save:
+            encoding = saved_model.text_encoding(
+                self.dataset, args.top_words, args.max_len, args.truncating, self.configuration.name
+            )
+            saved = _try_to_write("the model", lambda: saved_model.save_model(model, args.save, encoding))
+            if not saved:
+                print(f"Saved the model of seed {self.results[-1].seed} and its text encoding in {args.save}")
+            self.failures += saved
+        if self.failures:
+            raise UsageError("; ".join(self.failures))
+        return self.results
 
 
 def _try_to_write(what, write):
@@ -670,12 +792,14 @@ def _record(script, argv, args, configuration, dataset, data_summary, result, gi
         "validation_split": args.validation_split,
         "patience": args.patience if args.validation_split else None,
         "learning_rate_schedule": args.learning_rate_schedule,
+        "class_weight": args.class_weight,
         "plateau_patience": args.plateau_patience if args.learning_rate_schedule == "plateau" else None,
         "best_epoch": result.best_epoch,
         "data": dataset.source,
         "data_summary": data_summary,
         "class_names": dataset.class_names,
-        "train_reviews": len(dataset.train_labels),
+        "train_reviews": len(dataset.train_labels) - result.validation_texts,  # those the model was trained on
+        "validation_reviews": result.validation_texts,
         "test_reviews": len(dataset.test_labels),
         "parameters": result.parameters,
         "per_epoch": result.epochs,

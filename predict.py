@@ -10,6 +10,8 @@ of the text, tab-separated. The text is encoded exactly as in training: the
 same tokens, vocabulary, top-words cut and maximum length.
 """
 
+import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+
 import sys
 
 import cli
@@ -42,16 +44,23 @@ def read_texts(args, parser):
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
         print(f"warning: {source} is not valid UTF-8; its undecodable bytes were replaced", file=sys.stderr)
-    return text.splitlines(), "line"
+    # Lines end at a newline only: str.splitlines would also split at \x0c, \x1c or U+2028 inside a text.
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    return [line.removesuffix("\r") for line in lines], "line"
 
 
 def main(argv=None):
     parser = cli.OneLineErrorParser(description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
     parser.add_argument(
-        "texts", nargs="*", help="texts to classify (if none: each line of --file or of standard input)"
+        "texts",
+        nargs="*",
+        default=[],  # without a default, argparse calls a '*' positional required
+        help="texts to classify (if none: each line of --file or of standard input)",
     )
-    parser.add_argument("--file", metavar="PATH", help="classify each line of this text file")
+    parser.add_argument("--file", type=cli.path_argument, metavar="PATH", help="classify each line of this text file")
     args = parser.parse_args(argv)
     with cli.report_user_errors(parser.prog):
         model, encoding = saved_model.load_saved_model(args.model, common.CONFIGURATIONS)
@@ -68,8 +77,11 @@ def main(argv=None):
         for text, row in zip(texts, probabilities):
             class_name = encoding["class_names"][row.argmax()]
             predictions.append((class_name, float(row.max())))
-            excerpt = text.strip()[:60] + ("..." if len(text.strip()) > 60 else "")
-            print(f"{class_name}\t{row.max():.4f}\t{excerpt}")
+            one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
+            excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
+            print(f"{class_name}\t{row.max():.4f}\t{excerpt}", flush=True)
+            if cli.stdout_reader_gone():
+                break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
         return predictions
 
 

@@ -15,7 +15,7 @@ import sys
 import keras
 import numpy as np
 
-from cli import atomic_path
+from cli import atomic_paths, check_new_file
 
 try:
     import resource  # Unix only: Windows has no getrusage
@@ -75,8 +75,14 @@ def record_name(script, configuration, seed):
     return f"{os.path.splitext(script)[0]}-{configuration}-seed{seed}.json"
 
 
+def check_record_paths(results_dir, script, configuration, seeds):
+    """Refuse, before any work, a run whose record would replace an earlier run's record."""
+    for seed in seeds:
+        check_new_file("--results-dir", os.path.join(results_dir, record_name(script, configuration, seed)))
+
+
 def write_record(results_dir, record):
-    """Write one run's record (a dict) into results_dir, whole or not at all; returns its path."""
+    """Write one run's record (a dict) into results_dir, whole or not at all, never over another; returns its path."""
     record = dict(record)
     record["command"] = shlex.join(record["command"])
     record.update(
@@ -88,7 +94,7 @@ def write_record(results_dir, record):
     )
     os.makedirs(results_dir, exist_ok=True)
     path = os.path.join(results_dir, record_name(record["script"], record["configuration"], record["seed"]))
-    with atomic_path(path) as temporary_path:
+    with atomic_paths(path, replace=False) as (temporary_path,):
         with open(temporary_path, "w") as handle:
             json.dump(record, handle, indent=1)
             handle.write("\n")

@@ -9,13 +9,16 @@ Saving again into the same folder replaces these two files, each whole, and
 leaves everything else in the folder alone.
 """
 
+import contextlib
 import json
 import os
+import sys
 
 import keras
 
+import batching
 import textdata
-from cli import UsageError, atomic_paths
+from cli import UsageError, atomic_paths, check_output_folder
 
 MODEL_FILE = "model.keras"
 ENCODING_FILE = "text_encoding.json"
@@ -42,14 +45,7 @@ def text_encoding(dataset, top_words, max_len, truncating, configuration_name):
 
 def check_save_path(path):
     """Refuse, before any data is loaded, a --save that would fail or replace a file --save did not write."""
-    parent = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise UsageError(f"--save {path} is a file; give a folder name (it is created, or its earlier save replaced)")
-    if not os.path.isdir(parent):
-        raise UsageError(f"--save {path}: the folder {parent} does not exist; create it first")
-    folder = path if os.path.isdir(path) else parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--save {path}: cannot write in {folder}; choose a folder you may write to")
+    check_output_folder("--save", path)
     if os.path.isdir(path):
         has_model = os.path.exists(os.path.join(path, MODEL_FILE))
         has_encoding = os.path.exists(os.path.join(path, ENCODING_FILE))
@@ -59,8 +55,31 @@ def check_save_path(path):
                 "give another folder, so that it is not replaced"
             )
         for name in (MODEL_FILE, ENCODING_FILE):
-            if os.path.isdir(os.path.join(path, name)):
-                raise UsageError(f"--save {path} holds a folder named {name}; give another folder")
+            if os.path.isdir(os.path.join(path, name)) or os.path.islink(os.path.join(path, name)):
+                raise UsageError(f"--save {path} holds a folder or link named {name}; give another folder")
+
+
+def portable(model):
+    """The model with Keras' own layers only, so that keras.saving.load_model reads it without this project.
+
+    The shared-mask recurrent-dropout LSTM (batching.SharedMaskLSTMCell) has
+    the weights of Keras' LSTM and, outside training, computes the same: it is
+    saved as a keras.layers.LSTM with its weights.
+    """
+
+    def keras_layer(layer):
+        if isinstance(layer, keras.layers.RNN) and isinstance(layer.cell, batching.SharedMaskLSTMCell):
+            cell = layer.cell
+            return keras.layers.LSTM(
+                cell.units, dropout=cell.dropout, recurrent_dropout=cell.recurrent_dropout, name=layer.name
+            )
+        return layer.__class__.from_config(layer.get_config())
+
+    if not any(isinstance(getattr(layer, "cell", None), batching.SharedMaskLSTMCell) for layer in model.layers):
+        return model
+    copy = keras.models.clone_model(model, clone_function=keras_layer)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def save_model(model, path, encoding):
@@ -70,13 +89,17 @@ def save_model(model, path, encoding):
     final_paths = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
     try:
         with atomic_paths(*final_paths) as (temporary_model, temporary_encoding):
-            model.save(temporary_model)  # the temporary name ends in .keras, as Keras requires
+            portable(model).save(temporary_model)  # the temporary name ends in .keras, as Keras requires
             with open(temporary_encoding, "w", encoding="utf-8") as handle:
                 json.dump(encoding, handle)
     except BaseException:
         if created and not os.listdir(path):
             os.rmdir(path)  # a failed first save leaves no empty folder behind
         raise
+
+
+def _is_whole_number(value):
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON's true is a Python int too
 
 
 def _check_encoding(encoding, configurations):
@@ -89,8 +112,8 @@ def _check_encoding(encoding, configurations):
         "class_names": lambda value: (
             isinstance(value, list) and len(value) >= 2 and all(isinstance(name, str) for name in value)
         ),
-        "top_words": lambda value: isinstance(value, int) and value > textdata.FIRST_WORD_INDEX,
-        "max_len": lambda value: isinstance(value, int) and value >= 1,
+        "top_words": lambda value: _is_whole_number(value) and value > textdata.FIRST_WORD_INDEX,
+        "max_len": lambda value: _is_whole_number(value) and value >= 1,
         "truncating": lambda value: value in ("pre", "post"),
         "configuration": lambda value: value in configurations,
         "word_index_source": lambda value: value in (KERAS_IMDB, "vocabulary"),
@@ -111,6 +134,9 @@ def load_saved_model(path, configurations):
     if not os.path.exists(path):
         raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
     model_path, encoding_path = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
+    for file_path in (model_path, encoding_path):
+        if os.path.isfile(file_path) and not os.access(file_path, os.R_OK):
+            raise UsageError(f"{file_path} cannot be read; check its permissions")
     if not os.path.isdir(path) or not os.path.isfile(model_path):
         raise UsageError(
             f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder"
@@ -141,6 +167,12 @@ def load_saved_model(path, configurations):
             f"{model_path} is damaged or not a Keras model ({type(error).__name__} while loading it); "
             "train and save the model again with --save"
         )
+    embeddings = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
+    if embeddings and embeddings[0].input_dim != encoding["top_words"]:
+        raise UsageError(
+            f"{model_path} reads {embeddings[0].input_dim} word indices but {ENCODING_FILE} keeps "
+            f"{encoding['top_words']}; they come from different saves: save the model again"
+        )
     expected_outputs = 1 if len(encoding["class_names"]) == 2 else len(encoding["class_names"])
     if model.output_shape[-1] != expected_outputs:
         raise UsageError(
@@ -155,7 +187,9 @@ def _prediction_word_index(encoding):
     if encoding["word_index_source"] == "vocabulary":
         return textdata.word_index_of(encoding["vocabulary"])
     try:
-        ranks = keras.datasets.imdb.get_word_index()
+        # Keras says "Downloading data from ..." on standard output, which carries only predictions here.
+        with contextlib.redirect_stdout(sys.stderr):
+            ranks = keras.datasets.imdb.get_word_index()
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
             "could not download Keras' IMDB word index; it is needed once for models trained on "

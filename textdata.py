@@ -21,6 +21,7 @@ import zipfile
 
 import numpy as np
 
+import cli
 from cli import UsageError, atomic_path
 
 PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
@@ -40,7 +41,7 @@ FOLDER_OR_ARCHIVE = f"a folder with {LAYOUT}, or a .tar.gz of one"
 # The Stanford download also holds train/unsup: 50,000 unlabelled reviews.
 UNLABELLED_FOLDER = "unsup"
 
-CACHE_FORMAT_VERSION = 2  # 2: the most frequent word is 4, as in keras.datasets.imdb
+CACHE_FORMAT_VERSION = 3  # 2: the most frequent word is 4, as in keras.datasets.imdb; 3: words as one UTF-8 text
 
 
 # ---------------------------------------------------------------------------
@@ -82,8 +83,9 @@ def cut_to_top_words(sequences, top_words):
 # ---------------------------------------------------------------------------
 # Reading text folders: train/<class>/*.txt and test/<class>/*.txt
 
-_FILE_PATTERN = re.compile(r"^(?:(?P<root>.*)/)?(?P<split>train|test)/(?P<label>[^/]+)/[^/]+\.txt$")
-_FOLDER_PATTERN = re.compile(r"^(?:(?P<root>.*)/)?(?P<split>train|test)/(?P<label>[^/]+)$")
+# A text may sit in subfolders of its class folder: train/<class>/2019/x.txt is of <class>.
+_FILE_PATTERN = re.compile(r"^(?:(?P<root>.*?)/)?(?P<split>train|test)/(?P<label>[^/]+)/(?:[^/]+/)*[^/]+\.txt$")
+_FOLDER_PATTERN = re.compile(r"^(?:(?P<root>.*?)/)?(?P<split>train|test)/(?P<label>[^/]+)$")
 
 
 @dataclasses.dataclass
@@ -95,36 +97,72 @@ class TextCorpus:
     test_texts: list
     test_labels: np.ndarray
     class_names: list
-    undecodable_files: int = 0
+    undecodable_files: list = dataclasses.field(default_factory=list)  # their names
+
+
+def _raise(error):
+    raise error
 
 
 def _list_folder(path):
-    """(relative name, is a file) of everything below a folder, sorted."""
+    """(relative name, is a file) of everything below a folder, sorted; links to folders followed."""
     entries = []
-    for directory, subdirectories, file_names in os.walk(path):
-        subdirectories.sort()
+    # onerror: a folder that cannot be read is an error, not a silently empty class.
+    for directory, subdirectories, file_names in os.walk(path, onerror=_raise, followlinks=True):
         relative = os.path.relpath(directory, path).replace(os.sep, "/")
+        if os.path.islink(directory) and _links_back(path, relative):
+            subdirectories.clear()  # a link to a folder above it: following it would never end
+            continue
+        subdirectories.sort()
         prefix = "" if relative == "." else relative + "/"
         entries.extend((prefix + name, False) for name in subdirectories)
-        entries.extend((prefix + name, True) for name in sorted(file_names))
+        entries.extend((prefix + name, os.path.isfile(os.path.join(directory, name))) for name in sorted(file_names))
     return entries
 
 
+def _links_back(root, relative):
+    """True if the folder root/relative is, through a link, one of the folders that hold it."""
+    real = os.path.realpath(os.path.join(root, relative))
+    parts = relative.split("/")
+    return any(os.path.realpath(os.path.join(root, *parts[:depth])) == real for depth in range(len(parts)))
+
+
+def _is_hidden(name):
+    """A name with a part starting with a dot: .DS_Store, macOS' ._x.txt, .git/..."""
+    return any(part.startswith(".") and part not in (".", "..") for part in name.split("/"))
+
+
 def _find_layout(path, entries):
-    """The .txt files of each (split, class), checked: same classes in both splits, none empty."""
-    files = collections.defaultdict(list)
+    """The .txt files of each (split, class), checked: same classes in both splits, none empty.
+
+    Returns the files, the class names and the notes a user should read
+    (what was left out, and why).
+    """
+    files = collections.defaultdict(set)
     classes = {"train": set(), "test": set()}
     roots = set()
+    hidden = 0
     for name, is_file in entries:
         match = (_FILE_PATTERN if is_file else _FOLDER_PATTERN).match(name)
-        if match and match["label"] != UNLABELLED_FOLDER:
-            roots.add(match["root"] or "")
-            classes[match["split"]].add(match["label"])
-            if is_file:
-                files[match["split"], match["label"]].append(name)
+        if not match:
+            continue
+        if _is_hidden(name):
+            hidden += is_file and name.endswith(".txt")
+            continue
+        roots.add(match["root"] or "")
+        classes[match["split"]].add(match["label"])
+        if is_file:
+            files[match["split"], match["label"]].add(name)  # a name twice in a .tar: one text
+    notes = []
+    if hidden:
+        notes.append(f"left out {hidden} hidden .txt files (names starting with '.', such as macOS' ._ copies)")
     if len(roots) > 1:
         places = ", ".join(root or "the top level" for root in sorted(roots))
         raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data-dir at one of them")
+    # The Stanford download's unlabelled reviews: a training folder with no test counterpart.
+    if UNLABELLED_FOLDER in classes["train"] - classes["test"]:
+        classes["train"].discard(UNLABELLED_FOLDER)
+        notes.append(f"left out train/{UNLABELLED_FOLDER}: it has no test/{UNLABELLED_FOLDER} (unlabelled texts)")
     for split in ("train", "test"):
         if not classes[split]:
             raise UsageError(f"{path} has no {split}/<class>/*.txt files; --data-dir needs {LAYOUT}")
@@ -141,7 +179,15 @@ def _find_layout(path, entries):
         raise UsageError(
             f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two class folders"
         )
-    return {key: sorted(names) for key, names in files.items()}, sorted(classes["train"])
+    return {key: sorted(names) for key, names in files.items()}, sorted(classes["train"]), notes
+
+
+def _check_archive_end(archive):
+    """A plain .tar cut short at a member's end reads without error: look for its end-of-archive blocks."""
+    archive.fileobj.seek(archive.offset)
+    end = archive.fileobj.read(tarfile.BLOCKSIZE)  # tar writes two zero blocks; one is enough to know
+    if len(end) < tarfile.BLOCKSIZE or end.strip(b"\0"):
+        raise EOFError("no end-of-archive marker")
 
 
 def _read_files(path, wanted):
@@ -153,7 +199,8 @@ def _read_files(path, wanted):
                 contents[name] = handle.read()
         return contents
     with tarfile.open(path, "r:*") as archive:
-        # One pass in archive order: a .tar.gz cannot seek backwards cheaply.
+        # One pass in archive order: a .tar.gz cannot seek backwards cheaply. A name
+        # that appears twice is read as tar itself would extract it: its last copy.
         return {
             member.name.removeprefix("./"): archive.extractfile(member).read()
             for member in archive
@@ -166,27 +213,36 @@ def read_text_corpus(path):
 
     Class names are the folder names in sorted order. Files are read in sorted
     order, so the corpus is the same whatever the file system's order. Bytes
-    that are not UTF-8 are replaced (and counted), never fatal.
+    that are not UTF-8 are replaced (and the files named), never fatal.
     """
     try:
         if os.path.isdir(path):
             entries = _list_folder(path)
         else:
             with tarfile.open(path, "r:*") as archive:
-                entries = [(member.name.removeprefix("./"), member.isfile()) for member in archive.getmembers()]
-        files, class_names = _find_layout(path, entries)
+                members = archive.getmembers()
+                _check_archive_end(archive)
+            entries = [(member.name.removeprefix("./"), member.isfile()) for member in members]
+            links = [name for name, is_file in entries if not is_file and name.endswith(".txt")]
+            if links:
+                print(f"warning: {path}: left out {len(links)} links such as {links[0]}", file=sys.stderr)
+        files, class_names, notes = _find_layout(path, entries)
         contents = _read_files(path, {name for names in files.values() for name in names})
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
         if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
-            raise  # a file that cannot be opened: reported with its own path
+            raise UsageError(f"--data-dir {path}: {cli.describe_os_error(error, reading=True)}")
+        if isinstance(error, EOFError) or "unexpected end" in str(error):
+            raise UsageError(f"--data-dir {path} is cut short (its end is missing); copy or download it again")
         kind = (
             "a .zip (unpack it first, or give a .tar.gz)"
             if zipfile.is_zipfile(path)
             else "not a readable .tar.gz or .tar"
         )
         raise UsageError(f"--data-dir {path} is {kind}; give {FOLDER_OR_ARCHIVE}")
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
 
-    undecodable = 0
+    undecodable = []
     texts, labels = {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
         for class_index, label in enumerate(class_names):
@@ -194,7 +250,7 @@ def read_text_corpus(path):
                 try:
                     texts[split].append(contents[name].decode("utf-8"))
                 except UnicodeDecodeError:
-                    undecodable += 1
+                    undecodable.append(name)
                     texts[split].append(contents[name].decode("utf-8", errors="replace"))
                 labels[split].append(class_index)
     return TextCorpus(
@@ -260,44 +316,83 @@ def _unpack(flat, offsets):
     return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
 
 
-def encode_corpus(corpus):
+def encode_corpus(corpus, path):
     """Rank the training words and encode both splits with that ranking (no top-words cut)."""
     train_tokens = [tokenize(text) for text in corpus.train_texts]
     vocabulary = rank_words(train_tokens)
+    if not vocabulary:
+        raise UsageError(f"--data-dir {path}: the training texts hold no words; give texts with words in them")
     word_index = word_index_of(vocabulary)
     train_sequences = [encode(tokens, word_index) for tokens in train_tokens]
     test_sequences = [encode(tokenize(text), word_index) for text in corpus.test_texts]
     return train_sequences, test_sequences, vocabulary
 
 
+def _words_as_bytes(vocabulary):
+    """The words as one UTF-8 text, a word a line: its size is the words' own (no word holds whitespace)."""
+    return np.frombuffer("\n".join(vocabulary).encode("utf-8"), np.uint8)
+
+
+def _check_cached(dataset):
+    """Raise ValueError unless the cached arrays make a consistent corpus (a foreign or damaged file may not)."""
+    for labels in (dataset.train_labels, dataset.test_labels):
+        if labels.ndim != 1 or labels.size == 0 or labels.min() < 0 or labels.max() >= dataset.num_classes:
+            raise ValueError("labels out of range")
+    if len(dataset.train_sequences) != len(dataset.train_labels):
+        raise ValueError("texts and labels differ in number")
+    if len(dataset.test_sequences) != len(dataset.test_labels):
+        raise ValueError("texts and labels differ in number")
+    largest_index = FIRST_WORD_INDEX + len(dataset.vocabulary) - 1
+    for sequences in (dataset.train_sequences, dataset.test_sequences):
+        flat = np.concatenate(sequences)
+        if flat.min() < 0 or flat.max() > largest_index:
+            raise ValueError("word indices out of range")
+
+
+def _load_cache(cache_path, path):
+    with np.load(cache_path, allow_pickle=False) as cached:
+        offsets = {split: cached[f"{split}_offsets"] for split in ("train", "test")}
+        flats = {split: cached[f"{split}_flat"] for split in ("train", "test")}
+        for split in ("train", "test"):
+            if offsets[split][0] != 0 or np.any(np.diff(offsets[split]) < 1) or offsets[split][-1] != len(flats[split]):
+                raise ValueError("offsets do not match the texts")
+        dataset = Dataset(
+            _unpack(flats["train"], offsets["train"]),
+            cached["train_labels"],
+            _unpack(flats["test"], offsets["test"]),
+            cached["test_labels"],
+            [str(name) for name in cached["class_names"]],
+            bytes(cached["words_utf8"]).decode("utf-8").split("\n"),
+            source=os.path.abspath(path),
+        )
+    _check_cached(dataset)
+    return dataset
+
+
 def load_text_folders(path):
     """The encoded corpus at path, from the cache when the source is unchanged."""
     if not os.path.exists(path):
         raise UsageError(f"--data-dir {path} does not exist; give {FOLDER_OR_ARCHIVE}")
-    cache_path = os.path.join(cache_dir(), f"text-folders-{_source_fingerprint(path)}.npz")
+    try:
+        fingerprint = _source_fingerprint(path)
+    except OSError as error:
+        raise UsageError(f"--data-dir {path}: {cli.describe_os_error(error, reading=True)}")
+    cache_path = os.path.join(cache_dir(), f"text-folders-{fingerprint}.npz")
     if os.path.exists(cache_path):
         try:
-            with np.load(cache_path, allow_pickle=False) as cached:
-                return Dataset(
-                    _unpack(cached["train_flat"], cached["train_offsets"]),
-                    cached["train_labels"],
-                    _unpack(cached["test_flat"], cached["test_offsets"]),
-                    cached["test_labels"],
-                    [str(name) for name in cached["class_names"]],
-                    [str(word) for word in cached["vocabulary"]],
-                    source=os.path.abspath(path),
-                )
-        except Exception:  # truncated, bit-flipped or foreign: numpy and zipfile raise many kinds
+            return _load_cache(cache_path, path)
+        except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     print(f"Reading and encoding {path} (cached for next time) ...", flush=True)
     corpus = read_text_corpus(path)
     if corpus.undecodable_files:
+        names = corpus.undecodable_files
         print(
-            f"warning: {corpus.undecodable_files} files in {path} are not valid UTF-8; "
-            "their undecodable bytes were replaced",
+            f"warning: {len(names)} files in {path} are not valid UTF-8 ({', '.join(names[:3])}"
+            f"{', ...' if len(names) > 3 else ''}); their undecodable bytes were replaced",
             file=sys.stderr,
         )
-    train_sequences, test_sequences, vocabulary = encode_corpus(corpus)
+    train_sequences, test_sequences, vocabulary = encode_corpus(corpus, path)
     train_flat, train_offsets = _pack(train_sequences)
     test_flat, test_offsets = _pack(test_sequences)
     try:
@@ -313,7 +408,7 @@ def load_text_folders(path):
                     test_offsets=test_offsets,
                     test_labels=corpus.test_labels,
                     class_names=np.array(corpus.class_names),
-                    vocabulary=np.array(vocabulary, dtype=str),
+                    words_utf8=_words_as_bytes(vocabulary),
                 )
     except OSError as error:
         print(f"warning: could not cache the encoded data in {cache_dir()} ({error})", file=sys.stderr)

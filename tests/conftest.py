@@ -2,6 +2,7 @@
 
 import os
 import random
+import subprocess
 import sys
 
 import pytest
@@ -50,3 +51,35 @@ def corpus(tmp_path):
 def shared_corpus(tmp_path_factory):
     """A larger two-class corpus, written once, for the script and learning tests."""
     return write_corpus(tmp_path_factory.mktemp("shared") / "aclImdb", reviews_per_class=400, seed=1)
+
+
+def user_environment(**extra):
+    """The environment of a user's shell: this process' own, less what the libraries imported here set in it.
+
+    JAX, once imported by a test, sets TF_CPP_MIN_LOG_LEVEL=1 for this process; a user's
+    shell does not have it, and a script started from it keeps TensorFlow's notices quiet.
+    """
+    environment = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    return {**environment, **extra}
+
+
+def run_script(*arguments, env=None, **options):
+    """Run a script in a process of its own, as a user runs it: for exit codes, stderr and signals."""
+    options = {"cwd": ROOT, **options}
+    return subprocess.run(
+        [sys.executable, *arguments], capture_output=True, text=True, env=user_environment(**(env or {})), **options
+    )
+
+
+def one_error_line(completed):
+    """The whole of stderr, which must be exactly one line."""
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    return lines[0]
+
+
+def exit_code_of(main, argv):
+    """Call a script's main(argv) in-process; the exit code it ends with."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    return exit_info.value.code

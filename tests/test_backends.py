@@ -3,12 +3,9 @@
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
-from test_scripts import run_script
+from conftest import run_script
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
 # The backends to test, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax torch" for more.
@@ -53,13 +50,7 @@ def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_
         "import lstm_simple; lstm_simple.main(sys.argv[1:])\n"
     )
     arguments = ["--data-dir", shared_corpus, *QUICK, "--results-dir", str(tmp_path / "runs")]
-    completed = subprocess.run(
-        [sys.executable, "-c", program, *arguments],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KERAS_HOME": str(tmp_path / "keras_home")},
-    )
+    completed = run_script("-c", program, *arguments, env={"KERAS_HOME": str(tmp_path / "keras_home")})
     accuracy_line(completed)
     (record_name,) = os.listdir(tmp_path / "runs")
     with open(tmp_path / "runs" / record_name) as handle:

@@ -44,7 +44,7 @@ def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct
     assert sorted(seen) == list(range(300))
     assert len(lengths) <= -(-max_len // batching.BATCH_LENGTH_MULTIPLE)
     first_epoch = [rows.tolist() for rows in batches.batches]
-    list(batches._one_epoch())
+    list(batches.as_tf_dataset())  # one epoch through fit()'s own feed
     assert [rows.tolist() for rows in batches.batches] != first_epoch
 
 
@@ -70,6 +70,8 @@ def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
 def test_every_masked_batch_is_right_padded_as_cudnn_requires():
     """Keras' own cuDNN check (run on CPU) accepts every batch the default path feeds a masked model."""
     import tensorflow as tf
+
+    # Private, and the only way: Keras runs this check only when cuDNN is there, and exposes it nowhere else.
     from keras.src.backend.tensorflow.rnn import _assert_valid_mask
 
     model = _tiny_masked_model()

@@ -1,5 +1,6 @@
 """Unit tests of common.py, the tutorial's steps, on tiny hand-made inputs."""
 
+import os
 import re
 
 import keras
@@ -8,6 +9,7 @@ import pytest
 from conftest import write_corpus
 
 import common
+import lstm_simple
 import textdata
 
 
@@ -36,11 +38,13 @@ def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_k
     assert literal.learning_rate(0.001) == 0.001 and literal.clipnorm(1.0) is None and not literal.mask_padding
 
 
-def _run(build_model, argv):
-    return common.run(build_model, "test", argv, top_words=5000, max_len=500, epochs=3, batch_size=64, seed=7)
+def _run(build_model, argv, monkeypatch):
+    """lstm_simple.py's main() with another build_model."""
+    monkeypatch.setattr(lstm_simple, "build_model", build_model)
+    return lstm_simple.main(argv)
 
 
-def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
+def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys, monkeypatch):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=4)
 
     def build_model(config):
@@ -48,7 +52,7 @@ def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys):
         return keras.Sequential([keras.Input(shape=(None,), dtype="int32")] + layers)  # no compile()
 
     with pytest.raises(SystemExit) as exit:
-        _run(build_model, ["--data-dir", corpus, "--top-words", "10"])
+        _run(build_model, ["--data-dir", corpus, "--top-words", "10"], monkeypatch)
     assert exit.value.code == 2
     assert "must compile the model" in capsys.readouterr().err
 
@@ -81,18 +85,18 @@ def test_a_class_never_predicted_has_precision_zero_not_a_crash():
 def test_the_validation_split_is_seeded_stratified_and_disjoint_from_training():
     labels = np.array([0] * 90 + [1] * 10, np.int32)
     sequences = [np.array([1, index + 4], np.int32) for index in range(100)]
-    (train_x, train_y), (valid_x, valid_y) = common.hold_out_validation(sequences, labels, 0.2, seed=3)
+    (train_x, train_y), (valid_x, valid_y) = common.hold_out_validation(sequences, labels, 0.2, 3, ["many", "few"])
     train_ids = {int(row[1]) for row in train_x}
     valid_ids = {int(row[1]) for row in valid_x}
     assert not train_ids & valid_ids and len(train_ids | valid_ids) == 100
     assert np.bincount(valid_y).tolist() == [18, 2]  # each class in proportion
-    (_, _), (again_x, _) = common.hold_out_validation(sequences, labels, 0.2, seed=3)
+    (_, _), (again_x, _) = common.hold_out_validation(sequences, labels, 0.2, 3, ["many", "few"])
     assert [row.tolist() for row in again_x] == [row.tolist() for row in valid_x]
-    (_, _), (other_x, _) = common.hold_out_validation(sequences, labels, 0.2, seed=4)
+    (_, _), (other_x, _) = common.hold_out_validation(sequences, labels, 0.2, 4, ["many", "few"])
     assert {int(row[1]) for row in other_x} != valid_ids
 
 
-def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path):
+def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path, monkeypatch):
     """Weights spoiled after epoch 2: training stops after PATIENCE worse epochs and epoch 2's weights come back."""
     corpus = write_corpus(tmp_path / "data", reviews_per_class=60)
     kept = {}
@@ -119,7 +123,9 @@ def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path)
         return model
 
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0"]
-    result = _run(build_model, argv + ["--validation-split", "0.3", "--epochs", "10", "--patience", "2"])[0]
+    result = _run(build_model, argv + ["--validation-split", "0.3", "--epochs", "10", "--patience", "2"], monkeypatch)[
+        0
+    ]
     model = kept.pop("model")
     assert result.best_epoch == 2 == min(kept, key=lambda epoch: kept[epoch][0])
     assert len(result.epochs) == len(kept) == 4  # epochs 3 and 4 were worse: patience 2 ran out
@@ -166,7 +172,7 @@ def test_help_shows_each_default_from_the_script_constants():
     ):
         assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
     assert "(default: None)" not in help_text and "(default: False)" not in help_text
-    defaults = {action.dest: action.default for action in parser._actions}
+    defaults = vars(parser.parse_args([]))
     script_parser = common.build_parser(
         "",
         "",
@@ -176,6 +182,43 @@ def test_help_shows_each_default_from_the_script_constants():
         lstm_simple.BATCH_SIZE,
         lstm_simple.SEED,
     )
-    script_defaults = {action.dest: action.default for action in script_parser._actions}
+    script_defaults = vars(script_parser.parse_args([]))
     assert (script_defaults["top_words"], script_defaults["max_len"], script_defaults["epochs"]) == (5000, 500, 3)
     assert (script_defaults["batch_size"], script_defaults["seed"]) == (64, 7) and defaults["seed"] == 5
+
+
+def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_after(tmp_path):
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "60"]
+    argv += ["--validation-split", "0.3", "--patience", "4", "--plateau-patience", "1"]
+    (result,) = lstm_simple.main(argv)
+    steps = [epoch["learning_rate"] for epoch in result.epochs]  # the step each epoch trained with
+    first_fall = next(index for index, step in enumerate(steps) if step < steps[0])
+    assert steps[first_fall] == pytest.approx(steps[0] * common.PLATEAU_FACTOR)
+    assert all(later <= earlier for earlier, later in zip(steps, steps[1:]))  # it never rises again
+    assert first_fall < len(steps) - 1 and len(steps) < 60  # it fell, kept training, then stopped early
+    assert result.best_epoch <= len(steps) - 4
+
+
+def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path):
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]
+    (result,) = lstm_simple.main(argv)
+    assert result.best_epoch is None and len(result.epochs) == 2
+
+
+def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch):
+    seen = {}
+    original = common.batching.LengthBucketed.fit
+
+    def fit(self, *args, class_weight=None, **kwargs):
+        seen["class_weight"] = class_weight
+        return original(self, *args, class_weight=class_weight, **kwargs)
+
+    monkeypatch.setattr(common.batching.LengthBucketed, "fit", fit)
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
+    for index in range(15):  # leave 5 training texts of "pos": a rare class
+        os.remove(os.path.join(corpus, "train", "pos", f"{index}_pos.txt"))
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "1"]
+    lstm_simple.main(argv + ["--class-weight", "balanced"])
+    assert seen["class_weight"] == pytest.approx({0: 25 / 40, 1: 25 / 10})

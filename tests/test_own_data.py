@@ -1,5 +1,6 @@
 """Your own data: any number of classes, a saved model, new text classified from the shell."""
 
+import importlib
 import json
 import os
 import re
@@ -9,8 +10,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import ROOT, write_corpus
-from test_scripts import one_error_line, run_script
+from conftest import ROOT, one_error_line, run_script, write_corpus
 
 import common
 import lstm_simple
@@ -18,6 +18,7 @@ import saved_model
 import textdata
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
+QUICK_SAVE = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "200"]
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,24 @@ def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path):
     completed = run_script("lstm_simple.py", "--data-dir", corpus, "--epochs", "1", "--max-len", "20", "--verbose", "0")
     assert completed.returncode == 0, completed.stderr
     assert "warning: 1 files" in completed.stderr and "not valid UTF-8" in completed.stderr
+
+
+@pytest.mark.parametrize("script", ["lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm"])
+def test_a_saved_model_loads_in_plain_keras_and_predicts_as_here(script, shared_corpus, tmp_path):
+    module = importlib.import_module(script)
+    folder = tmp_path / "model"
+    module.main(["--data-dir", shared_corpus, "--save", str(folder), *QUICK_SAVE])
+    here, _ = saved_model.load_saved_model(str(folder), common.CONFIGURATIONS)
+    texts = np.array([[1, 5, 9, 30, 7], [1, 40, 2, 2, 0]], np.int32)
+    expected = here.predict(texts, verbose=0)
+    # A fresh Python in an empty folder: nothing of this project can be imported there.
+    program = (
+        "import sys, json, keras, numpy as np; "
+        "model = keras.saving.load_model(sys.argv[1]); "
+        "print(json.dumps(model.predict(np.array(json.loads(sys.argv[2]), np.int32), verbose=0).tolist()))"
+    )
+    completed = run_script(
+        "-c", program, str(folder / saved_model.MODEL_FILE), json.dumps(texts.tolist()), cwd=tmp_path
+    )
+    assert completed.returncode == 0, completed.stderr
+    np.testing.assert_allclose(json.loads(completed.stdout.splitlines()[-1]), expected, rtol=1e-5, atol=1e-6)

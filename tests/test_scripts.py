@@ -2,13 +2,11 @@
 
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import report
-from conftest import ROOT
+from conftest import ROOT, one_error_line, run_script
 
 import common
 import lstm_simple
@@ -17,23 +15,6 @@ import textdata
 SCRIPTS = list(report.SCRIPTS)
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
-
-
-def run_script(*arguments, env=None):
-    return subprocess.run(
-        [sys.executable, *arguments], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}
-    )
-
-
-def one_error_line(completed):
-    """The stderr lines a user sees, without TensorFlow's own start-up notices."""
-    lines = [
-        line
-        for line in completed.stderr.splitlines()
-        if line.strip() and not line.startswith(("WARNING: All log messages", "I0000", "E0000", "W0000", "To enable"))
-    ]
-    assert len(lines) == 1, completed.stderr
-    return lines[0]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

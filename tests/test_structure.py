@@ -12,6 +12,7 @@ from conftest import ROOT
 # Lower layers first: a module may import only modules of a lower layer.
 LAYERS = [
     {"cli"},
+    {"startup"},
     {"textdata", "batching"},
     {"saved_model", "records"},
     {"common"},

@@ -58,35 +58,13 @@ def imdb(args):
                 run_script(script, arguments, report.RUNS_DIR, log_name)
 
 
-def own_data(args):
-    """The README's own-data command, each LSTM script and the baseline, on one corpus."""
-    corpus = report.corpus_name(args.data_dir)
-    results_dir = os.path.join(report.OWN_DATA_DIR, corpus)
-    for script in args.scripts + [report.BASELINE]:
-        arguments = [
-            "--data-dir",
-            args.data_dir,
-            *report.OWN_DATA_FLAGS,
-            "--seed",
-            str(args.first_seed),
-            "--runs",
-            str(args.seeds),
-        ]
-        run_script(
-            script,
-            arguments,
-            results_dir,
-            f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{args.first_seed + args.seeds - 1}",
-        )
-
-
 def study(args):
-    """One candidate recipe of the own-data study, on one corpus: each script over the seeds."""
+    """One recipe of the own-data study on one corpus: each script (and the baseline) over the seeds."""
     results_dir = os.path.join(report.STUDY_DIR, report.corpus_name(args.data_dir), args.recipe)
-    for script in args.scripts:
+    last_seed = args.first_seed + args.seeds - 1
+    for script in args.scripts + ([report.BASELINE] if args.baseline else []):
         arguments = ["--data-dir", args.data_dir, *report.STUDY_RECIPES[args.recipe]]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
-        last_seed = args.first_seed + args.seeds - 1
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
 
@@ -123,9 +101,7 @@ def _add_to_record(results_dir, script, seed, **fields):
     with open(path) as handle:
         record = json.load(handle)
     record.update(fields)
-    with open(path, "w") as handle:
-        json.dump(record, handle, indent=1)
-        handle.write("\n")
+    report.write_whole(os.path.relpath(path, HERE), json.dumps(record, indent=1) + "\n")
 
 
 def main(argv=None):
@@ -145,9 +121,11 @@ def main(argv=None):
 
     imdb_parser = command("imdb", imdb, "the tutorial's reproduction on all 50,000 reviews", 5, 7)
     imdb_parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the --literal configuration")
-    command("own-data", own_data, "the README's own-data command and the baseline on one corpus", 3, 41)
+    own_data_parser = command("own-data", study, "the README's own-data command and the baseline on one corpus", 3, 41)
+    own_data_parser.set_defaults(recipe=report.OWN_DATA_RECIPE, baseline=True, no_report=False)
     study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", 3, 41)
     study_parser.add_argument("--recipe", choices=report.STUDY_RECIPES, required=True, help="the candidate")
+    study_parser.add_argument("--baseline", action="store_true", help="run baseline.py with the same flags too")
     study_parser.add_argument("--no-report", action="store_true", help="leave the report to a later command")
     command("quick-try", quick_try, "the README's quick try", 3, 41)
     backend_parser = command(

@@ -1,0 +1,57 @@
+"""Imported first by every script: TensorFlow's start-up notices off the terminal, Ctrl-C held during the imports.
+
+TensorFlow prints C++ notices while it imports and finds its devices ("oneDNN
+custom operations are on", "Could not find cuda drivers", "failed call to
+cuInit"); they come before its log level can be set, so they are caught here
+and dropped, and anything else printed meanwhile (a Python warning, an error)
+is passed on. A Ctrl-C during these seconds of imports is remembered, not
+raised inside a library that might swallow it, and the run exits with 130 as
+soon as it starts (`cli.report_user_errors`). Standard output whose reader
+has gone (`| head`) stops printing, not running.
+"""
+
+import os
+import re
+import sys
+import tempfile
+
+import cli
+
+cli.hold_interrupts()
+cli.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
+
+# No C++ log lines from here on (TensorFlow reads this once, at import): its "errors" at this
+# level are notices too ("oneDNN supports DT_BOOL only on ... AVX-512"); real failures reach
+# Python as exceptions, and Python's own warnings are not affected. A value the user set is kept.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# absl's line before its logging starts, and C++ log lines ("I0000 00:00:1796.5 123 port.cc:153] ...").
+START_UP_NOTICE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\])"
+)
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow and let it find its devices, its C++ start-up notices dropped."""
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as captured:
+        saved_stderr = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
+        except ImportError:
+            pass  # another Keras backend without TensorFlow: Keras says what is missing
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+        captured.seek(0)
+        for line in captured.read().decode("utf-8", errors="replace").splitlines(keepends=True):
+            if not START_UP_NOTICE.match(line):
+                sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+import_tensorflow_quietly()
