@@ -383,11 +383,11 @@ CONFIGURATIONS = {configuration.name: configuration for configuration in (DEFAUL
 # The model's output and loss, and what build_model() is told
 
 
-def output_layer(num_classes):
+def output_layer(num_classes, **dense_options):
     """The tutorial's Dense(1, sigmoid) for two classes; a softmax over the classes for more."""
     if num_classes == 2:
-        return layers.Dense(1, activation="sigmoid")
-    return layers.Dense(num_classes, activation="softmax")
+        return layers.Dense(1, activation="sigmoid", **dense_options)
+    return layers.Dense(num_classes, activation="softmax", **dense_options)
 
 
 def loss_for(num_classes):
@@ -403,6 +403,7 @@ class ModelConfig:
     num_classes: int
     configuration: Configuration
     training_steps: int  # batches over all epochs: a decaying step falls to 0 over them
+    train_texts: int = 0  # the texts it trains on (a penalty per text, as scikit-learn's C, needs it)
     learning_rate_schedule: str = "cosine"  # 'cosine' or 'plateau' (see resolve_learning_rate_schedule)
 
     @property
@@ -676,6 +677,7 @@ class Run:
             self.dataset.num_classes,
             self.configuration,
             steps_per_epoch * self.args.epochs,
+            len(self.train_data[1]),
             schedule,
         )
 

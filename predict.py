@@ -52,7 +52,7 @@ def read_texts(args, parser):
 
 
 def main(argv=None):
-    parser = cli.OneLineErrorParser(description=__doc__)
+    parser = cli.OneLineErrorParser(prog="predict.py", description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
     parser.add_argument(
         "texts",

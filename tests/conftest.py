@@ -4,6 +4,7 @@ import os
 import random
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -83,3 +84,18 @@ def exit_code_of(main, argv):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     return exit_info.value.code
+
+
+def run_in_process(capsys, main, *arguments):
+    """Call a script's main(argv) here, as run_script runs it in a process of its own: exit code, stdout, stderr.
+
+    For everything but what only a process of its own shows (start-up output, signals, a closed pipe).
+    """
+    capsys.readouterr()
+    try:
+        main(list(arguments))
+        code = 0
+    except SystemExit as exit_info:
+        code = exit_info.code if isinstance(exit_info.code, int) else int(exit_info.code is not None)
+    captured = capsys.readouterr()
+    return types.SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)

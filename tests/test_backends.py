@@ -17,41 +17,40 @@ OTHER_BACKENDS = [
 ]
 
 
-def accuracy_line(completed):
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(backend, shared_corpus, tmp_path):
+    """One process on the other backend (its start-up costs seconds): each model, --literal, --save, predict.py."""
+    model = str(tmp_path / "model")
+    program = "\n".join(
+        [
+            "import sys, lstm_simple, lstm_recurrent_dropout, cnn_lstm, predict",
+            "data, quick = sys.argv[1], sys.argv[2:]",
+            "first = lstm_simple.main(['--data-dir', data, '--save', MODEL, *quick])[0].test['accuracy']",
+            "second = lstm_simple.main(['--data-dir', data, *quick])[0].test['accuracy']",
+            "print('REPEATS', first == second)",
+            "lstm_recurrent_dropout.main(['--data-dir', data, *quick])",
+            "cnn_lstm.main(['--data-dir', data, '--literal', *quick])",
+            "predict.main([MODEL, 'wonderful word3 wonderful', '!!!'])",
+        ]
+    ).replace("MODEL", repr(model))
+    environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
+    completed = run_script("-c", program, shared_corpus, *QUICK, env=environment)
     assert completed.returncode == 0, completed.stderr[-2000:]
-    return [line for line in completed.stdout.splitlines() if line.startswith("Accuracy: ")][-1]
+    lines = completed.stdout.splitlines()
+    assert "REPEATS True" in lines
+    assert len([line for line in lines if line.startswith("Accuracy: ")]) == 4
+    assert all(len(line.split("\t")) == 3 for line in lines[-2:])  # class, probability, text
 
 
-@pytest.mark.parametrize("backend", OTHER_BACKENDS)
-def test_a_seed_repeats_and_a_saved_model_predicts_on_another_backend(backend, shared_corpus, tmp_path):
-    environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
-    first = run_script(
-        "lstm_simple.py", "--data-dir", shared_corpus, *QUICK, "--save", str(tmp_path / "model"), env=environment
-    )
-    second = run_script("lstm_simple.py", "--data-dir", shared_corpus, *QUICK, env=environment)
-    assert accuracy_line(first) == accuracy_line(second)
-    predicted = run_script("predict.py", str(tmp_path / "model"), "wonderful word3 wonderful", "!!!", env=environment)
-    assert predicted.returncode == 0, predicted.stderr[-2000:]
-    assert len(predicted.stdout.splitlines()) == 2
-
-
-@pytest.mark.parametrize("backend", OTHER_BACKENDS)
-@pytest.mark.parametrize("script, configuration", [("lstm_recurrent_dropout.py", []), ("cnn_lstm.py", ["--literal"])])
-def test_the_other_models_and_the_literal_configuration_run_on_another_backend(
-    backend, script, configuration, shared_corpus, tmp_path
+def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_memory(
+    shared_corpus, tmp_path, monkeypatch
 ):
-    environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
-    accuracy_line(run_script(script, "--data-dir", shared_corpus, *QUICK, *configuration, env=environment))
+    import lstm_simple
+    import records
 
-
-def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_memory(shared_corpus, tmp_path):
-    program = (
-        "import sys; sys.modules['resource'] = None\n"  # import resource now raises ImportError, as on Windows
-        "import lstm_simple; lstm_simple.main(sys.argv[1:])\n"
-    )
-    arguments = ["--data-dir", shared_corpus, *QUICK, "--results-dir", str(tmp_path / "runs")]
-    completed = run_script("-c", program, *arguments, env={"KERAS_HOME": str(tmp_path / "keras_home")})
-    accuracy_line(completed)
+    monkeypatch.setattr(records, "resource", None)  # what `import resource` gives on Windows: ImportError
+    argv = ["--data-dir", shared_corpus, *QUICK, "--results-dir", str(tmp_path / "runs")]
+    lstm_simple.main(argv)
     (record_name,) = os.listdir(tmp_path / "runs")
     with open(tmp_path / "runs" / record_name) as handle:
         assert json.load(handle)["peak_memory_mb"] is None

@@ -10,7 +10,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import ROOT, exit_code_of, one_error_line, run_script, user_environment, write_corpus
+from conftest import ROOT, exit_code_of, one_error_line, run_in_process, run_script, user_environment, write_corpus
 
 import baseline
 import cli
@@ -150,8 +150,8 @@ def test_a_failed_rename_names_the_users_path_not_the_temporary_one(tmp_path):
         ["--batch-size", "99999999999"],
     ],
 )
-def test_numbers_a_run_cannot_use_are_refused_by_the_parser(argv, tmp_path):
-    completed = run_script("lstm_simple.py", "--data-dir", str(tmp_path / "never read"), *argv)
+def test_numbers_a_run_cannot_use_are_refused_by_the_parser(argv, tmp_path, capsys):
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", str(tmp_path / "never read"), *argv)
     assert completed.returncode == 2
     line = one_error_line(completed)
     assert "error:" in line and "too short" not in line and "does not exist" not in line
@@ -330,13 +330,16 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
     assert expected in capsys.readouterr().err
 
 
-def test_predict_splits_lines_at_newlines_only_and_reads_standard_input_without_arguments(saved, tmp_path):
+def test_predict_splits_lines_at_newlines_only_and_reads_standard_input_without_arguments(
+    saved, tmp_path, capsys, monkeypatch
+):
     texts = tmp_path / "texts.txt"
     texts.write_text("page one\x0cpage two\nfirst\u2028second\r\n", encoding="utf-8")
-    completed = run_script("predict.py", str(saved), "--file", str(texts))
+    completed = run_in_process(capsys, predict.main, str(saved), "--file", str(texts))
     assert completed.returncode == 0, completed.stderr
     assert len(completed.stdout.splitlines()) == 2
-    from_stdin = run_script("predict.py", str(saved), input="a text\nanother\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a text\nanother\n")))
+    from_stdin = run_in_process(capsys, predict.main, str(saved))
     assert from_stdin.returncode == 0 and len(from_stdin.stdout.splitlines()) == 2
 
 

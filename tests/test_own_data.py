@@ -4,16 +4,16 @@ import importlib
 import json
 import os
 import re
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
-from conftest import ROOT, one_error_line, run_script, write_corpus
+from conftest import one_error_line, run_in_process, run_script, write_corpus
 
+import cnn_lstm
 import common
 import lstm_simple
+import predict
 import saved_model
 import textdata
 
@@ -26,16 +26,7 @@ def trained_model(tmp_path_factory):
     """A simple LSTM trained on the generated two-class corpus and saved with --save."""
     root = tmp_path_factory.mktemp("own")
     corpus = write_corpus(root / "reviews", reviews_per_class=300, seed=2)
-    completed = run_script(
-        "lstm_simple.py",
-        "--data-dir",
-        corpus,
-        "--save",
-        str(root / "model"),
-        *TRAIN,
-        env={"KERAS_HOME": str(root / "keras_home")},
-    )
-    assert completed.returncode == 0, completed.stderr
+    lstm_simple.main(["--data-dir", corpus, "--save", str(root / "model"), *TRAIN])
     return corpus, str(root / "model")
 
 
@@ -54,10 +45,12 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     assert results[0].test["accuracy"] > 0.6  # chance is 1/3
 
 
-def test_save_then_classify_from_the_shell(trained_model, tmp_path):
+def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     assert sorted(os.listdir(model_path)) == sorted([saved_model.ENCODING_FILE, saved_model.MODEL_FILE])
-    completed = run_script("predict.py", model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful")
+    completed = run_in_process(
+        capsys, predict.main, model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful"
+    )
     assert completed.returncode == 0, completed.stderr
     lines = [line.split("\t") for line in completed.stdout.splitlines()]
     assert [line[0] for line in lines] == ["pos", "neg"]
@@ -65,18 +58,12 @@ def test_save_then_classify_from_the_shell(trained_model, tmp_path):
 
     review_file = tmp_path / "reviews.txt"
     review_file.write_bytes(b"wonderful word2 wonderful\nawful \xff word5 awful\n")
-    from_file = run_script("predict.py", model_path, "--file", str(review_file))
+    from_file = run_in_process(capsys, predict.main, model_path, "--file", str(review_file))
     assert from_file.returncode == 0, from_file.stderr
     assert [line.split("\t")[0] for line in from_file.stdout.splitlines()] == ["pos", "neg"]
     assert "not valid UTF-8" in from_file.stderr
 
-    from_stdin = subprocess.run(
-        [sys.executable, "predict.py", model_path],
-        input="awful awful word4\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    from_stdin = run_script("predict.py", model_path, input="awful awful word4\n")  # the shell's pipe
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert from_stdin.stdout.startswith("neg\t")
 
@@ -127,10 +114,10 @@ def _model_folder(tmp_path, with_encoding=True, model=None):
     return str(folder)
 
 
-def test_loading_never_runs_code_from_the_file(tmp_path):
+def test_loading_never_runs_code_from_the_file(tmp_path, capsys):
     with_lambda = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Lambda(lambda x: x * 2)])
     folder = _model_folder(tmp_path, model=with_lambda)
-    completed = run_script("predict.py", folder, "some review")
+    completed = run_in_process(capsys, predict.main, folder, "some review")
     assert completed.returncode == 2
     line = one_error_line(completed)
     assert "holds Python code" in line and "save" not in line.split(";")[-1]
@@ -145,7 +132,7 @@ def test_loading_never_runs_code_from_the_file(tmp_path):
         ("corrupt model", "is damaged or not a Keras model"),
     ],
 )
-def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
+def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, capsys):
     if case == "missing":
         path = str(tmp_path / "nowhere")
     elif case == "not a model":
@@ -157,16 +144,16 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected):
     else:
         path = _model_folder(tmp_path)
         (tmp_path / "folder" / saved_model.MODEL_FILE).write_bytes(b"not a zip")
-    completed = run_script("predict.py", path, "a review")
+    completed = run_in_process(capsys, predict.main, path, "a review")
     assert completed.returncode == 2
     assert expected in one_error_line(completed)
 
 
-def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, tmp_path):
+def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     review_file = tmp_path / "reviews.txt"
     review_file.write_text("wonderful\n\nawful\n")
-    completed = run_script("predict.py", model_path, "--file", str(review_file))
+    completed = run_in_process(capsys, predict.main, model_path, "--file", str(review_file))
     assert completed.returncode == 2
     assert "line 2 is empty" in one_error_line(completed)
 
@@ -182,40 +169,39 @@ def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, 
         ({"train/a/1.txt": "x", "test/a/1.txt": "y"}, "at least two"),
     ],
 )
-def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expected):
+def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expected, capsys):
     for relative, text in layout.items():
         path = tmp_path / "data" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    completed = run_script("cnn_lstm.py", "--data-dir", str(tmp_path / "data"), "--epochs", "1")
+    completed = run_in_process(capsys, cnn_lstm.main, "--data-dir", str(tmp_path / "data"), "--epochs", "1")
     assert completed.returncode == 2
     assert expected in one_error_line(completed)
 
 
-def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path):
+def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "latin", reviews_per_class=20)
     (tmp_path / "latin" / "train" / "neg" / "x.txt").write_bytes(b"caf\xe9 awful")
-    completed = run_script("lstm_simple.py", "--data-dir", corpus, "--epochs", "1", "--max-len", "20", "--verbose", "0")
+    argv = ["--data-dir", corpus, "--epochs", "1", "--max-len", "20", "--verbose", "0"]
+    completed = run_in_process(capsys, lstm_simple.main, *argv)
     assert completed.returncode == 0, completed.stderr
     assert "warning: 1 files" in completed.stderr and "not valid UTF-8" in completed.stderr
 
 
-@pytest.mark.parametrize("script", ["lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm"])
-def test_a_saved_model_loads_in_plain_keras_and_predicts_as_here(script, shared_corpus, tmp_path):
-    module = importlib.import_module(script)
-    folder = tmp_path / "model"
-    module.main(["--data-dir", shared_corpus, "--save", str(folder), *QUICK_SAVE])
-    here, _ = saved_model.load_saved_model(str(folder), common.CONFIGURATIONS)
+def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here(shared_corpus, tmp_path):
     texts = np.array([[1, 5, 9, 30, 7], [1, 40, 2, 2, 0]], np.int32)
-    expected = here.predict(texts, verbose=0)
+    expected = {}
+    for script in ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm"):
+        folder = tmp_path / script
+        importlib.import_module(script).main(["--data-dir", shared_corpus, "--save", str(folder), *QUICK_SAVE])
+        here, _ = saved_model.load_saved_model(str(folder), common.CONFIGURATIONS)
+        expected[str(folder / saved_model.MODEL_FILE)] = here.predict(texts, verbose=0).tolist()
     # A fresh Python in an empty folder: nothing of this project can be imported there.
     program = (
-        "import sys, json, keras, numpy as np; "
-        "model = keras.saving.load_model(sys.argv[1]); "
-        "print(json.dumps(model.predict(np.array(json.loads(sys.argv[2]), np.int32), verbose=0).tolist()))"
+        "import sys, json, keras, numpy as np; texts = np.array(json.loads(sys.argv[1]), np.int32); "
+        "print(json.dumps([keras.saving.load_model(p).predict(texts, verbose=0).tolist() for p in sys.argv[2:]]))"
     )
-    completed = run_script(
-        "-c", program, str(folder / saved_model.MODEL_FILE), json.dumps(texts.tolist()), cwd=tmp_path
-    )
+    completed = run_script("-c", program, json.dumps(texts.tolist()), *expected, cwd=tmp_path / "lstm_simple")
     assert completed.returncode == 0, completed.stderr
-    np.testing.assert_allclose(json.loads(completed.stdout.splitlines()[-1]), expected, rtol=1e-5, atol=1e-6)
+    loaded = json.loads(completed.stdout.splitlines()[-1])
+    np.testing.assert_allclose(loaded, list(expected.values()), rtol=1e-5, atol=1e-6)

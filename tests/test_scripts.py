@@ -1,12 +1,13 @@
 """The four scripts run as a user runs them, on generated reviews in the Stanford layout."""
 
+import importlib
 import os
 import re
 
 import numpy as np
 import pytest
 import report
-from conftest import ROOT, one_error_line, run_script
+from conftest import ROOT, one_error_line, run_in_process
 
 import common
 import lstm_simple
@@ -18,21 +19,26 @@ QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", 
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_each_script_runs_end_to_end(script, shared_corpus):
-    completed = run_script(script, "--data-dir", shared_corpus, *QUICK)
+def test_each_script_runs_end_to_end(script, shared_corpus, capsys):
+    module = importlib.import_module(os.path.splitext(script)[0])
+    completed = run_in_process(capsys, module.main, "--data-dir", shared_corpus, *QUICK)
     assert completed.returncode == 0, completed.stderr
     assert "Training completed in" in completed.stdout
     assert [line for line in completed.stdout.splitlines() if line.startswith("Accuracy: ")][-1].endswith("%")
 
 
-def test_literal_configuration_runs(shared_corpus):
-    completed = run_script("lstm_recurrent_dropout.py", "--data-dir", shared_corpus, "--literal", *QUICK)
+def test_literal_configuration_runs(shared_corpus, capsys):
+    import lstm_recurrent_dropout
+
+    completed = run_in_process(capsys, lstm_recurrent_dropout.main, "--data-dir", shared_corpus, "--literal", *QUICK)
     assert completed.returncode == 0, completed.stderr
     assert "Accuracy: " in completed.stdout
 
 
-def test_help_lists_every_flag_with_its_default():
-    completed = run_script("cnn_lstm.py", "--help")
+def test_help_lists_every_flag_with_its_default(capsys):
+    import cnn_lstm
+
+    completed = run_in_process(capsys, cnn_lstm.main, "--help")
     assert completed.returncode == 0
     for flag in (
         "--epochs",
@@ -65,8 +71,8 @@ def test_help_lists_every_flag_with_its_default():
         (["--data-dir", "/no/such/folder"], "does not exist"),
     ],
 )
-def test_bad_input_gets_one_line_and_exit_code_2(arguments, expected):
-    completed = run_script("lstm_simple.py", *arguments)
+def test_bad_input_gets_one_line_and_exit_code_2(arguments, expected, capsys):
+    completed = run_in_process(capsys, lstm_simple.main, *arguments)
     assert completed.returncode == 2
     line = one_error_line(completed)
     assert expected in line and "Traceback" not in completed.stderr

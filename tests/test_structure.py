@@ -60,3 +60,8 @@ def test_no_file_holds_half_of_the_code():
 def test_ruff_runs_clean(command):
     completed = subprocess.run([sys.executable, "-m", "ruff", *command, ROOT], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_only_the_run_records_use_resource_which_windows_lacks():
+    users = [path for path in project_files() if "resource" in set(imported_modules(path))]
+    assert [os.path.basename(path) for path in users] == ["records.py"]

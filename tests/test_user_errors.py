@@ -9,7 +9,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, exit_code_of, one_error_line, run_script, user_environment, write_corpus
+from conftest import ROOT, exit_code_of, one_error_line, run_in_process, user_environment, write_corpus
 
 import cli
 import cnn_lstm
@@ -100,9 +100,11 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
 # 4. Very short texts are classified, and a --max-len too short for the model is one line
 
 
-def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path):
+def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path, capsys):
+    import predict
+
     cnn_lstm.main(["--data-dir", small_corpus, "--save", str(tmp_path / "cnn")] + QUICK)
-    completed = run_script("predict.py", str(tmp_path / "cnn"), "!!!", "wonderful", "🙂")
+    completed = run_in_process(capsys, predict.main, str(tmp_path / "cnn"), "!!!", "wonderful", "🙂")
     assert completed.returncode == 0, completed.stderr
     assert len(completed.stdout.splitlines()) == 3
 
@@ -201,14 +203,14 @@ def test_a_malformed_text_encoding_is_one_line(tiny_saved_model, tmp_path, encod
 
 
 @pytest.mark.parametrize("kind", ["zip", "plain file"])
-def test_a_data_dir_that_is_no_archive_is_one_line(tmp_path, kind):
+def test_a_data_dir_that_is_no_archive_is_one_line(tmp_path, kind, capsys):
     path = tmp_path / ("data.zip" if kind == "zip" else "data.txt")
     if kind == "zip":
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("train/a/1.txt", "x")
     else:
         path.write_text("just text")
-    completed = run_script("lstm_simple.py", "--data-dir", str(path))
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", str(path))
     assert completed.returncode == 2
     line = one_error_line(completed)
     assert ("unpack it first" in line) == (kind == "zip") and "give a folder" in line
