@@ -35,6 +35,6 @@ def test_the_readme_gives_the_commands_that_were_measured():
 
 def test_every_study_record_ran_its_recipes_flags():
     for record in report.load_all()[2]:
-        flags = " ".join(report.STUDY_RECIPES[record["recipe"]])
+        flags = " ".join(report.recipe_flags(record["recipe"], record["script"]))
         # The recipe that was the scripts' default when it was recorded gave no --learning-rate-schedule.
         assert flags.replace(" --learning-rate-schedule cosine", "") in record["command"], record["command"]

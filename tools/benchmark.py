@@ -63,7 +63,7 @@ def study(args):
     results_dir = os.path.join(report.STUDY_DIR, report.corpus_name(args.data_dir), args.recipe)
     last_seed = args.first_seed + args.seeds - 1
     for script in args.scripts + ([report.BASELINE] if args.baseline else []):
-        arguments = ["--data-dir", args.data_dir, *report.STUDY_RECIPES[args.recipe]]
+        arguments = ["--data-dir", args.data_dir, *report.recipe_flags(args.recipe, script)]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 

@@ -52,12 +52,27 @@ STUDY_RECIPES = {
         "plateau-batch32-first100": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
         "--truncating post --max-len 100",
         "plateau-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --class-weight balanced",
+        "plateau-first200-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post "
+        "--max-len 200 --class-weight balanced",
         "plateau-batch32-first200-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
         "--truncating post --max-len 200 --class-weight balanced",
     }.items()
 }
 OWN_DATA_RECIPE = "cosine-patience5"  # the README's own-data command: the study's choice
 OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
+WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
+
+
+def recipe_flags(recipe, script):
+    """A recipe's flags for one script: the baseline's without those about cutting texts."""
+    flags = list(STUDY_RECIPES[recipe])
+    if script == BASELINE:
+        for flag in WHOLE_TEXT_FLAGS:
+            if flag in flags:
+                del flags[flags.index(flag) : flags.index(flag) + 2]
+    return tuple(flags)
+
+
 QUICK_TRY_FLAGS = ("--limit", "5000")
 
 # The targets, declared once; the tables say which hold.
