@@ -330,7 +330,7 @@ def summarize_data(dataset, top_words, max_len):
     return summary
 
 
-def print_data_summary(summary, max_len):
+def print_data_summary(summary, max_len, truncating=None):
     print(
         f"{summary['train_texts']} training and {summary['test_texts']} test texts, "
         f"{len(summary['class_counts'])} classes:"
@@ -339,11 +339,20 @@ def print_data_summary(summary, max_len):
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
         print(f"  {name:<{width}}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
-    cut = "" if max_len is None else f"; {100 * summary['share_cut']:.1f} % are cut to --max-len {max_len}"
+    cut = ""
+    if max_len is not None:
+        kept_part = "last" if truncating == "pre" else "first"
+        cut = f"; {100 * summary['share_cut']:.1f} % are cut to their {kept_part} {max_len} words"
     print(
         f"Words per training text: median {summary['median_words']:.0f}, "
         f"90th percentile {summary['percentile_90_words']:.0f}{cut}."
     )
+    if max_len is not None and summary["share_cut"] > 0.25:
+        # What the user must decide: the data summary says what the cut costs.
+        print(
+            "  Many texts are cut (--max-len): keep the words that tell the class. A review's verdict\n"
+            "  comes last (--truncating pre); a news article's title and lead come first (--truncating post)."
+        )
     distinct, kept = summary["distinct_words"], summary["kept_words"]
     if distinct is None:
         kept_text = f"the {kept:,} most frequent words"
@@ -648,7 +657,7 @@ class Run:
         self.feed = self.configuration.feed(args.max_len, args.truncating)
         self.dataset = load_data(args.data_dir, args.top_words, args.limit, args.seed)
         self.data_summary = summarize_data(self.dataset, args.top_words, args.max_len)
-        print_data_summary(self.data_summary, args.max_len)
+        print_data_summary(self.data_summary, args.max_len, args.truncating)
         return self.dataset
 
     def seeds(self):

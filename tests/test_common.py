@@ -222,3 +222,16 @@ def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch):
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "1"]
     lstm_simple.main(argv + ["--class-weight", "balanced"])
     assert seen["class_weight"] == pytest.approx({0: 25 / 40, 1: 25 / 10})
+
+
+def test_the_data_summary_says_which_words_a_cut_keeps_and_when_to_choose(capsys):
+    summary = {
+        "train_texts": 10, "test_texts": 10, "class_counts": {"a": [5, 5], "b": [5, 5]}, "median_words": 300.0,
+        "percentile_90_words": 600.0, "share_cut": 0.6, "distinct_words": 900, "kept_words": 496, "share_known": 0.9,
+    }  # fmt: skip
+    common.print_data_summary(summary, 200, "post")
+    output = capsys.readouterr().out
+    assert "60.0 % are cut to their first 200 words" in output and "--truncating post" in output
+    common.print_data_summary({**summary, "share_cut": 0.1}, 500, "pre")
+    output = capsys.readouterr().out
+    assert "10.0 % are cut to their last 500 words" in output and "Many texts are cut" not in output

@@ -6,7 +6,7 @@ import pytest
 import report
 from conftest import ROOT
 
-imdb_records = report.load_all()[0]
+imdb_records = report.load_all()["imdb_records"]
 needs_records = pytest.mark.skipif(not imdb_records, reason="results/runs/ holds no full-data records yet")
 
 
@@ -34,7 +34,7 @@ def test_the_readme_gives_the_commands_that_were_measured():
 
 
 def test_every_study_record_ran_its_recipes_flags():
-    for record in report.load_all()[2]:
+    for record in report.load_all()["study_records"]:
         flags = " ".join(report.recipe_flags(record["recipe"], record["script"]))
         # The recipe that was the scripts' default when it was recorded gave no --learning-rate-schedule.
         assert flags.replace(" --learning-rate-schedule cosine", "") in record["command"], record["command"]

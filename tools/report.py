@@ -347,99 +347,63 @@ def backends_table(records):
 # The files
 
 
-def section(title, text, *tables):
-    return [f"## {title}", "", text, "", *[part for generated in tables for part in (generated, "")]]
+def speed_table(imdb):
+    rows = [
+        f"`{s}` | {c} | {len(e['seeds'])} | {e['epoch_seconds']:.1f} | {e['evaluation_seconds']:.1f} | "
+        f"{e['peak_memory_mb']:.0f} | {spread(e)}"
+        for (s, c), e in sorted(imdb.items(), key=lambda item: (script_order(item[0][0]), item[0][1]))
+    ]
+    return table("script | configuration | seeds | s/epoch | evaluate 25,000 (s) | peak memory (MB) | accuracy", rows)
 
 
-def results_readme(imdb_records, earlier_records, study_records, quick_records, backend_records):
-    imdb, study = grouped(imdb_records, "script", "configuration"), grouped(study_records, "corpus", "recipe", "script")
-    machine = next(iter(imdb.values()))
+# Each section of results/README.md: its title, what it shows, and its tables (built only if it has records).
+SECTIONS = [
+    ("Accuracy on IMDB (default configuration)", "All 25,000 training and 25,000 test reviews of the Stanford "
+     "download; 3 epochs, batch 64, top 5,000 words, 500 tokens. The tutorial's figures are single runs with Keras 1.",
+     "imdb", lambda r: [accuracy_table(r["imdb"])]),
+    ("Speed and targets on IMDB", "`literal` is `--literal`, the listing as printed. Times are medians over every "
+     "epoch of every seed; evaluation is one pass over the 25,000 test reviews; memory is a run's peak resident size.",
+     "imdb", lambda r: [speed_table(r["imdb"]), imdb_targets(r["imdb"])]),
+    ("Every IMDB run", "A training loss that rises or stalls is a run going astray; a test accuracy that drops in "
+     "the last epoch, one class far behind the other, is a run that ended on an unlucky step.",
+     "imdb_records", lambda r: [per_run_table(r["imdb_records"])]),
+    ("Earlier configurations (evidence for the diagnosis)", "Records of earlier code in `earlier/`, not the final "
+     "code's figures; each names its commit.", "earlier", lambda r: [per_run_table(r["earlier"])]),
+    ("Your own data: the recipe study", "Candidate recipes for the own-data command (`study/<corpus>/<recipe>/`), "
+     f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
+     "(`baseline.py` without the flags about cutting texts). \"Epoch kept, of\": the epoch whose weights early "
+     "stopping kept, of those run.", "study", lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
+    ("The quick try", f"`lstm_simple.py {' '.join(QUICK_TRY_FLAGS)}` on the Stanford download; \"whole command\" "
+     "is the process' wall time, start-up and data loading included.", "quick",
+     lambda r: [quick_try_table(r["quick"])]),
+    ("Other Keras backends", "The same script, seed and reviews under each `KERAS_BACKEND`, on this CPU.",
+     "backends", lambda r: [backends_table(r["backends"])]),
+]  # fmt: skip
+
+
+def results_readme(records):
+    """results/README.md, from every family of records (a dict of lists and summaries)."""
+    machine = next(iter(records["imdb"].values()))
     versions = machine["versions"]
-    commands = sorted(
-        {
-            f"- {group}: `{entry['command']}`"
-            for group, entry in (
-                [(f"`{s}` {c}", e) for (s, c), e in imdb.items()]
-                + [(f"{c}, {r}, `{s}`", e) for (c, r, s), e in study.items()]
-            )
-        }
-    )
     lines = [
         "# Results",
         "",
-        "Written by `python tools/report.py` from the run records below this folder (one JSON file per run:",
-        "command, seed, per-epoch figures and times, test accuracy per class, versions, CPU, date, git commit);",
-        "each folder's `logs/` holds the runs' console output. The commands that made them are at the end, and",
-        "`tools/benchmark.py` runs each family again (see the README). Do not edit by hand.",
+        "Written by `python tools/report.py` from the run records below this folder (one JSON file per run: command,",
+        "seed, per-epoch figures and times, test accuracy per class, versions, CPU, date, git commit); each folder's",
+        "`logs/` holds the runs' console output, and `tools/benchmark.py` runs each family again (see the README).",
         "",
         f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, no GPU. Python {versions['python']}, "
         f"TensorFlow {versions.get('tensorflow')}, Keras {versions['keras']}, NumPy {versions['numpy']}.",
         "",
-        *section(
-            "Accuracy on IMDB (default configuration)",
-            "All 25,000 training and 25,000 test reviews of the Stanford download; 3 epochs, batch 64, top "
-            "5,000 words, 500 tokens. The tutorial's figures are single runs with Keras 1.",
-            accuracy_table(imdb),
-        ),
-        *section(
-            "Speed and targets on IMDB",
-            "`literal` is `--literal`, the listing as printed. Times are medians over every epoch of every seed; "
-            "evaluation is one pass over the 25,000 test reviews; memory is a run's peak resident size.",
-            table(
-                ["script", "configuration", "seeds", "s/epoch", "evaluate 25,000 (s)", "peak memory (MB)", "accuracy"],
-                [
-                    [
-                        f"`{s}`",
-                        c,
-                        str(len(e["seeds"])),
-                        f"{e['epoch_seconds']:.1f}",
-                        f"{e['evaluation_seconds']:.1f}",
-                        f"{e['peak_memory_mb']:.0f}",
-                        spread(e),
-                    ]
-                    for (s, c), e in sorted(imdb.items(), key=lambda item: (script_order(item[0][0]), item[0][1]))
-                ],
-            ),
-            imdb_targets(imdb),
-        ),
-        *section(
-            "Every IMDB run",
-            "A training loss that rises or stalls is a run going astray; a test accuracy that drops in the last "
-            "epoch, one class far behind the other, is a run that ended on an unlucky step.",
-            per_run_table(imdb_records),
-        ),
     ]
-    if earlier_records:
-        lines += section(
-            "Earlier configurations (evidence for the diagnosis)",
-            "Records of earlier code in `earlier/`, not the final code's figures; each names its commit.",
-            per_run_table(earlier_records),
-        )
-    if study:
-        lines += section(
-            "Your own data: the recipe study",
-            f"Candidate recipes for the own-data command (`study/<corpus>/<recipe>/`), seeds 41-43. The "
-            f"README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}`. "
-            '"Epoch kept, of": the epoch whose weights early stopping kept, of those run.',
-            study_table(study),
-            own_data_targets(study),
-        )
-    if quick_records:
-        lines += section(
-            "The quick try",
-            f'`lstm_simple.py {" ".join(QUICK_TRY_FLAGS)}` on the Stanford download; "whole command" '
-            "is the process' wall time, start-up and data loading included.",
-            quick_try_table(quick_records),
-        )
-    if backend_records:
-        lines += section(
-            "Other Keras backends",
-            "The same script, seed and reviews under each `KERAS_BACKEND`, on this CPU.",
-            backends_table(backend_records),
-        )
-    curves = [f"![{s} learning curve]({os.path.splitext(s)[0]}_learning_curve.png)" for s, c in imdb if c == "default"]
-    lines += section("Learning curves", "Default runs in colour, one line per seed; literal runs in grey.", *curves)
-    return "\n".join(lines + ["## Commands", "", *commands, ""])
+    for title, text, needs, tables in SECTIONS:
+        if records[needs]:
+            lines += [f"## {title}", "", text, ""] + [part for generated in tables(records) for part in (generated, "")]
+    curves = [f"![{s}]({os.path.splitext(s)[0]}_learning_curve.png)" for s, c in records["imdb"] if c == "default"]
+    commands = {f"`{s}` {c}: `{e['command']}`" for (s, c), e in records["imdb"].items()}
+    commands |= {f"{c}, {r}, `{s}`: `{e['command']}`" for (c, r, s), e in records["study"].items()}
+    lines += ["## Learning curves", "", "Default runs, one line per seed; literal runs in grey.", "", *curves, ""]
+    return "\n".join(lines + ["## Commands", "", *[f"- {command}" for command in sorted(commands)], ""])
 
 
 def replace_block(text, name, block):
@@ -457,30 +421,34 @@ def read(path):
 
 
 def load_all():
-    imdb_records = [record for record in load(RUNS_DIR) if record["limit"] is None]
+    """Every family of records: lists of records, and their summaries per group."""
     study_records = load(STUDY_DIR)
     for record in study_records:
         record["corpus"], record["recipe"] = record["group"].split(os.sep)[1:3]
-    quick = load(QUICK_TRY_DIR)
-    return imdb_records, load(EARLIER_DIR), study_records, quick, load(BACKENDS_DIR)
+    imdb_records = [record for record in load(RUNS_DIR) if record["limit"] is None]
+    return dict(
+        imdb_records=imdb_records,
+        imdb=grouped(imdb_records, "script", "configuration"),
+        earlier=load(EARLIER_DIR),
+        study=grouped(study_records, "corpus", "recipe", "script"),
+        study_records=study_records,
+        quick=load(QUICK_TRY_DIR),
+        backends=load(BACKENDS_DIR),
+    )
 
 
 def expected_files():
     """Every generated text, by path relative to the repository: what main() writes and the tests compare."""
-    imdb_records, earlier, study_records, quick, backends = load_all()
-    if not imdb_records:
+    records = load_all()
+    if not records["imdb"]:
         raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run tools/benchmark.py first")
-    imdb = grouped(imdb_records, "script", "configuration")
-    study = grouped(study_records, "corpus", "recipe", "script")
-    summary = {
-        "imdb": {" ".join(key): entry for key, entry in imdb.items()},
-        "study": {" ".join(key): entry for key, entry in study.items()},
-    }
+    imdb, study = records["imdb"], records["study"]
+    summary = {name: {" ".join(key): entry for key, entry in records[name].items()} for name in ("imdb", "study")}
     readme = replace_block(read("README.md"), "results", accuracy_table(imdb))
     if study:
         readme = replace_block(readme, "own-data", own_data_readme_table(study))
     files = {
-        "results/README.md": results_readme(imdb_records, earlier, study_records, quick, backends),
+        "results/README.md": results_readme(records),
         "results/summary.json": json.dumps(summary, indent=1) + "\n",
         "README.md": readme,
     }
@@ -543,7 +511,7 @@ def write_whole(path, text):
 def main():
     for path, text in expected_files().items():
         write_whole(path, text)
-    plot_learning_curves(load_all()[0])
+    plot_learning_curves(load_all()["imdb_records"])
 
 
 if __name__ == "__main__":
