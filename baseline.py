@@ -23,8 +23,7 @@ MAX_FEATURES = 50000  # the most frequent words and word pairs that get a TF-IDF
 EPOCHS = 50  # the most: early stopping on the validation split ends it sooner
 BATCH_SIZE = 64
 SEED = 7
-# Larger than the LSTMs' 0.001: one layer on TF-IDF weights learns slowly with Adam's default step.
-LEARNING_RATE = 0.01
+LEARNING_RATE = 0.001  # Adam's default step
 INVERSE_REGULARIZATION = 10.0  # scikit-learn's C of LogisticRegression(C=10): the L2 penalty is 1 / (2 C texts)
 GRADIENT_CLIP_NORM = 1.0
 VALIDATION_SPLIT = 0.1  # held out of the training texts to stop on
