@@ -205,8 +205,10 @@ def check_output_paths(args, script, configuration):
     if args.save:
         saved_model.check_save_path(args.save)
     if args.results_dir:
-        import records  # only a run that keeps records needs git and platform probing
-
+        try:
+            import records  # only a run that keeps records needs git and platform probing
+        except ImportError:
+            raise UsageError("--results-dir needs records.py beside the script; copy it from the project")
         cli.check_output_folder("--results-dir", args.results_dir)
         seeds = range(args.seed, args.seed + args.runs)
         records.check_record_paths(args.results_dir, script, configuration.name, seeds)

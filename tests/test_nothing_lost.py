@@ -442,3 +442,10 @@ def test_standard_output_that_lost_its_reader_drops_writes(tmp_path):
     guarded.write("nobody reads this\n")
     guarded.flush()
     assert guarded.reader_gone
+
+
+def test_a_copied_script_without_records_py_says_what_results_dir_needs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "records", None)  # as in a folder that holds no records.py
+    argv = ["--data-dir", str(tmp_path / "never read"), "--results-dir", str(tmp_path / "runs")]
+    assert exit_code_of(lstm_simple.main, argv) == 2
+    assert "needs records.py" in capsys.readouterr().err
