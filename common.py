@@ -298,7 +298,8 @@ def hold_out_validation(sequences, labels, fraction, seed, class_names):
         if len(rows) < 2:
             raise UsageError(
                 f"class {class_names[label]!r} has {len(rows)} training text: --validation-split cannot hold one out "
-                "and still train on it; add training texts of that class, or leave out --validation-split"
+                "and still train on it; add training texts of that class (or give a larger --limit), "
+                "or leave out --validation-split"
             )
         count = min(max(1, int(round(fraction * len(rows)))), len(rows) - 1)
         validation_rows.extend(rows[:count].tolist())
