@@ -5,10 +5,13 @@ The promises to a user at the shell live here, once, for the four scripts,
 - a problem the user can fix is one line on stderr and exit code 2, never a
   traceback (`UsageError`, `report_user_errors`);
 - Ctrl-C stops the run wherever it lands, writes nothing unfinished and exits
-  with 130 (`report_user_errors`, `stop_if_interrupted`);
-- a file is written whole or not at all, with the permissions the user's
-  umask gives, and never replaces a file the scripts did not write
-  (`atomic_path`).
+  with 130 (`hold_interrupts`, `report_user_errors`, `stop_if_interrupted`);
+- every output is checked before the work starts (`check_output_folder`,
+  `check_new_file`), and a file is written whole or not at all, with the
+  permissions the user's umask gives, never replacing a file the scripts did
+  not write, nor a run record (`atomic_paths`);
+- a closed standard output (`| head`) stops the printing, not the run
+  (`outlive_stdout_reader`).
 """
 
 import argparse
