@@ -58,6 +58,8 @@ STUDY_RECIPES = {
         "--max-len 200 --top-words 2000",
         "plateau-first200-top10000": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post "
         "--max-len 200 --top-words 10000",
+        "plateau3-patience12-first200": "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3 "
+        "--truncating post --max-len 200",
         "plateau-first200-split0.2": "--validation-split 0.2 --epochs 50 --patience 8 --truncating post --max-len 200",
         "plateau-batch32-first200-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
         "--truncating post --max-len 200 --class-weight balanced",
