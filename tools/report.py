@@ -387,7 +387,8 @@ SECTIONS = [
      f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
      "(`baseline.py` without the flags about cutting texts), chosen for its worst runs across both corpora "
      "and the four scripts; single runs move by ±3 points with the seed. \"Epoch kept, of\": the epoch whose "
-     "weights early stopping kept, of those run.", "study", lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
+     "weights early stopping kept, of those run.", "study",
+     lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
     ("The quick try", f"`lstm_simple.py {' '.join(QUICK_TRY_FLAGS)}` on the Stanford download; \"whole command\" "
      "is the process' wall time, start-up and data loading included.", "quick",
      lambda r: [quick_try_table(r["quick"])]),
