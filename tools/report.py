@@ -65,7 +65,7 @@ STUDY_RECIPES = {
         "--truncating post --max-len 200 --class-weight balanced",
     }.items()
 }
-OWN_DATA_RECIPE = "plateau-first200"  # the README's own-data command: the study's choice
+OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
 OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
 
