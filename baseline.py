@@ -109,10 +109,8 @@ def build_model(config):
 
 
 def main(argv=None):
-    run = common.Run(
-        __file__, __doc__, argv, top_words=TOP_WORDS, max_len=None, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED,
-        validation_split=VALIDATION_SPLIT, configuration=BAG_OF_WORDS,
-    )  # fmt: skip
+    # max_len None: a bag of words reads whole texts.
+    run = common.Run(__file__, __doc__, argv, TOP_WORDS, None, EPOCHS, BATCH_SIZE, SEED, VALIDATION_SPLIT, BAG_OF_WORDS)
     with run.at_the_shell():
         run.load_data()
         for seed in run.seeds():

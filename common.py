@@ -203,17 +203,21 @@ def check_flags(args, parser):
 
 
 def check_output_paths(args, script, configuration):
-    """Refuse an output that could not be written before any data is loaded, not after hours of training."""
+    """Refuse an output that could not be written before any data is loaded, not after hours of training.
+
+    Returns the records module when --results-dir asks for records, else None.
+    """
     if args.save:
         saved_model.check_save_path(args.save)
-    if args.results_dir:
-        try:
-            import records  # only a run that keeps records needs git and platform probing
-        except ImportError:
-            raise UsageError("--results-dir needs records.py beside the script; copy it from the project")
-        cli.check_output_folder("--results-dir", args.results_dir)
-        seeds = range(args.seed, args.seed + args.runs)
-        records.check_record_paths(args.results_dir, script, configuration.name, seeds)
+    if not args.results_dir:
+        return None
+    try:
+        import records  # only a run that keeps records needs git and platform probing
+    except ImportError:
+        raise UsageError("--results-dir needs records.py beside the script; copy it from the project")
+    cli.check_output_folder("--results-dir", args.results_dir)
+    records.check_record_paths(args.results_dir, script, configuration.name, range(args.seed, args.seed + args.runs))
+    return records
 
 
 # ---------------------------------------------------------------------------
@@ -634,17 +638,29 @@ class Run:
     passes it, and max_len=None for a model that reads whole texts.
     """
 
-    def __init__(self, script_path, description, argv, top_words, max_len, epochs, batch_size, seed, **script_defaults):
+    def __init__(
+        self,
+        script_path,
+        description,
+        argv,
+        top_words,
+        max_len,
+        epochs,
+        batch_size,
+        seed,
+        validation_split=0.0,
+        configuration=None,
+    ):
         self.script = os.path.basename(script_path)
-        validation_split = script_defaults.get("validation_split", 0.0)
         parser = build_parser(
             description, self.script, top_words, max_len, epochs, batch_size, seed, validation_split, max_len is None
         )
         self.argv = sys.argv[1:] if argv is None else list(argv)
         self.args = parser.parse_args(self.argv)
         check_flags(self.args, parser)
-        self.configuration = script_defaults.get("configuration") or (LITERAL if self.args.literal else DEFAULT)
-        self.results, self.failures, self.records, self.git_commit = [], [], None, None
+        self.configuration = configuration or (LITERAL if self.args.literal else DEFAULT)
+        self.args.learning_rate_schedule = resolve_learning_rate_schedule(self.args, self.configuration)
+        self.results, self.failures = [], []
 
     def at_the_shell(self):
         """One line and exit code 2 for a user's mistake, 130 for Ctrl-C, wherever it lands (cli.py)."""
@@ -653,12 +669,8 @@ class Run:
     def load_data(self):
         """Check the outputs, then load, cut and summarise the texts (the listing's imdb.load_data)."""
         args = self.args
-        check_output_paths(args, self.script, self.configuration)
-        args.learning_rate_schedule = resolve_learning_rate_schedule(args, self.configuration)
-        if args.results_dir:
-            import records  # only a run that keeps records needs git and platform probing
-
-            self.records, self.git_commit = records, records.git_commit()  # the code as the run started
+        self.records = check_output_paths(args, self.script, self.configuration)
+        self.git_commit = self.records.git_commit() if self.records else None  # the code as the run started
         self.feed = self.configuration.feed(args.max_len, args.truncating)
         self.dataset = load_data(args.data_dir, args.top_words, args.limit, args.seed)
         self.data_summary = summarize_data(self.dataset, args.top_words, args.max_len)
@@ -720,7 +732,9 @@ class Run:
         if best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
         validation_texts = 0 if self.validation_data is None else len(self.validation_data[1])
-        return dict(seed=seed, epochs=epochs, best_epoch=best_epoch, seconds=seconds, validation_texts=validation_texts)
+        return dict(
+            seed=seed, epochs=epochs, best_epoch=best_epoch, training_seconds=seconds, validation_texts=validation_texts
+        )
 
     def _evaluate(self, model):
         dataset = self.dataset
@@ -735,15 +749,7 @@ class Run:
 
     def record(self, model, history, scores):
         """Keep the run's figures, and with --results-dir write its record (a failure costs no other output)."""
-        result = RunResult(
-            history["seed"],
-            history["epochs"],
-            history["best_epoch"],
-            scores,
-            model.count_params(),
-            history["seconds"],
-            history["validation_texts"],
-        )
+        result = RunResult(test=scores, parameters=model.count_params(), **history)
         self.results.append(result)
         if self.records:
             record = _record(

@@ -333,40 +333,34 @@ def _words_as_bytes(vocabulary):
     return np.frombuffer("\n".join(vocabulary).encode("utf-8"), np.uint8)
 
 
-def _check_cached(dataset):
-    """Raise ValueError unless the cached arrays make a consistent corpus (a foreign or damaged file may not)."""
-    for labels in (dataset.train_labels, dataset.test_labels):
-        if labels.ndim != 1 or labels.size == 0 or labels.min() < 0 or labels.max() >= dataset.num_classes:
-            raise ValueError("labels out of range")
-    if len(dataset.train_sequences) != len(dataset.train_labels):
-        raise ValueError("texts and labels differ in number")
-    if len(dataset.test_sequences) != len(dataset.test_labels):
-        raise ValueError("texts and labels differ in number")
-    largest_index = FIRST_WORD_INDEX + len(dataset.vocabulary) - 1
-    for sequences in (dataset.train_sequences, dataset.test_sequences):
-        flat = np.concatenate(sequences)
-        if flat.min() < 0 or flat.max() > largest_index:
-            raise ValueError("word indices out of range")
-
-
 def _load_cache(cache_path, path):
+    """The cached corpus; ValueError unless its arrays are consistent (a foreign or damaged file may not be)."""
     with np.load(cache_path, allow_pickle=False) as cached:
-        offsets = {split: cached[f"{split}_offsets"] for split in ("train", "test")}
-        flats = {split: cached[f"{split}_flat"] for split in ("train", "test")}
-        for split in ("train", "test"):
-            if offsets[split][0] != 0 or np.any(np.diff(offsets[split]) < 1) or offsets[split][-1] != len(flats[split]):
-                raise ValueError("offsets do not match the texts")
-        dataset = Dataset(
-            _unpack(flats["train"], offsets["train"]),
-            cached["train_labels"],
-            _unpack(flats["test"], offsets["test"]),
-            cached["test_labels"],
-            [str(name) for name in cached["class_names"]],
-            bytes(cached["words_utf8"]).decode("utf-8").split("\n"),
-            source=os.path.abspath(path),
-        )
-    _check_cached(dataset)
-    return dataset
+        arrays = dict(cached)
+    class_names = [str(name) for name in arrays["class_names"]]
+    vocabulary = bytes(arrays["words_utf8"]).decode("utf-8").split("\n")
+    for split in ("train", "test"):
+        flat, offsets, labels = arrays[f"{split}_flat"], arrays[f"{split}_offsets"], arrays[f"{split}_labels"]
+        if (
+            len(offsets) != len(labels) + 1
+            or offsets[0] != 0
+            or np.any(np.diff(offsets) < 1)
+            or offsets[-1] != len(flat)
+        ):
+            raise ValueError("offsets do not match the texts")
+        if labels.size == 0 or labels.min() < 0 or labels.max() >= len(class_names):
+            raise ValueError("labels out of range")
+        if flat.min() < 0 or flat.max() >= FIRST_WORD_INDEX + len(vocabulary):
+            raise ValueError("word indices out of range")
+    return Dataset(
+        _unpack(arrays["train_flat"], arrays["train_offsets"]),
+        arrays["train_labels"],
+        _unpack(arrays["test_flat"], arrays["test_offsets"]),
+        arrays["test_labels"],
+        class_names,
+        vocabulary,
+        source=os.path.abspath(path),
+    )
 
 
 def load_text_folders(path):

@@ -139,6 +139,7 @@ def summarize(runs):
         max=max(accuracies),
         lowest_class_recall=min(recalls),  # (recall, class) over every class of every run
         epoch_seconds=statistics.median(epoch["seconds"] for record in runs for epoch in record["per_epoch"]),
+        shared_cores=any("timing" in record for record in runs),  # a record that says other jobs ran beside it
         evaluation_seconds=statistics.median(record["evaluation_seconds"] for record in runs),
         peak_memory_mb=max(record["peak_memory_mb"] or 0 for record in runs),
         kept_epochs=[(record.get("best_epoch"), len(record["per_epoch"])) for record in runs],
@@ -264,6 +265,7 @@ def study_table(study):
         rows.append(
             f"{corpus} | {recipe} | `{script}` | {len(entry['seeds'])} | {spread(entry)} | {entry['min']:.2f} % | "
             f"{name} {recall:.1f} % | {kept} | {entry['epoch_seconds']:.1f}"
+            + (" (shared)" if entry["shared_cores"] else "")
         )
     header = "corpus | recipe | script | seeds | mean ± std | worst run | lowest class recall (any run) | "
     return table(header + "epoch kept, of | s/epoch", rows)
@@ -387,7 +389,7 @@ SECTIONS = [
      f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
      "(`baseline.py` without the flags about cutting texts), chosen for its worst runs across both corpora "
      "and the four scripts; single runs move by ±3 points with the seed. \"Epoch kept, of\": the epoch whose "
-     "weights early stopping kept, of those run.", "study",
+     "weights early stopping kept, of those run; \"(shared)\": timed while other jobs used the cores.", "study",
      lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
     ("The quick try", f"`lstm_simple.py {' '.join(QUICK_TRY_FLAGS)}` on the Stanford download; \"whole command\" "
      "is the process' wall time, start-up and data loading included.", "quick",
