@@ -728,7 +728,9 @@ class Run:
             self._evaluate if args.watch_test else None,
         )
         seconds = sum(epoch["seconds"] for epoch in epochs)  # the epochs' own time, without the watching
-        print(f"Training completed in {seconds / 60:.2f} minutes ({seconds / len(epochs):.0f} s/epoch).")
+        per_epoch = seconds / len(epochs)
+        per_epoch_text = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
+        print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch_text} s/epoch).")
         if best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
         validation_texts = 0 if self.validation_data is None else len(self.validation_data[1])
