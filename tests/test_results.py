@@ -2,6 +2,7 @@
 
 import os
 
+import families
 import pytest
 import report
 from conftest import ROOT
@@ -29,12 +30,12 @@ def test_every_imdb_record_is_complete():
 def test_the_readme_gives_the_commands_that_were_measured():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         readme = handle.read()
-    assert " ".join(report.OWN_DATA_FLAGS) in readme
-    assert "python lstm_simple.py " + " ".join(report.QUICK_TRY_FLAGS) in readme
+    assert " ".join(families.OWN_DATA_FLAGS) in readme
+    assert "python lstm_simple.py " + " ".join(families.QUICK_TRY_FLAGS) in readme
 
 
 def test_every_study_record_ran_its_recipes_flags():
     for record in report.load_all()["study_records"]:
-        flags = " ".join(report.recipe_flags(record["recipe"], record["script"]))
+        flags = " ".join(families.recipe_flags(record["recipe"], record["script"]))
         # The recipe that was the scripts' default when it was recorded gave no --learning-rate-schedule.
         assert flags.replace(" --learning-rate-schedule cosine", "") in record["command"], record["command"]

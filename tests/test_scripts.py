@@ -4,16 +4,16 @@ import importlib
 import os
 import re
 
+import families
 import numpy as np
 import pytest
-import report
 from conftest import ROOT, one_error_line, run_in_process
 
 import common
 import lstm_simple
 import textdata
 
-SCRIPTS = list(report.SCRIPTS)
+SCRIPTS = list(families.SCRIPTS)
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import time
 
+import families
 import report
-
-HERE = report.HERE
+from families import HERE
 
 
 def run_script(script, arguments, results_dir, log_name, environment=None):
@@ -55,15 +55,15 @@ def imdb(args):
                 arguments = ["--data-dir", args.data_dir, "--seed", str(args.first_seed), "--runs", str(seeds)] + flag
                 last_seed = args.first_seed + seeds - 1
                 log_name = f"{os.path.splitext(script)[0]}-{configuration}-seeds{args.first_seed}-{last_seed}"
-                run_script(script, arguments, report.RUNS_DIR, log_name)
+                run_script(script, arguments, families.RUNS_DIR, log_name)
 
 
 def study(args):
     """One recipe of the own-data study on one corpus: each script (and the baseline) over the seeds."""
-    results_dir = os.path.join(report.STUDY_DIR, report.corpus_name(args.data_dir), args.recipe)
+    results_dir = os.path.join(families.STUDY_DIR, families.corpus_name(args.data_dir), args.recipe)
     last_seed = args.first_seed + args.seeds - 1
-    for script in args.scripts + ([report.BASELINE] if args.baseline else []):
-        arguments = ["--data-dir", args.data_dir, *report.recipe_flags(args.recipe, script)]
+    for script in args.scripts + ([families.BASELINE] if args.baseline else []):
+        arguments = ["--data-dir", args.data_dir, *families.recipe_flags(args.recipe, script)]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
@@ -72,14 +72,14 @@ def quick_try(args):
     """The README's quick try, each script once per seed; the command's wall time is added to its record."""
     for script in args.scripts:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            arguments = ["--data-dir", args.data_dir, *report.QUICK_TRY_FLAGS, "--seed", str(seed)]
-            seconds = run_script(script, arguments, report.QUICK_TRY_DIR, f"{os.path.splitext(script)[0]}-seed{seed}")
-            _add_to_record(report.QUICK_TRY_DIR, script, seed, command_seconds=seconds)
+            arguments = ["--data-dir", args.data_dir, *families.QUICK_TRY_FLAGS, "--seed", str(seed)]
+            seconds = run_script(script, arguments, families.QUICK_TRY_DIR, f"{os.path.splitext(script)[0]}-seed{seed}")
+            _add_to_record(families.QUICK_TRY_DIR, script, seed, command_seconds=seconds)
 
 
 def backend(args):
     """One script on the full data under another Keras backend, default and --literal."""
-    results_dir = os.path.join(report.BACKENDS_DIR, args.backend)
+    results_dir = os.path.join(families.BACKENDS_DIR, args.backend)
     environment = {"KERAS_BACKEND": args.backend}
     for configuration in args.configurations:
         for script in args.scripts:
@@ -110,21 +110,21 @@ def main(argv=None):
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(name, function, help_text, seeds, first_seed, scripts=report.SCRIPTS):
+    def command(name, function, help_text, seeds, first_seed, scripts=families.SCRIPTS):
         sub = commands.add_parser(name, help=help_text, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         sub.add_argument("--data-dir", metavar="PATH", required=True, help="the corpus: a folder or .tar.gz")
         sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
         sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
-        sub.add_argument("--scripts", nargs="*", choices=report.SCRIPTS, default=list(scripts), help="scripts to run")
+        sub.add_argument("--scripts", nargs="*", choices=families.SCRIPTS, default=list(scripts), help="scripts to run")
         sub.set_defaults(function=function)
         return sub
 
     imdb_parser = command("imdb", imdb, "the tutorial's reproduction on all 50,000 reviews", 5, 7)
     imdb_parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the --literal configuration")
     own_data_parser = command("own-data", study, "the README's own-data command and the baseline on one corpus", 3, 41)
-    own_data_parser.set_defaults(recipe=report.OWN_DATA_RECIPE, baseline=True, no_report=False)
+    own_data_parser.set_defaults(recipe=families.OWN_DATA_RECIPE, baseline=True, no_report=False)
     study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", 3, 41)
-    study_parser.add_argument("--recipe", choices=report.STUDY_RECIPES, required=True, help="the candidate")
+    study_parser.add_argument("--recipe", choices=families.STUDY_RECIPES, required=True, help="the candidate")
     study_parser.add_argument("--baseline", action="store_true", help="run baseline.py with the same flags too")
     study_parser.add_argument("--no-report", action="store_true", help="leave the report to a later command")
     command("quick-try", quick_try, "the README's quick try", 3, 41)

@@ -15,23 +15,24 @@ import json
 import os
 import re
 import statistics
-import sys
 
-# The repository: this file lives in tools/.
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, HERE)
+from families import (
+    BACKENDS_DIR,
+    BASELINE,
+    EARLIER_DIR,
+    HERE,
+    OWN_DATA_FLAGS,
+    OWN_DATA_RECIPE,
+    QUICK_TRY_DIR,
+    QUICK_TRY_FLAGS,
+    RESULTS_DIR,
+    RUNS_DIR,
+    SCRIPTS,
+    STUDY_DIR,
+)
 
-from cli import atomic_path  # noqa: E402 (the repository must be on the path first)
+from cli import atomic_path  # families puts the repository on the path
 
-RESULTS_DIR = os.path.join(HERE, "results")
-RUNS_DIR = os.path.join(RESULTS_DIR, "runs")  # the tutorial's reproduction on all 50,000 reviews
-EARLIER_DIR = os.path.join(RESULTS_DIR, "earlier")  # records of earlier code, the diagnosis' evidence
-STUDY_DIR = os.path.join(RESULTS_DIR, "study")  # own-data recipes: study/<corpus>/<recipe>/
-QUICK_TRY_DIR = os.path.join(RESULTS_DIR, "quick-try")
-BACKENDS_DIR = os.path.join(RESULTS_DIR, "backends")
-
-SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
-BASELINE = "baseline.py"
 TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
     "lstm_simple.py": 86.79,
     "lstm_dropout.py": 85.56,
@@ -39,54 +40,19 @@ TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
     "cnn_lstm.py": 86.36,
 }
 
-# The own-data recipes of the study (issue 15), each a set of flags run on each corpus with seeds 41-43.
-STUDY_RECIPES = {
-    name: tuple(flags.split())
-    for name, flags in {
-        "cosine-patience5": "--validation-split 0.1 --epochs 50 --patience 5 --learning-rate-schedule cosine",
-        "plateau": "--validation-split 0.1 --epochs 50 --patience 8",
-        "plateau-batch32": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32",
-        "plateau-first200": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post --max-len 200",
-        "plateau-batch32-first200": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
-        "--truncating post --max-len 200",
-        "plateau-batch32-first100": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
-        "--truncating post --max-len 100",
-        "plateau-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --class-weight balanced",
-        "plateau-first200-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post "
-        "--max-len 200 --class-weight balanced",
-        "plateau-first200-top2000": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post "
-        "--max-len 200 --top-words 2000",
-        "plateau-first200-top10000": "--validation-split 0.1 --epochs 50 --patience 8 --truncating post "
-        "--max-len 200 --top-words 10000",
-        "plateau3-patience12-first200": "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3 "
-        "--truncating post --max-len 200",
-        "plateau-first200-split0.2": "--validation-split 0.2 --epochs 50 --patience 8 --truncating post --max-len 200",
-        "plateau-batch32-first200-balanced": "--validation-split 0.1 --epochs 50 --patience 8 --batch-size 32 "
-        "--truncating post --max-len 200 --class-weight balanced",
-    }.items()
-}
-OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
-OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
-WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
-
-
-def recipe_flags(recipe, script):
-    """A recipe's flags for one script: the baseline's without those about cutting texts."""
-    flags = list(STUDY_RECIPES[recipe])
-    if script == BASELINE:
-        for flag in WHOLE_TEXT_FLAGS:
-            if flag in flags:
-                del flags[flags.index(flag) : flags.index(flag) + 2]
-    return tuple(flags)
-
-
-QUICK_TRY_FLAGS = ("--limit", "5000")
-
 # The targets, declared once; the tables say which hold.
-SEEDS_TO_JUDGE = {"imdb": 5, "literal": 3, "own-data": 3}
+SEEDS_TO_JUDGE = {"imdb": 5, "own-data": 3}
 OWN_DATA_TARGETS = {  # corpus: every LSTM's mean, worst run, lowest class recall, best LSTM's mean, at least
     "bbc_news": dict(every_mean=94.0, worst_run=92.0, class_recall=80.0, best_mean=96.0),
     "sms_spam": dict(every_mean=98.0, worst_run=None, class_recall=90.0, best_mean=None),
+}
+IMDB_TARGETS = {  # points below the tutorial's figure, points, MB, and ratios of median seconds
+    "worst_below_tutorial": 2.0,
+    "std": 1.0,
+    "memory_mb": 4096,
+    "epoch vs literal": 0.5,
+    "evaluation vs literal": 0.25,
+    "epoch vs simple LSTM's": 1.5,
 }
 QUICK_TRY_TARGET = dict(accuracy=80.0, seconds=60.0)
 # The bag of words every practitioner runs first, for baseline.py to come within a point of: scikit-learn's
@@ -99,14 +65,6 @@ README_BLOCKS = {  # README.md's generated tables, between markers
     "own-data": "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->",
 }
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
-
-
-def corpus_name(data_path):
-    """bbc_news for .../bbc_news.tar.gz or .../bbc_news/."""
-    name = os.path.basename(os.path.normpath(data_path))
-    for suffix in (".tar.gz", ".tgz", ".tar"):
-        name = name.removesuffix(suffix)
-    return name
 
 
 # ---------------------------------------------------------------------------
@@ -167,8 +125,9 @@ def script_order(script):
 
 
 def table(header, rows):
-    """A Markdown table: header and rows are strings with cells separated by " | "."""
-    return "\n".join([f"| {header} |", "|" + "---|" * (header.count(" | ") + 1)] + [f"| {row} |" for row in rows])
+    """A Markdown table: header is cells separated by " | ", each row a sequence of cells."""
+    rule = "|" + "---|" * (header.count(" | ") + 1)
+    return "\n".join([f"| {header} |", rule] + [f"| {' | '.join(map(str, row))} |" for row in rows])
 
 
 def spread(entry):
@@ -188,9 +147,7 @@ def claim_line(entry):
     """A script's "Gets to ..." line, from its default runs on IMDB."""
     seeds = entry["seeds"]
     how = (
-        f"one seed, {seeds[0]}"
-        if len(seeds) == 1
-        else f"mean of {len(seeds)} seeds, {entry['min']:.2f}-{entry['max']:.2f} %"
+        f"mean of {len(seeds)} seeds, {entry['min']:.2f}-{entry['max']:.2f} %" if seeds[1:] else f"one seed, {seeds[0]}"
     )
     return (
         f"Gets to {entry['mean']:.2f} % test accuracy after {entry['epochs']} epochs ({how}), "
@@ -199,41 +156,52 @@ def claim_line(entry):
 
 
 def accuracy_table(imdb):
+    defaults = sorted((s, e) for (s, c), e in imdb.items() if c == "default")
     rows = [
-        f"`{script}` | {TUTORIAL_ACCURACY[script]:.2f} % | {spread(entry)} | {entry['min']:.2f} % | "
-        f"{entry['max']:.2f} % | {len(entry['seeds'])} | {entry['epoch_seconds']:.0f} | {entry['parameters']:,}"
-        for (script, configuration), entry in sorted(imdb.items(), key=lambda item: script_order(item[0][0]))
-        if configuration == "default"
-    ]
+        (f"`{s}`", f"{TUTORIAL_ACCURACY[s]:.2f} %", spread(e), f"{e['min']:.2f} %", f"{e['max']:.2f} %",
+         len(e["seeds"]), f"{e['epoch_seconds']:.0f}", f"{e['parameters']:,}")
+        for s, e in sorted(defaults, key=lambda item: script_order(item[0]))
+    ]  # fmt: skip
     return table("script | tutorial | mean ± std | min | max | seeds | s/epoch | parameters", rows)
+
+
+def speed_table(imdb):
+    rows = [
+        (f"`{s}`", c, len(e["seeds"]), f"{e['epoch_seconds']:.1f}", f"{e['evaluation_seconds']:.1f}",
+         f"{e['peak_memory_mb']:.0f}", spread(e))
+        for (s, c), e in sorted(imdb.items(), key=lambda item: (script_order(item[0][0]), item[0][1]))
+    ]  # fmt: skip
+    return table("script | configuration | seeds | s/epoch | evaluate 25,000 (s) | peak memory (MB) | accuracy", rows)
 
 
 def imdb_targets(imdb):
     """The tutorial's figures, speed against --literal and memory, per script."""
-    rows = []
+    rows, needed, limit = [], SEEDS_TO_JUDGE["imdb"], IMDB_TARGETS
     for script in SCRIPTS:
         default, literal = imdb.get((script, "default")), imdb.get((script, "literal"))
         if default is None:
             continue
-        tutorial, seeds = TUTORIAL_ACCURACY[script], len(default["seeds"])
-        checks = [
+        tutorial, seeds, worst = TUTORIAL_ACCURACY[script], len(default["seeds"]), default["min"]
+        memory = default["peak_memory_mb"]
+        checks = [  # what the target says, what was measured, whether it holds, the seeds it stands on
             (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial, seeds),
-            (f"worst seed ≥ {tutorial - 2:.2f} %", f"{default['min']:.2f} %", default["min"] >= tutorial - 2, seeds),
-            ("std ≤ 1 point", f"{default['std']:.2f}", default["std"] <= 1.0, seeds),
-            ("peak memory ≤ 4 GB", f"{default['peak_memory_mb']:.0f} MB", default["peak_memory_mb"] <= 4096, 5),
+            (f"worst seed ≥ {tutorial - limit['worst_below_tutorial']:.2f} %", f"{worst:.2f} %",
+             worst >= tutorial - limit["worst_below_tutorial"], seeds),
+            (f"std ≤ {limit['std']:.0f} point", f"{default['std']:.2f}", default["std"] <= limit["std"], seeds),
+            (f"peak memory ≤ {limit['memory_mb'] // 1024} GB", f"{memory:.0f} MB", memory <= limit["memory_mb"],
+             needed),
+        ]  # fmt: skip
+        ratios = [
+            ("epoch", "epoch_seconds", literal, "literal"),
+            ("evaluation", "evaluation_seconds", literal, "literal"),
         ]
-        if literal is not None:
-            epoch_ratio = default["epoch_seconds"] / literal["epoch_seconds"]
-            evaluation_ratio = default["evaluation_seconds"] / literal["evaluation_seconds"]
-            checks += [
-                ("epoch ≤ 0.5 × literal", f"{epoch_ratio:.2f} ×", epoch_ratio <= 0.5, 5),
-                ("evaluation ≤ 0.25 × literal", f"{evaluation_ratio:.2f} ×", evaluation_ratio <= 0.25, 5),
-            ]
-        simple = imdb.get(("lstm_simple.py", "default"))
-        if script == "lstm_recurrent_dropout.py" and simple is not None:
-            ratio = default["epoch_seconds"] / simple["epoch_seconds"]
-            checks.append(("epoch ≤ 1.5 × simple LSTM's", f"{ratio:.2f} ×", ratio <= 1.5, 5))
-        rows += [f"`{script}` | {target} | {measured} | {verdict(met, n, 5)}" for target, measured, met, n in checks]
+        if script == "lstm_recurrent_dropout.py":
+            ratios.append(("epoch", "epoch_seconds", imdb.get(("lstm_simple.py", "default")), "simple LSTM's"))
+        for what, key, other, name in ratios:
+            if other is not None:
+                ratio, bound = default[key] / other[key], limit[f"{what} vs {name}"]
+                checks.append((f"{what} ≤ {bound} × {name}", f"{ratio:.2f} ×", ratio <= bound, needed))
+        rows += [(f"`{script}`", target, measured, verdict(met, n, needed)) for target, measured, met, n in checks]
     return table("script | target | measured | verdict", rows)
 
 
@@ -243,30 +211,28 @@ def per_run_table(records):
     for record in sorted(records, key=lambda r: (r["group"], script_order(r["script"]), r["configuration"], r["seed"])):
         epochs = record["per_epoch"]
         watched = " → ".join(f"{100 * epoch['test_accuracy']:.1f}" for epoch in epochs if "test_accuracy" in epoch)
-        configuration = record["configuration"] if record["group"] == "runs" else os.path.basename(record["group"])
-        classes = ", ".join(f"{name} {100 * value:.1f}" for name, value in record["test_class_accuracy"].items())
-        rows.append(
-            f"`{record['script']}` | {configuration} | {record['seed']} | "
-            + " → ".join(f"{epoch['loss']:.3f}" for epoch in epochs)
-            + " | "
-            + " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in epochs)
-            + f" % | {f'{watched} %' if watched else '-'} | {100 * record['test_accuracy']:.2f} % | {classes} % | "
-            f"{(record['git_commit'] or '?')[:7]}"
-        )
+        rows.append((
+            f"`{record['script']}`",
+            record["configuration"] if record["group"] == "runs" else os.path.basename(record["group"]),
+            record["seed"],
+            " → ".join(f"{epoch['loss']:.3f}" for epoch in epochs),
+            " → ".join(f"{100 * epoch['accuracy']:.1f}" for epoch in epochs) + " %",
+            f"{watched} %" if watched else "-",
+            f"{100 * record['test_accuracy']:.2f} %",
+            ", ".join(f"{name} {100 * value:.1f}" for name, value in record["test_class_accuracy"].items()) + " %",
+            (record["git_commit"] or "?")[:7],
+        ))  # fmt: skip
     header = "script | configuration | seed | training loss per epoch | training accuracy per epoch | "
     return table(header + "test accuracy per epoch (watched) | test accuracy | per class | commit", rows)
 
 
 def study_table(study):
-    rows = []
-    for (corpus, recipe, script), entry in sorted(study.items(), key=lambda i: (*i[0][:2], script_order(i[0][2]))):
-        recall, name = entry["lowest_class_recall"]
-        kept = ", ".join(f"{best} of {run}" for best, run in entry["kept_epochs"])
-        rows.append(
-            f"{corpus} | {recipe} | `{script}` | {len(entry['seeds'])} | {spread(entry)} | {entry['min']:.2f} % | "
-            f"{name} {recall:.1f} % | {kept} | {entry['epoch_seconds']:.1f}"
-            + (" (shared)" if entry["shared_cores"] else "")
-        )
+    rows = [
+        (corpus, recipe, f"`{script}`", len(e["seeds"]), spread(e), f"{e['min']:.2f} %",
+         "{1} {0:.1f} %".format(*e["lowest_class_recall"]), ", ".join(f"{b} of {n}" for b, n in e["kept_epochs"]),
+         f"{e['epoch_seconds']:.1f}" + (" (shared)" if e["shared_cores"] else ""))
+        for (corpus, recipe, script), e in sorted(study.items(), key=lambda i: (*i[0][:2], script_order(i[0][2])))
+    ]  # fmt: skip
     header = "corpus | recipe | script | seeds | mean ± std | worst run | lowest class recall (any run) | "
     return table(header + "epoch kept, of | s/epoch", rows)
 
@@ -275,59 +241,51 @@ def own_data_targets(study):
     """The targets of the README's own-data command, on its records (the study's chosen recipe)."""
     rows = []
     for corpus, target in OWN_DATA_TARGETS.items():
-        lstms = {s: e for (c, r, s), e in study.items() if c == corpus and r == OWN_DATA_RECIPE and s in SCRIPTS}
+        lstms = {s: e for (c, r, s), e in study.items() if (c, r) == (corpus, OWN_DATA_RECIPE) and s in SCRIPTS}
         if not lstms:
             continue
         seeds = min(len(entry["seeds"]) for entry in lstms.values()) if len(lstms) == len(SCRIPTS) else 0
-        means = ", ".join(f"{os.path.splitext(s)[0]} {e['mean']:.2f}" for s, e in lstms.items()) + " %"
+        means = [entry["mean"] for entry in lstms.values()]
         worst = min(entry["min"] for entry in lstms.values())
-        best = max(entry["mean"] for entry in lstms.values())
         recall, name = min(entry["lowest_class_recall"] for entry in lstms.values())
-        every_mean, worst_run, class_recall, best_mean = (target[key] for key in target)
-        checks = [
-            (
-                f"every LSTM script's mean ≥ {every_mean:.0f} %",
-                means,
-                min(e["mean"] for e in lstms.values()),
-                every_mean,
-            ),
-            (f"no LSTM run below {worst_run or 0:.0f} %", f"{worst:.2f} %", worst, worst_run),
-            (
-                f"every class's recall ≥ {class_recall:.0f} % in every run",
-                f"{name} {recall:.2f} %",
-                recall,
-                class_recall,
-            ),
-            (f"the best LSTM script's mean ≥ {best_mean or 0:.0f} %", f"{best:.2f} %", best, best_mean),
-        ]
+        checks = {  # target: what it says, what was measured, the figure held against it
+            "every_mean": ("every LSTM script's mean ≥ {:.0f} %",
+                           ", ".join(f"{os.path.splitext(s)[0]} {e['mean']:.2f}" for s, e in lstms.items()) + " %",
+                           min(means)),
+            "worst_run": ("no LSTM run below {:.0f} %", f"{worst:.2f} %", worst),
+            "class_recall": ("every class's recall ≥ {:.0f} % in every run", f"{name} {recall:.2f} %", recall),
+            "best_mean": ("the best LSTM script's mean ≥ {:.0f} %", f"{max(means):.2f} %", max(means)),
+        }  # fmt: skip
         rows += [
-            f"{corpus} | {goal} | {measured} | {verdict(value >= bound, seeds, SEEDS_TO_JUDGE['own-data'])}"
-            for goal, measured, value, bound in checks
-            if bound is not None
+            (
+                corpus,
+                goal.format(target[key]),
+                measured,
+                verdict(value >= target[key], seeds, SEEDS_TO_JUDGE["own-data"]),
+            )
+            for key, (goal, measured, value) in checks.items()
+            if target[key] is not None
         ]
     for corpus, reference in BAG_OF_WORDS_REFERENCE.items():
-        bag = study.get((corpus, OWN_DATA_RECIPE, BASELINE))
-        if bag is not None:
-            recall, name = bag["lowest_class_recall"]
-            rows.append(
-                f"{corpus} | `{BASELINE}`'s mean within 1 point of scikit-learn's {reference:.2f} % "
-                f"(and its lowest class recall) | {bag['mean']:.2f} % ({name} {recall:.2f} %) | "
-                f"{verdict(bag['mean'] >= reference - 1, len(bag['seeds']), 1)}"
-            )
+        if (bag := study.get((corpus, OWN_DATA_RECIPE, BASELINE))) is not None:
+            rows.append((
+                corpus, f"`{BASELINE}`'s mean within 1 point of scikit-learn's {reference:.2f} % (and its lowest "
+                "class recall)", "{0:.2f} % ({2} {1:.2f} %)".format(bag["mean"], *bag["lowest_class_recall"]),
+                verdict(bag["mean"] >= reference - 1, len(bag["seeds"]), 1),
+            ))  # fmt: skip
     return table("corpus | target | measured | verdict", rows)
 
 
 def own_data_readme_table(study):
     """README.md's own-data table: per corpus and script, the mean, the worst run and the lowest class recall."""
-    rows = []
-    for corpus in sorted({corpus for corpus, recipe, _ in study if recipe == OWN_DATA_RECIPE}):
-        cells = []
-        for script in list(SCRIPTS) + [BASELINE]:
-            entry = study.get((corpus, OWN_DATA_RECIPE, script))
-            recall, name = entry["lowest_class_recall"] if entry else (0, "")
-            cells.append(f"{entry['mean']:.2f} % (worst {entry['min']:.2f} %; {name} {recall:.0f} %)" if entry else "-")
-        rows.append(" | ".join([corpus] + cells))
-    return table("corpus | " + " | ".join(f"`{script}`" for script in list(SCRIPTS) + [BASELINE]), rows)
+    scripts = list(SCRIPTS) + [BASELINE]
+    cell = "{0[mean]:.2f} % (worst {0[min]:.2f} %; {2} {1:.0f} %)"
+    rows = [
+        [corpus] + [cell.format(e, *e["lowest_class_recall"]) if (e := study.get((corpus, OWN_DATA_RECIPE, s))) else "-"
+                    for s in scripts]
+        for corpus in sorted({corpus for corpus, recipe, _ in study if recipe == OWN_DATA_RECIPE})
+    ]  # fmt: skip
+    return table("corpus | " + " | ".join(f"`{script}`" for script in scripts), rows)
 
 
 def quick_try_table(records):
@@ -336,40 +294,26 @@ def quick_try_table(records):
     for record in sorted(records, key=lambda record: (script_order(record["script"]), record["seed"])):
         command_seconds = record.get("command_seconds") or float("nan")
         met = 100 * record["test_accuracy"] >= accuracy and command_seconds <= seconds
-        rows.append(
-            f"`{record['script']}` | {record['seed']} | {100 * record['test_accuracy']:.2f} % | "
-            f"{record['training_seconds']:.0f} | {command_seconds:.0f} | {'met' if met else '**not met**'}"
-        )
+        rows.append((f"`{record['script']}`", record["seed"], f"{100 * record['test_accuracy']:.2f} %",
+                     f"{record['training_seconds']:.0f}", f"{command_seconds:.0f}",
+                     "met" if met else "**not met**"))  # fmt: skip
     header = f"script | seed | accuracy | training (s) | whole command (s) | ≥ {accuracy:.0f} % within {seconds:.0f} s"
     return table(header, rows)
 
 
 def backends_table(records):
-    rows = []
-    for record in sorted(records, key=lambda record: (record["versions"]["backend"], record["configuration"])):
-        versions = record["versions"]
-        backend = versions["backend"]
-        rows.append(
-            f"{backend} | Keras {versions['keras']}, {backend} {versions.get(backend)} | `{record['script']}` | "
-            f"{record['configuration']} | {record['seed']} | "
-            f"{record['train_reviews']:,} + {record['test_reviews']:,} | "
-            f"{100 * record['test_accuracy']:.2f} % | "
-            f"{statistics.median(epoch['seconds'] for epoch in record['per_epoch']):.1f}"
-        )
+    rows = [
+        (v["backend"], f"Keras {v['keras']}, {v['backend']} {v.get(v['backend'])}", f"`{r['script']}`",
+         r["configuration"], r["seed"], f"{r['train_reviews']:,} + {r['test_reviews']:,}",
+         f"{100 * r['test_accuracy']:.2f} %", f"{statistics.median(e['seconds'] for e in r['per_epoch']):.1f}")
+        for r in sorted(records, key=lambda record: (record["versions"]["backend"], record["configuration"]))
+        for v in [r["versions"]]
+    ]  # fmt: skip
     return table("backend | versions | script | configuration | seed | texts | accuracy | s/epoch", rows)
 
 
 # ---------------------------------------------------------------------------
 # The files
-
-
-def speed_table(imdb):
-    rows = [
-        f"`{s}` | {c} | {len(e['seeds'])} | {e['epoch_seconds']:.1f} | {e['evaluation_seconds']:.1f} | "
-        f"{e['peak_memory_mb']:.0f} | {spread(e)}"
-        for (s, c), e in sorted(imdb.items(), key=lambda item: (script_order(item[0][0]), item[0][1]))
-    ]
-    return table("script | configuration | seeds | s/epoch | evaluate 25,000 (s) | peak memory (MB) | accuracy", rows)
 
 
 # Each section of results/README.md: its title, what it shows, and its tables (built only if it has records).
@@ -424,6 +368,11 @@ def results_readme(records):
     return "\n".join(lines + ["## Commands", "", *[f"- {command}" for command in sorted(commands)], ""])
 
 
+def read(path):
+    with open(os.path.join(HERE, path), encoding="utf-8") as handle:
+        return handle.read()
+
+
 def replace_block(text, name, block):
     start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
@@ -431,11 +380,6 @@ def replace_block(text, name, block):
     if count != 1:
         raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
     return new_text
-
-
-def read(path):
-    with open(os.path.join(HERE, path), encoding="utf-8") as handle:
-        return handle.read()
 
 
 def load_all():
@@ -487,32 +431,23 @@ def plot_learning_curves(imdb_records):
         if not any(record["configuration"] == "default" for record in runs):
             continue
         figure, axes = plt.subplots(1, 2, figsize=(10, 4))
-        labelled = set()
         for record in runs:
-            literal = record["configuration"] == "literal"
+            literal = "literal " if record["configuration"] == "literal" else ""
             epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
             for axis, key, scale in ((axes[0], "loss", 1), (axes[1], "accuracy", 100)):
                 for prefix, style, color in (
                     ("", "o-", "gray" if literal else "tab:blue"),
                     ("test_", "s--", "tab:orange"),
                 ):
-                    if prefix + key not in record["per_epoch"][0]:
-                        continue
-                    label = f"{'literal ' if literal else ''}{'test' if prefix else 'training'} {key}"
-                    axis.plot(
-                        epochs,
-                        [scale * epoch[prefix + key] for epoch in record["per_epoch"]],
-                        style,
-                        color=color,
-                        alpha=0.6,
-                        label=None if label in labelled else label,
-                    )
-                    labelled.add(label)
+                    if prefix + key in record["per_epoch"][0]:
+                        values = [scale * epoch[prefix + key] for epoch in record["per_epoch"]]
+                        label = f"{literal}{'test' if prefix else 'training'} {key}"
+                        axis.plot(epochs, values, style, color=color, alpha=0.6, label=label)
         axes[1].axhline(TUTORIAL_ACCURACY[script], color="gray", linestyle=":", label="tutorial's figure")
         for axis, name in zip(axes, ("loss", "accuracy (%)")):
-            axis.set_xlabel("epoch")
-            axis.set_ylabel(name)
-            axis.legend()
+            axis.set(xlabel="epoch", ylabel=name)
+            labelled = dict(zip(*reversed(axis.get_legend_handles_labels())))  # one entry per label
+            axis.legend(labelled.values(), labelled.keys())
         figure.suptitle(f"{script}: one line per seed")
         figure.tight_layout()
         with atomic_path(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png")) as path:

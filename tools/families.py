@@ -1,0 +1,67 @@
+"""Maintainer tools' catalogue: each family of published records, its folder in results/ and the flags that make it.
+
+benchmark.py runs these flags; report.py describes the records they left.
+"""
+
+import os
+import sys
+
+# The repository: this file lives in tools/.
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, HERE)
+
+RESULTS_DIR = os.path.join(HERE, "results")
+RUNS_DIR = os.path.join(RESULTS_DIR, "runs")  # the tutorial's reproduction on all 50,000 reviews
+EARLIER_DIR = os.path.join(RESULTS_DIR, "earlier")  # records of earlier code, the diagnosis' evidence
+STUDY_DIR = os.path.join(RESULTS_DIR, "study")  # own-data recipes: study/<corpus>/<recipe>/
+QUICK_TRY_DIR = os.path.join(RESULTS_DIR, "quick-try")
+BACKENDS_DIR = os.path.join(RESULTS_DIR, "backends")
+
+SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
+BASELINE = "baseline.py"
+
+QUICK_TRY_FLAGS = ("--limit", "5000")
+
+# The own-data recipes of the study (issue 15), each a set of flags run on each corpus with seeds 41-43.
+_PLATEAU = "--validation-split 0.1 --epochs 50 --patience 8"
+_FIRST_200 = "--truncating post --max-len 200"
+STUDY_RECIPES = {
+    name: tuple(flags.split())
+    for name, flags in {
+        "cosine-patience5": "--validation-split 0.1 --epochs 50 --patience 5 --learning-rate-schedule cosine",
+        "plateau": _PLATEAU,
+        "plateau-batch32": f"{_PLATEAU} --batch-size 32",
+        "plateau-first200": f"{_PLATEAU} {_FIRST_200}",
+        "plateau-batch32-first200": f"{_PLATEAU} --batch-size 32 {_FIRST_200}",
+        "plateau-batch32-first100": f"{_PLATEAU} --batch-size 32 --truncating post --max-len 100",
+        "plateau-balanced": f"{_PLATEAU} --class-weight balanced",
+        "plateau-first200-balanced": f"{_PLATEAU} {_FIRST_200} --class-weight balanced",
+        "plateau-first200-top2000": f"{_PLATEAU} {_FIRST_200} --top-words 2000",
+        "plateau-first200-top10000": f"{_PLATEAU} {_FIRST_200} --top-words 10000",
+        "plateau3-patience12-first200": "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3 "
+        + _FIRST_200,
+        "plateau-first200-split0.2": f"--validation-split 0.2 --epochs 50 --patience 8 {_FIRST_200}",
+        "plateau-batch32-first200-balanced": f"{_PLATEAU} --batch-size 32 {_FIRST_200} --class-weight balanced",
+    }.items()
+}
+OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
+OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
+WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
+
+
+def recipe_flags(recipe, script):
+    """A recipe's flags for one script: the baseline's without those about cutting texts."""
+    flags = list(STUDY_RECIPES[recipe])
+    if script == BASELINE:
+        for flag in WHOLE_TEXT_FLAGS:
+            if flag in flags:
+                del flags[flags.index(flag) : flags.index(flag) + 2]
+    return tuple(flags)
+
+
+def corpus_name(data_path):
+    """bbc_news for .../bbc_news.tar.gz or .../bbc_news/."""
+    name = os.path.basename(os.path.normpath(data_path))
+    for suffix in (".tar.gz", ".tgz", ".tar"):
+        name = name.removesuffix(suffix)
+    return name
