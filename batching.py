@@ -7,7 +7,9 @@ Two ways to feed a model, chosen once in `common.py` (`--literal` or not):
   padded only to its own longest review (rounded up to a multiple of 16), the
   padding after the review when the model masks it.
 Both have the same two methods, `fit` and `predict`, so nothing else needs to
-know which one runs.
+know which one runs. On JAX, which compiles a program for each input shape,
+bucketed batches take their length from a short fixed list and every training
+batch is full, so that only the first epoch compiles.
 """
 
 import keras
@@ -19,6 +21,15 @@ BUCKET_POOL_BATCHES = 50  # length-sorting happens within pools of 50 batches
 # Batch lengths are rounded up to a multiple of this, so that a backend that
 # compiles one program per input shape (JAX) compiles a few dozen, not hundreds.
 BATCH_LENGTH_MULTIPLE = 16
+# JAX compiles a program for each input shape (TensorFlow's traced functions and
+# PyTorch take any length): there, a batch is padded to the first of these
+# lengths that holds it (or to max_len), a dozen shapes in all.
+COMPILED_BATCH_LENGTHS = (32, 64, 96, 128, 160, 192, 256, 320, 384, 448)
+
+
+def compiles_per_shape():
+    """Whether the Keras backend compiles a program for each input shape (JAX does)."""
+    return keras.backend.backend() == "jax"
 
 
 def cut(sequence, max_len, truncating):
@@ -51,15 +62,39 @@ class LengthBucketedBatches:
     max_len). For training, each epoch shuffles the reviews, sorts them by
     length within pools of BUCKET_POOL_BATCHES batches and shuffles the order
     of the batches, so batches stay random while holding little padding.
+
+    With fixed_shapes (for JAX), a batch's length is the first of
+    COMPILED_BATCH_LENGTHS that holds its longest review, and the last, short
+    training batch is filled up with empty rows that weigh nothing in the
+    loss; batches then carry per-row weights (class_weight's, if given, and
+    0 for the filler rows).
     """
 
-    def __init__(self, sequences, labels, batch_size, max_len, shuffle, seed=0, padding="pre", truncating="pre"):
+    def __init__(
+        self,
+        sequences,
+        labels,
+        batch_size,
+        max_len,
+        shuffle,
+        seed=0,
+        padding="pre",
+        truncating="pre",
+        fixed_shapes=False,
+        class_weight=None,
+    ):
         self.sequences = [cut(sequence, max_len, truncating) for sequence in sequences]
         self.labels = labels
         self.batch_size = batch_size
         self.max_len = max_len
         self.shuffle = shuffle
         self.padding = padding
+        self.lengths_to_pad_to = None
+        if fixed_shapes:
+            self.lengths_to_pad_to = [length for length in COMPILED_BATCH_LENGTHS if length < max_len] + [max_len]
+        self.row_weights = None
+        if class_weight is not None or (fixed_shapes and shuffle):
+            self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
         self.rng = np.random.default_rng(seed)
         self.lengths = np.array([len(sequence) for sequence in self.sequences])
         self.batches = self._batch_order()
@@ -81,34 +116,75 @@ class LengthBucketedBatches:
     def __len__(self):
         return len(self.batches)
 
+    def padded_length(self, longest):
+        """The length a batch whose longest review has `longest` words is padded to."""
+        if self.lengths_to_pad_to is not None:
+            return next(length for length in self.lengths_to_pad_to if length >= min(longest, self.max_len))
+        return min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
+
     def __getitem__(self, index):
         rows = self.batches[index]
-        longest = int(self.lengths[rows].max())
-        length = min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
+        length = self.padded_length(int(self.lengths[rows].max()))
         x = keras.utils.pad_sequences(
             [self.sequences[row] for row in rows], maxlen=length, dtype="int32", padding=self.padding
         )
-        return x, self.labels[rows]
+        if self.row_weights is None:
+            return x, self.labels[rows]
+        y, weights = self.labels[rows], self.row_weights[rows]
+        missing = self.batch_size - len(rows) if self.lengths_to_pad_to is not None and self.shuffle else 0
+        if missing:  # the last batch, filled up to the one shape JAX compiled for training
+            x = np.concatenate([x, np.zeros((missing, length), x.dtype)])
+            y = np.concatenate([y, np.zeros(missing, y.dtype)])
+            weights = np.concatenate([weights, np.zeros(missing, weights.dtype)])
+        return x, y, weights
+
+    def next_epoch(self):
+        """New batches for the next epoch (when shuffling)."""
+        if self.shuffle:
+            self.batches = self._batch_order()
 
     def _one_epoch(self):
         for index in range(len(self)):
             yield self[index]
-        if self.shuffle:
-            self.batches = self._batch_order()  # the next epoch gets new batches
+        self.next_epoch()
 
-    def as_tf_dataset(self):
-        """The batches for fit(), a new order each epoch.
+    def for_fit(self):
+        """The batches as fit() takes them, a new order each epoch: a tf.data pipeline on TensorFlow, else a PyDataset.
 
-        Not a keras.utils.PyDataset: Keras guesses a PyDataset's shapes from
-        its first two batches and would fix the length if those two happened
-        to be equally long; here every batch has a length of its own.
+        On TensorFlow not a keras.utils.PyDataset: Keras guesses a PyDataset's
+        shapes from its first two batches and would fix the length if those
+        two happened to be equally long; here every batch has a length of its
+        own. On JAX and PyTorch, a tf.data pipeline's threads compete with the
+        backend's for the cores (on JAX, on two cores: stalls of seconds, an
+        epoch twice as long); a PyDataset is read in Keras' own loop.
         """
+        if keras.backend.backend() != "tensorflow":
+            return _EpochBatches(self)
         import tensorflow as tf
 
         signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
+        if self.row_weights is not None:
+            signature += (tf.TensorSpec((None,), tf.float32),)
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
         # A known length lets Keras' progress bar count the steps of an epoch.
         return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+
+class _EpochBatches(keras.utils.PyDataset):
+    """Bucketed batches as a PyDataset: Keras asks for them by index and says when an epoch ends."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+    def on_epoch_end(self):
+        self.batches.next_epoch()
 
 
 def class_probabilities(probabilities):
@@ -154,21 +230,34 @@ class LengthBucketed:
         self.max_len = max_len
         self.truncating = truncating
 
-    def _batches(self, model, sequences, labels, batch_size, shuffle, seed=0):
+    def _batches(self, model, sequences, labels, batch_size, shuffle, seed=0, class_weight=None):
         return LengthBucketedBatches(
-            sequences, labels, batch_size, self.max_len, shuffle, seed, padding_side(model), self.truncating
+            sequences,
+            labels,
+            batch_size,
+            self.max_len,
+            shuffle,
+            seed,
+            padding_side(model),
+            self.truncating,
+            fixed_shapes=compiles_per_shape(),
+            class_weight=class_weight if compiles_per_shape() else None,
         )
 
     def fit(
         self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None, class_weight=None
     ):
-        batches = self._batches(model, sequences, labels, batch_size, shuffle=True, seed=seed)
+        batches = self._batches(
+            model, sequences, labels, batch_size, shuffle=True, seed=seed, class_weight=class_weight
+        )
+        if batches.row_weights is not None:
+            class_weight = None  # the batches weigh their rows themselves
         validation_data = None
         if validation is not None:
-            validation_data = self._batches(model, *validation, EVALUATION_BATCH_SIZE, shuffle=False).as_tf_dataset()
+            validation_data = self._batches(model, *validation, EVALUATION_BATCH_SIZE, shuffle=False).for_fit()
         # shuffle=False: the batches shuffle themselves, by length pools, each epoch.
         return model.fit(
-            batches.as_tf_dataset(),
+            batches.for_fit(),
             epochs=epochs,
             shuffle=False,
             callbacks=callbacks,
@@ -184,8 +273,7 @@ class LengthBucketed:
         )
         probabilities = np.empty((len(sequences), model.output_shape[-1]), np.float32)
         for index in range(len(batches)):
-            x, _ = batches[index]
-            probabilities[batches.batches[index]] = ops.convert_to_numpy(model.predict_on_batch(x))
+            probabilities[batches.batches[index]] = ops.convert_to_numpy(model.predict_on_batch(batches[index][0]))
         return class_probabilities(probabilities)
 
 

@@ -5,7 +5,9 @@ import json
 import os
 
 import pytest
-from conftest import run_script
+from conftest import run_script, write_corpus
+
+import batching
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
 # The backends to test, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax torch" for more.
@@ -19,12 +21,33 @@ OTHER_BACKENDS = [
 
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
 def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(backend, shared_corpus, tmp_path):
-    """One process on the other backend (its start-up costs seconds): each model, --literal, --save, predict.py."""
+    """One process on the other backend (its start-up costs seconds): each model, --literal, --save, predict.py.
+
+    On JAX, which compiles a program for each input shape, training compiles
+    one for each batch length of a short list, all in its first epoch, however
+    many lengths the texts have and wherever the short last batch falls.
+    """
     model = str(tmp_path / "model")
     program = "\n".join(
         [
-            "import sys, lstm_simple, lstm_recurrent_dropout, cnn_lstm, predict",
+            "import sys, common, lstm_simple, lstm_recurrent_dropout, cnn_lstm, predict",
             "data, quick = sys.argv[1], sys.argv[2:]",
+            "compiles, per_epoch = [], []",
+            "if common.keras.backend.backend() == 'jax':",
+            "    import jax.monitoring",
+            "    compiled = '/jax/core/compile/backend_compile_duration'",
+            "    jax.monitoring.register_event_duration_secs_listener(",
+            "        lambda event, seconds, **_: compiles.append(event) if event == compiled else None)",
+            "class Counting(common.EpochRecorder):",
+            "    def on_epoch_begin(self, epoch, logs=None):",
+            "        self.before = len(compiles); super().on_epoch_begin(epoch, logs)",
+            "    def on_epoch_end(self, epoch, logs=None):",
+            "        per_epoch.append(len(compiles) - self.before); super().on_epoch_end(epoch, logs)",
+            "recorder, common.EpochRecorder = common.EpochRecorder, Counting",
+            "varied = ['--epochs', '3', '--batch-size', '3', '--max-len', '400']",
+            "lstm_simple.main(['--data-dir', VARIED, *quick, *varied])",
+            "print('COMPILES', per_epoch[0], sum(per_epoch[1:]))",
+            "common.EpochRecorder = recorder",
             "first = lstm_simple.main(['--data-dir', data, '--save', MODEL, *quick])[0].test['accuracy']",
             "second = lstm_simple.main(['--data-dir', data, *quick])[0].test['accuracy']",
             "print('REPEATS', first == second)",
@@ -33,12 +56,18 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "predict.main([MODEL, 'wonderful word3 wonderful', '!!!'])",
         ]
     ).replace("MODEL", repr(model))
+    # Texts of 5 to 400 words in batches of 3: batches of many lengths, new ones each epoch, the last one short.
+    program = program.replace("VARIED", repr(write_corpus(tmp_path / "varied", reviews_per_class=100, length=(5, 400))))
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
     completed = run_script("-c", program, shared_corpus, *QUICK, env=environment)
     assert completed.returncode == 0, completed.stderr[-2000:]
     lines = completed.stdout.splitlines()
     assert "REPEATS True" in lines
-    assert len([line for line in lines if line.startswith("Accuracy: ")]) == 4
+    if backend == "jax":  # a program per batch length of the list (and a few of Keras' own), none later
+        (first_epoch, later_epochs) = [line.split()[1:] for line in lines if line.startswith("COMPILES")][0]
+        lengths = [length for length in batching.COMPILED_BATCH_LENGTHS if length < 400] + [400]
+        assert int(first_epoch) <= len(lengths) + 4 and int(later_epochs) == 0
+    assert len([line for line in lines if line.startswith("Accuracy: ")]) == 5
     assert all(len(line.split("\t")) == 3 for line in lines[-2:])  # class, probability, text
 
 

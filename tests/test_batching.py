@@ -44,8 +44,31 @@ def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct
     assert sorted(seen) == list(range(300))
     assert len(lengths) <= -(-max_len // batching.BATCH_LENGTH_MULTIPLE)
     first_epoch = [rows.tolist() for rows in batches.batches]
-    list(batches.as_tf_dataset())  # one epoch through fit()'s own feed
+    list(batches.for_fit())  # one epoch through fit()'s own feed (TensorFlow's)
     assert [rows.tolist() for rows in batches.batches] != first_epoch
+
+
+def test_for_jax_every_training_batch_is_full_and_one_of_a_few_lengths_and_filler_rows_weigh_nothing():
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 700, size=203)]
+    labels = rng.integers(0, 2, size=203).astype(np.int32)
+    class_weight = {0: 0.5, 1: 2.0}
+    batches = batching.LengthBucketedBatches(
+        sequences, labels, 16, 500, shuffle=True, seed=1, fixed_shapes=True, class_weight=class_weight
+    )
+    lengths = [length for length in batching.COMPILED_BATCH_LENGTHS if length < 500] + [500]
+    weight_of = {}
+    for index in range(len(batches)):
+        x, y, weights = batches[index]
+        rows = batches.batches[index]
+        assert x.shape[0] == len(y) == len(weights) == 16 and x.shape[1] in lengths
+        assert x.shape[1] >= min(500, max(len(sequences[row]) for row in rows))
+        assert not x[len(rows) :].any() and not weights[len(rows) :].any()  # filler: empty, weighing nothing
+        weight_of.update(zip(rows.tolist(), weights[: len(rows)].tolist()))
+    assert weight_of == {row: class_weight[int(labels[row])] for row in range(203)}  # each text once, its weight
+    evaluation = batching.LengthBucketedBatches(sequences, labels, 64, 500, shuffle=False, fixed_shapes=True)
+    assert sorted(np.concatenate(evaluation.batches).tolist()) == list(range(203))
+    assert all(evaluation[index][0].shape[1] in lengths for index in range(len(evaluation)))
 
 
 def _tiny_masked_model():
