@@ -54,7 +54,7 @@ def padding_side(model):
     return "post" if masked else "pre"
 
 
-class LengthBucketedBatches:
+class LengthBucketedBatches(keras.utils.PyDataset):
     """Batches of reviews of similar length, each padded only to its own longest review.
 
     Every review is cut to max_len as the tutorial cuts it; a batch is padded
@@ -66,8 +66,8 @@ class LengthBucketedBatches:
     With fixed_shapes (for JAX), a batch's length is the first of
     COMPILED_BATCH_LENGTHS that holds its longest review, and the last, short
     training batch is filled up with empty rows that weigh nothing in the
-    loss; batches then carry per-row weights (class_weight's, if given, and
-    0 for the filler rows).
+    loss. Class weights, if given, travel as per-row weights (what Keras
+    makes of fit's class_weight, which it refuses beside row weights).
     """
 
     def __init__(
@@ -83,6 +83,7 @@ class LengthBucketedBatches:
         fixed_shapes=False,
         class_weight=None,
     ):
+        super().__init__()
         self.sequences = [cut(sequence, max_len, truncating) for sequence in sequences]
         self.labels = labels
         self.batch_size = batch_size
@@ -119,11 +120,13 @@ class LengthBucketedBatches:
     def padded_length(self, longest):
         """The length a batch whose longest review has `longest` words is padded to."""
         if self.lengths_to_pad_to is not None:
-            return next(length for length in self.lengths_to_pad_to if length >= min(longest, self.max_len))
+            return next(length for length in self.lengths_to_pad_to if length >= longest)
         return min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
 
     def __getitem__(self, index):
-        rows = self.batches[index]
+        return self._batch(self.batches[index])
+
+    def _batch(self, rows):
         length = self.padded_length(int(self.lengths[rows].max()))
         x = keras.utils.pad_sequences(
             [self.sequences[row] for row in rows], maxlen=length, dtype="int32", padding=self.padding
@@ -138,15 +141,18 @@ class LengthBucketedBatches:
             weights = np.concatenate([weights, np.zeros(missing, weights.dtype)])
         return x, y, weights
 
-    def next_epoch(self):
-        """New batches for the next epoch (when shuffling)."""
+    def on_epoch_end(self):
+        """New batches for the next epoch (when shuffling); Keras calls it after each epoch of a PyDataset."""
         if self.shuffle:
             self.batches = self._batch_order()
 
     def _one_epoch(self):
-        for index in range(len(self)):
-            yield self[index]
-        self.next_epoch()
+        # The next epoch's batches are drawn as this one starts: tf.data may start
+        # the next epoch's generator before this one has run to its end.
+        batches = self.batches
+        self.on_epoch_end()
+        for rows in batches:
+            yield self._batch(rows)
 
     def for_fit(self):
         """The batches as fit() takes them, a new order each epoch: a tf.data pipeline on TensorFlow, else a PyDataset.
@@ -159,7 +165,7 @@ class LengthBucketedBatches:
         epoch twice as long); a PyDataset is read in Keras' own loop.
         """
         if keras.backend.backend() != "tensorflow":
-            return _EpochBatches(self)
+            return self
         import tensorflow as tf
 
         signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
@@ -168,23 +174,6 @@ class LengthBucketedBatches:
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
         # A known length lets Keras' progress bar count the steps of an epoch.
         return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
-
-
-class _EpochBatches(keras.utils.PyDataset):
-    """Bucketed batches as a PyDataset: Keras asks for them by index and says when an epoch ends."""
-
-    def __init__(self, batches):
-        super().__init__()
-        self.batches = batches
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __getitem__(self, index):
-        return self.batches[index]
-
-    def on_epoch_end(self):
-        self.batches.next_epoch()
 
 
 def class_probabilities(probabilities):
@@ -241,7 +230,7 @@ class LengthBucketed:
             padding_side(model),
             self.truncating,
             fixed_shapes=compiles_per_shape(),
-            class_weight=class_weight if compiles_per_shape() else None,
+            class_weight=class_weight,
         )
 
     def fit(
@@ -250,8 +239,6 @@ class LengthBucketed:
         batches = self._batches(
             model, sequences, labels, batch_size, shuffle=True, seed=seed, class_weight=class_weight
         )
-        if batches.row_weights is not None:
-            class_weight = None  # the batches weigh their rows themselves
         validation_data = None
         if validation is not None:
             validation_data = self._batches(model, *validation, EVALUATION_BATCH_SIZE, shuffle=False).for_fit()
@@ -262,8 +249,7 @@ class LengthBucketed:
             shuffle=False,
             callbacks=callbacks,
             verbose=verbose,
-            validation_data=validation_data,
-            class_weight=class_weight,
+            validation_data=validation_data,  # the batches weigh their rows themselves: no class_weight here
         )
 
     def predict(self, model, sequences):

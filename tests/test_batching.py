@@ -71,6 +71,34 @@ def test_for_jax_every_training_batch_is_full_and_one_of_a_few_lengths_and_fille
     assert all(evaluation[index][0].shape[1] in lengths for index in range(len(evaluation)))
 
 
+def test_each_epoch_of_fit_gets_new_batches_and_every_review_once(monkeypatch):
+    """Through Keras' fit, as the scripts train: tf.data starts an epoch's generator before the last one ends."""
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 30, size=100)]
+    labels = rng.integers(0, 2, size=100).astype(np.int32)
+    served = []
+    batch = batching.LengthBucketedBatches._batch
+    monkeypatch.setattr(
+        batching.LengthBucketedBatches, "_batch", lambda self, rows: served.append(tuple(rows)) or batch(self, rows)
+    )
+    model = _tiny_masked_model()
+    model.compile(loss=common.loss_for(2), optimizer="adam")
+    batching.LengthBucketed(30).fit(model, sequences, labels, 3, 10, 1, [], 0)
+    epochs = [served[start : start + 10] for start in (0, 10, 20)]  # 100 reviews: 10 batches an epoch
+    for epoch in epochs:
+        assert sorted(row for rows in epoch for row in rows) == list(range(100))
+    assert epochs[0] != epochs[1] and epochs[1] != epochs[2]
+    # Keras drops an epoch's iterator after its last batch, before the generator's end, and whether tf.data's
+    # prefetch thread reaches that end first is a race: the generator itself (private, the one way to take the
+    # thread out) must give the next epoch new batches without being run to its end.
+    served.clear()
+    batches = batching.LengthBucketedBatches(sequences, labels, 10, 30, shuffle=True, seed=1)
+    first, second = batches._one_epoch(), batches._one_epoch()
+    [next(first) for _ in range(10)]
+    [next(second) for _ in range(10)]
+    assert served[:10] != served[10:]
+
+
 def _tiny_masked_model():
     return keras.Sequential(
         [
