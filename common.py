@@ -711,9 +711,11 @@ class Run:
         """Pad the texts and train (the listing's pad_sequences and model.fit); returns the run's history."""
         if not model.compiled:
             raise UsageError(f"build_model() in {self.script} must compile the model before returning it")
+        if self.args.max_len is not None:
+            # Every run, not only the first: Keras' RNN draws its dropout masks even when predicting, so this
+            # predict moves the model's random state, and a run of --runs must start as a run of its own seed.
+            check_max_len_fits(model, self.feed, self.args.max_len, self.script)
         if seed == self.args.seed:
-            if self.args.max_len is not None:
-                check_max_len_fits(model, self.feed, self.args.max_len, self.script)
             model.summary()
         args = self.args
         verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)

@@ -140,6 +140,16 @@ def test_runs_prints_each_accuracy_then_mean_and_std(shared_corpus, capsys):
     assert output.count("Accuracy: ") == 2 and "Accuracy over 2 runs: " in output
 
 
+def test_a_run_of_runs_is_the_run_of_its_own_seed(shared_corpus, capsys):
+    """lstm_recurrent_dropout.py: Keras' RNN draws dropout masks even when predicting, as the first run's checks do."""
+    import lstm_recurrent_dropout
+
+    flags = ["--data-dir", shared_corpus, *QUICK, "--epochs", "2"]
+    second_of_two = lstm_recurrent_dropout.main([*flags, "--seed", "7", "--runs", "2"])[1]
+    on_its_own = lstm_recurrent_dropout.main([*flags, "--seed", "8"])[0]
+    assert second_of_two.test["loss"] == on_its_own.test["loss"]
+
+
 @pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
 def test_the_real_archive_reads_as_25000_and_25000_reviews():
     corpus = textdata.read_text_corpus(REAL_ARCHIVE)
