@@ -44,7 +44,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "    def on_epoch_end(self, epoch, logs=None):",
             "        per_epoch.append(len(compiles) - self.before); super().on_epoch_end(epoch, logs)",
             "recorder, common.EpochRecorder = common.EpochRecorder, Counting",
-            "varied = ['--epochs', '3', '--batch-size', '3', '--max-len', '400']",
+            "varied = ['--epochs', '2', '--batch-size', '3', '--max-len', '400']",
             "lstm_simple.main(['--data-dir', VARIED, *quick, *varied])",
             "print('COMPILES', per_epoch[0], sum(per_epoch[1:]))",
             "common.EpochRecorder = recorder",
@@ -56,8 +56,8 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "predict.main([MODEL, 'wonderful word3 wonderful', '!!!'])",
         ]
     ).replace("MODEL", repr(model))
-    # Texts of 5 to 400 words in batches of 3: batches of many lengths, new ones each epoch, the last one short.
-    program = program.replace("VARIED", repr(write_corpus(tmp_path / "varied", reviews_per_class=100, length=(5, 400))))
+    # Texts of 5 to 400 words in batches of 3: batches of many lengths, the last one short.
+    program = program.replace("VARIED", repr(write_corpus(tmp_path / "varied", reviews_per_class=60, length=(5, 400))))
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
     completed = run_script("-c", program, shared_corpus, *QUICK, env=environment)
     assert completed.returncode == 0, completed.stderr[-2000:]
