@@ -144,7 +144,7 @@ def test_a_run_of_runs_is_the_run_of_its_own_seed(shared_corpus, capsys):
     """lstm_recurrent_dropout.py: Keras' RNN draws dropout masks even when predicting, as the first run's checks do."""
     import lstm_recurrent_dropout
 
-    flags = ["--data-dir", shared_corpus, *QUICK, "--epochs", "2"]
+    flags = ["--data-dir", shared_corpus, *QUICK]
     second_of_two = lstm_recurrent_dropout.main([*flags, "--seed", "7", "--runs", "2"])[1]
     on_its_own = lstm_recurrent_dropout.main([*flags, "--seed", "8"])[0]
     assert second_of_two.test["loss"] == on_its_own.test["loss"]
