@@ -25,6 +25,7 @@ QUICK_TRY_FLAGS = ("--limit", "5000")
 # The own-data recipes of the study (issue 15), each a set of flags run on each corpus with seeds 41-43.
 _PLATEAU = "--validation-split 0.1 --epochs 50 --patience 8"
 _FIRST_200 = "--truncating post --max-len 200"
+_PLATEAU3 = "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3"
 STUDY_RECIPES = {
     name: tuple(flags.split())
     for name, flags in {
@@ -38,10 +39,13 @@ STUDY_RECIPES = {
         "plateau-first200-balanced": f"{_PLATEAU} {_FIRST_200} --class-weight balanced",
         "plateau-first200-top2000": f"{_PLATEAU} {_FIRST_200} --top-words 2000",
         "plateau-first200-top10000": f"{_PLATEAU} {_FIRST_200} --top-words 10000",
-        "plateau3-patience12-first200": "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3 "
-        + _FIRST_200,
+        "plateau3-patience12-first200": f"{_PLATEAU3} {_FIRST_200}",
         "plateau-first200-split0.2": f"--validation-split 0.2 --epochs 50 --patience 8 {_FIRST_200}",
         "plateau-batch32-first200-balanced": f"{_PLATEAU} --batch-size 32 {_FIRST_200} --class-weight balanced",
+        # Screened again once every epoch trained on batches of its own (ebabe8e).
+        "plateau3-patience12": _PLATEAU3,
+        "plateau3-patience12-first100": f"{_PLATEAU3} --truncating post --max-len 100",
+        "plateau3-patience12-first200-batch32": f"{_PLATEAU3} {_FIRST_200} --batch-size 32",
     }.items()
 }
 OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
