@@ -4,7 +4,7 @@
 
 Reads the records the scripts' --results-dir wrote (normally through
 tools/benchmark.py) and rewrites, from those records only and each file whole:
-results/README.md and summary.json, the learning curves, the "Gets to ..."
+results/README.md, the learning curves, the "Gets to ..."
 line of each script and the generated tables of README.md. Nothing here is
 typed by hand; tests/test_results.py checks that the files agree with the
 records.
@@ -328,8 +328,9 @@ SECTIONS = [
     ("Every IMDB run", "A training loss that rises or stalls is a run going astray; a test accuracy that drops in "
      "the last epoch, one class far behind the other, is a run that ended on an unlucky step.",
      "imdb_records", lambda r: [per_run_table(r["imdb_records"])]),
-    ("Earlier configurations (evidence for the diagnosis)", "Records of earlier code in `earlier/`, not the final "
-     "code's figures; each names its commit.", "earlier", lambda r: [per_run_table(r["earlier"])]),
+    ("Earlier configurations (evidence for the diagnosis)", "The default configuration before the gradient "
+     "clipping and the decaying step (`earlier/`): records of earlier code, each naming its commit.",
+     "earlier", lambda r: [per_run_table(r["earlier"])]),
     ("Your own data: the recipe study", "Candidate recipes for the own-data command (`study/<corpus>/<recipe>/`), "
      f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
      "(`baseline.py` without the flags about cutting texts), chosen for its worst runs across both corpora "
@@ -409,13 +410,11 @@ def expected_files():
     if not records["imdb"]:
         raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run tools/benchmark.py first")
     imdb, study = records["imdb"], records["study"]
-    summary = {name: {" ".join(key): entry for key, entry in records[name].items()} for name in ("imdb", "study")}
     readme = replace_block(read("README.md"), "results", accuracy_table(imdb))
     if study:
         readme = replace_block(readme, "own-data", own_data_readme_table(study))
     files = {
         "results/README.md": results_readme(records),
-        "results/summary.json": json.dumps(summary, indent=1) + "\n",
         "README.md": readme,
     }
     for script in SCRIPTS:
