@@ -166,3 +166,31 @@ def test_the_baseline_learns_a_clear_signal(shared_corpus):
     results = baseline.main(["--data-dir", shared_corpus, "--epochs", "10", "--verbose", "0"])
     assert results[0].test["accuracy"] >= 0.85  # chance is 0.5
     assert results[0].best_epoch is not None  # the baseline holds out a validation split by default
+
+
+def test_the_baseline_weighs_words_and_pairs_as_scikit_learns_sublinear_tf_idf():
+    import keras
+
+    import baseline
+
+    feed = baseline.TfIdfOfWordsAndPairs()
+    # Three texts after the start mark (1): "4 5 4", "5 6" and "4 4 4 7".
+    feed.learn_weighting([np.array([1, 4, 5, 4]), np.array([1, 5, 6]), np.array([1, 4, 4, 4, 7])])
+    vocabulary = feed.vectorizer.get_vocabulary()
+    weights = keras.ops.convert_to_numpy(feed.tf_idf(feed.as_strings([np.array([1, 5, 6]), np.array([1, 4, 4, 6])])))
+
+    def weight(row, token):
+        return weights[row, vocabulary.index(token)]
+
+    # "5 6": each token once (tf 1); IDF ln((1 + 3) / (1 + texts with it)) + 1: "5" 1.2877, "6" and "5 6" 1.6931;
+    # scaled to length 1 by sqrt(1.2877² + 2 × 1.6931²) = 2.7188.
+    assert weight(0, "5") == pytest.approx(0.4736, abs=1e-4)
+    assert weight(0, "6") == pytest.approx(0.6227, abs=1e-4)
+    assert weight(0, "5 6") == pytest.approx(0.6227, abs=1e-4)
+    # "4 4 6": 4 twice, so tf 1 + ln 2 = 1.6931 (not 2); the pair "4 6" is not in the training texts.
+    four, six, four_four = 1.6931 * 1.2877, 1.6931, 1.6931  # "4" in two training texts; "6" and "4 4" in one
+    length = (four**2 + six**2 + four_four**2) ** 0.5
+    assert weight(1, "4") == pytest.approx(four / length, abs=1e-4)
+    assert weight(1, "4 4") == pytest.approx(four_four / length, abs=1e-4)
+    assert weights[1, 0] == 0  # index 0 counts the unseen pair "4 6": it weighs nothing
+    assert np.linalg.norm(weights, axis=1) == pytest.approx([1.0, 1.0], abs=1e-6)

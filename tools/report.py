@@ -270,10 +270,13 @@ def own_data_targets(study):
     for corpus, reference in BAG_OF_WORDS_REFERENCE.items():
         if (bag := study.get((corpus, OWN_DATA_RECIPE, BASELINE))) is not None:
             rows.append((
-                corpus, f"`{BASELINE}`'s mean within 1 point of scikit-learn's {reference:.2f} % (and its lowest "
-                "class recall)", "{0:.2f} % ({2} {1:.2f} %)".format(bag["mean"], *bag["lowest_class_recall"]),
-                verdict(bag["mean"] >= reference - 1, len(bag["seeds"]), 1),
+                corpus, f"`{BASELINE}`'s mean within 1 point of scikit-learn's {reference:.2f} %",
+                f"{bag['mean']:.2f} %", verdict(bag["mean"] >= reference - 1, len(bag["seeds"]), 1),
             ))  # fmt: skip
+            if (least := OWN_DATA_TARGETS.get(corpus, {}).get("class_recall")) is not None:
+                recall, name = bag["lowest_class_recall"]
+                rows.append((corpus, f"`{BASELINE}`: every class's recall ≥ {least:.0f} % in every run",
+                             f"{name} {recall:.2f} %", verdict(recall >= least, len(bag["seeds"]), 1)))  # fmt: skip
     return table("corpus | target | measured | verdict", rows)
 
 
