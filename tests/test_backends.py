@@ -44,7 +44,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "    def on_epoch_end(self, epoch, logs=None):",
             "        per_epoch.append(len(compiles) - self.before); super().on_epoch_end(epoch, logs)",
             "recorder, common.EpochRecorder = common.EpochRecorder, Counting",
-            "varied = ['--epochs', '2', '--batch-size', '3', '--max-len', '400']",
+            "varied = ['--epochs', '2', '--batch-size', '3', '--max-len', '200']",
             "lstm_simple.main(['--data-dir', VARIED, *quick, *varied])",
             "print('COMPILES', per_epoch[0], sum(per_epoch[1:]))",
             "common.EpochRecorder = recorder",
@@ -56,8 +56,8 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "predict.main([MODEL, 'wonderful word3 wonderful', '!!!'])",
         ]
     ).replace("MODEL", repr(model))
-    # Texts of 5 to 400 words in batches of 3: batches of many lengths, the last one short.
-    program = program.replace("VARIED", repr(write_corpus(tmp_path / "varied", reviews_per_class=60, length=(5, 400))))
+    # Texts of 5 to 200 words in batches of 3: batches of many lengths, the last one short.
+    program = program.replace("VARIED", repr(write_corpus(tmp_path / "varied", reviews_per_class=60, length=(5, 200))))
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(tmp_path / "keras_home")}
     completed = run_script("-c", program, shared_corpus, *QUICK, env=environment)
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -65,7 +65,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
     assert "REPEATS True" in lines
     if backend == "jax":  # a program per batch length of the list (and a few of Keras' own), none later
         (first_epoch, later_epochs) = [line.split()[1:] for line in lines if line.startswith("COMPILES")][0]
-        lengths = [length for length in batching.COMPILED_BATCH_LENGTHS if length < 400] + [400]
+        lengths = [length for length in batching.COMPILED_BATCH_LENGTHS if length < 200] + [200]
         assert int(first_epoch) <= len(lengths) + 4 and int(later_epochs) == 0
     assert len([line for line in lines if line.startswith("Accuracy: ")]) == 5
     assert all(len(line.split("\t")) == 3 for line in lines[-2:])  # class, probability, text
