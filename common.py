@@ -142,6 +142,13 @@ def build_parser(
         help="epochs without a better validation loss before the 'plateau' schedule halves the step "
         f"(default: {PLATEAU_PATIENCE})",
     )
+    add(
+        "--refit",
+        action="store_true",
+        help="with --validation-split: once it has found the best epoch, train again from the same first weights "
+        "on all the training texts, the held-out ones too, for that many epochs with the same steps; the test "
+        "and --save take this model",
+    )
     if reads_whole_texts:
         parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
     else:
@@ -195,6 +202,7 @@ def check_flags(args, parser):
             ("--patience", args.patience),
             ("--plateau-patience", args.plateau_patience),
             ("--learning-rate-schedule plateau", args.learning_rate_schedule == "plateau" or None),
+            ("--refit", args.refit or None),
         ):
             if value is not None:
                 parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
@@ -483,8 +491,10 @@ def resolve_learning_rate_schedule(args, configuration):
     return args.learning_rate_schedule or ("plateau" if args.validation_split > 0 else "cosine")
 
 
-def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None):
-    """Fit the model; returns the per-epoch records, the best epoch (or None) and the last watched evaluation."""
+def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None, refit_data=None):
+    """Fit the model; returns the per-epoch records, the best epoch (or None), the last watched evaluation and
+    the per-epoch records of the refit on refit_data (or None)."""
+    first_weights = None if refit_data is None else model.get_weights()
     recorder = EpochRecorder(watch)
     callbacks = []
     early_stopping = None
@@ -507,13 +517,6 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         )
         callbacks.append(early_stopping)
     callbacks.append(recorder)  # last: it records the step the plateau rule set for the next epoch
-    class_weight = None
-    if args.class_weight == "balanced":
-        # Each class weighs as much in the loss as the others, however few its texts (a rare spam class).
-        counts = np.bincount(train_data[1])
-        class_weight = {
-            label: len(train_data[1]) / (len(counts) * count) for label, count in enumerate(counts) if count
-        }
     feed.fit(
         model,
         *train_data,
@@ -523,13 +526,39 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         callbacks,
         verbose,
         validation=validation_data,
-        class_weight=class_weight,
+        class_weight=balanced_class_weight(train_data[1]) if args.class_weight == "balanced" else None,
     )
     best_epoch = None if early_stopping is None else early_stopping.best_epoch + 1
     last_watched = recorder.last_watched
     if best_epoch is not None and best_epoch != len(recorder.epochs):
         last_watched = None  # watched after the last epoch, but the best epoch's weights came back
-    return recorder.epochs, best_epoch, last_watched
+    if refit_data is None:
+        return recorder.epochs, best_epoch, last_watched, None
+    # The same first weights and a fresh Adam (compiled again), the steps each epoch had, on every training text.
+    steps = [epoch["learning_rate"] for epoch in recorder.epochs[:best_epoch]]
+    model.set_weights(first_weights)
+    model.compile_from_config(model.get_compile_config())
+    refit_recorder = EpochRecorder()
+    replay = keras.callbacks.LearningRateScheduler(lambda epoch, step: steps[epoch])
+    if verbose:
+        print(f"Training again on all {len(refit_data[1])} training texts for {best_epoch} epochs (--refit).")
+    feed.fit(
+        model,
+        *refit_data,
+        best_epoch,
+        args.batch_size,
+        seed,
+        [replay, refit_recorder],
+        verbose,
+        class_weight=balanced_class_weight(refit_data[1]) if args.class_weight == "balanced" else None,
+    )
+    return recorder.epochs, best_epoch, None, refit_recorder.epochs
+
+
+def balanced_class_weight(labels):
+    """Each class weighs as much in the loss as the others, however few its texts (a rare spam class)."""
+    counts = np.bincount(labels)
+    return {label: len(labels) / (len(counts) * count) for label, count in enumerate(counts) if count}
 
 
 # ---------------------------------------------------------------------------
@@ -626,6 +655,7 @@ class RunResult:
     parameters: int
     training_seconds: float
     validation_texts: int = 0  # held out of the training texts
+    refit_epochs: list = None  # with --refit: the epochs of training again on all the training texts
 
 
 class Run:
@@ -719,7 +749,8 @@ class Run:
             model.summary()
         args = self.args
         verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-        epochs, best_epoch, self.last_watched = train(
+        all_training_texts = (self.dataset.train_sequences, self.dataset.train_labels)
+        epochs, best_epoch, self.last_watched, refit_epochs = train(
             model,
             self.feed,
             self.train_data,
@@ -728,16 +759,25 @@ class Run:
             seed,
             verbose,
             self._evaluate if args.watch_test else None,
+            refit_data=all_training_texts if args.refit else None,
         )
-        seconds = sum(epoch["seconds"] for epoch in epochs)  # the epochs' own time, without the watching
+        # The epochs' own time, without the watching; a refit's epochs count too.
+        seconds = sum(epoch["seconds"] for epoch in epochs + (refit_epochs or []))
         per_epoch = seconds / len(epochs)
         per_epoch_text = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
         print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch_text} s/epoch).")
-        if best_epoch is not None:
+        if refit_epochs is not None:
+            print(f"Trained again for the best epoch count, {best_epoch}, on all the training texts.")
+        elif best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
         validation_texts = 0 if self.validation_data is None else len(self.validation_data[1])
         return dict(
-            seed=seed, epochs=epochs, best_epoch=best_epoch, training_seconds=seconds, validation_texts=validation_texts
+            seed=seed,
+            epochs=epochs,
+            best_epoch=best_epoch,
+            training_seconds=seconds,
+            validation_texts=validation_texts,
+            refit_epochs=refit_epochs,
         )
 
     def _evaluate(self, model):
@@ -821,14 +861,17 @@ def _record(script, argv, args, configuration, dataset, data_summary, result, gi
         "class_weight": args.class_weight,
         "plateau_patience": args.plateau_patience if args.learning_rate_schedule == "plateau" else None,
         "best_epoch": result.best_epoch,
+        "refit": args.refit,
         "data": dataset.source,
         "data_summary": data_summary,
         "class_names": dataset.class_names,
-        "train_reviews": len(dataset.train_labels) - result.validation_texts,  # those the model was trained on
+        # Those the tested model was trained on: with --refit, all of them.
+        "train_reviews": len(dataset.train_labels) - (0 if args.refit else result.validation_texts),
         "validation_reviews": result.validation_texts,
         "test_reviews": len(dataset.test_labels),
         "parameters": result.parameters,
         "per_epoch": result.epochs,
+        "refit_per_epoch": result.refit_epochs,
         "training_seconds": result.training_seconds,
         "test_loss": result.test["loss"],
         "test_accuracy": result.test["accuracy"],

@@ -200,6 +200,26 @@ def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_
     assert result.best_epoch <= len(steps) - 4
 
 
+def test_refit_trains_again_on_every_training_text_for_the_best_epoch_count_with_the_same_steps(tmp_path, monkeypatch):
+    fits = []
+    original = common.batching.LengthBucketed.fit
+
+    def fit(self, model, sequences, labels, epochs, *args, **kwargs):
+        fits.append((len(labels), epochs, model.get_weights()[0].copy()))
+        return original(self, model, sequences, labels, epochs, *args, **kwargs)
+
+    monkeypatch.setattr(common.batching.LengthBucketed, "fit", fit)
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "6"]
+    (result,) = lstm_simple.main(argv + ["--validation-split", "0.3", "--plateau-patience", "1", "--refit"])
+    (held_out, max_epochs, first_weights), (all_texts, refit_epochs, refit_first_weights) = fits
+    assert (held_out, all_texts, max_epochs) == (28, 40, 6)  # 12 of the 40 held out, then none
+    assert refit_epochs == result.best_epoch == len(result.refit_epochs)
+    assert np.array_equal(refit_first_weights, first_weights)  # from the same first weights
+    steps = [epoch["learning_rate"] for epoch in result.epochs[: result.best_epoch]]
+    assert [epoch["learning_rate"] for epoch in result.refit_epochs] == pytest.approx(steps)
+
+
 def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]

@@ -318,6 +318,7 @@ def test_every_class_gets_validation_texts_and_one_too_small_is_named(capsys, tm
         (["--patience", "3"], "--patience needs a validation loss"),
         (["--plateau-patience", "1"], "--plateau-patience needs a validation loss"),
         (["--learning-rate-schedule", "plateau"], "plateau needs a validation loss"),
+        (["--refit"], "--refit needs a validation loss"),
         (["--save", ""], "an empty path"),
         (["--results-dir", ""], "an empty path"),
         (["--data-dir", ""], "an empty path"),

@@ -47,6 +47,7 @@ STUDY_RECIPES = {
         "plateau3-patience12-first100": f"{_PLATEAU3} --truncating post --max-len 100",
         "plateau3-patience12-first200-batch32": f"{_PLATEAU3} {_FIRST_200} --batch-size 32",
         "plateau3-patience12-first200-balanced": f"{_PLATEAU3} {_FIRST_200} --class-weight balanced",
+        "plateau3-patience12-first200-refit": f"{_PLATEAU3} {_FIRST_200} --refit",
     }.items()
 }
 OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
