@@ -345,12 +345,13 @@ SECTIONS = [
      "earlier", lambda r: [per_run_table(r["earlier"])]),
     ("Your own data: the recipe study", "Candidate recipes for the own-data command (`study/<corpus>/<recipe>/`), "
      f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
-     "(`baseline.py` without the flags about cutting texts), chosen for its worst runs across both corpora "
-     "and the four scripts; single runs move by ±3 points with the seed. \"Epoch kept, of\": the epoch whose "
+     "(`baseline.py` without the flags about cutting texts), chosen for its means and worst runs across both "
+     "corpora and the four scripts; single runs move by ±3 points with the seed. \"Epoch kept, of\": the epoch whose "
      "weights early stopping kept, of those run; \"(shared)\": timed while other jobs used the cores. The LSTM "
      "runs of commits before ebabe8e trained every epoch on the first epoch's batches (a bug, fixed there); the "
      "recipe was first chosen on those runs, then screened again on the fixed code (the `plateau3-patience12` "
-     "rows of later commits) against batch 32, the first 100 words, no cut and balanced class weights.", "study",
+     "rows of later commits) against batch 32, the first 100 words, no cut, balanced class weights and "
+     "`--refit`, which it now includes.", "study",
      lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
     ("The quick try", f"Each script with `{' '.join(QUICK_TRY_FLAGS)}` on the Stanford download (the README's quick "
      "try is `lstm_simple.py`'s); \"whole command\" is the process' wall time, start-up and data loading included.",
