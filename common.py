@@ -534,12 +534,15 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         last_watched = None  # watched after the last epoch, but the best epoch's weights came back
     if refit_data is None:
         return recorder.epochs, best_epoch, last_watched, None
-    # The same first weights and a fresh Adam (compiled again), the steps each epoch had, on every training text.
-    steps = [epoch["learning_rate"] for epoch in recorder.epochs[:best_epoch]]
+    # The same first weights and a fresh Adam (compiled again) on every training text, each epoch with the step
+    # it had: the plateau rule's steps replayed; a schedule (or --literal's constant step) starts again itself.
     model.set_weights(first_weights)
     model.compile_from_config(model.get_compile_config())
     refit_recorder = EpochRecorder()
-    replay = keras.callbacks.LearningRateScheduler(lambda epoch, step: steps[epoch])
+    refit_callbacks = [refit_recorder]
+    if args.learning_rate_schedule == "plateau":
+        steps = [epoch["learning_rate"] for epoch in recorder.epochs[:best_epoch]]
+        refit_callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, step: steps[epoch]))
     if verbose:
         print(f"Training again on all {len(refit_data[1])} training texts for {best_epoch} epochs (--refit).")
     feed.fit(
@@ -548,7 +551,7 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         best_epoch,
         args.batch_size,
         seed,
-        [replay, refit_recorder],
+        refit_callbacks,
         verbose,
         class_weight=balanced_class_weight(refit_data[1]) if args.class_weight == "balanced" else None,
     )

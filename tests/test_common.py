@@ -220,6 +220,14 @@ def test_refit_trains_again_on_every_training_text_for_the_best_epoch_count_with
     assert [epoch["learning_rate"] for epoch in result.refit_epochs] == pytest.approx(steps)
 
 
+def test_refit_without_the_plateau_rule_keeps_the_steps_of_its_schedule(tmp_path):
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=10, seed=3)
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]
+    for flags in (["--learning-rate-schedule", "cosine"], ["--literal"]):  # a schedule object; a constant step
+        (result,) = lstm_simple.main(argv + ["--validation-split", "0.3", "--refit"] + flags)
+        assert len(result.refit_epochs) == result.best_epoch
+
+
 def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]
