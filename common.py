@@ -491,10 +491,8 @@ def resolve_learning_rate_schedule(args, configuration):
     return args.learning_rate_schedule or ("plateau" if args.validation_split > 0 else "cosine")
 
 
-def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None, refit_data=None):
-    """Fit the model; returns the per-epoch records, the best epoch (or None), the last watched evaluation and
-    the per-epoch records of the refit on refit_data (or None)."""
-    first_weights = None if refit_data is None else model.get_weights()
+def train(model, feed, train_data, validation_data, args, seed, verbose, watch=None):
+    """Fit the model; returns the per-epoch records, the best epoch (or None) and the last watched evaluation."""
     recorder = EpochRecorder(watch)
     callbacks = []
     early_stopping = None
@@ -526,40 +524,42 @@ def train(model, feed, train_data, validation_data, args, seed, verbose, watch=N
         callbacks,
         verbose,
         validation=validation_data,
-        class_weight=balanced_class_weight(train_data[1]) if args.class_weight == "balanced" else None,
+        class_weight=class_weight(args, train_data[1]),
     )
     best_epoch = None if early_stopping is None else early_stopping.best_epoch + 1
     last_watched = recorder.last_watched
     if best_epoch is not None and best_epoch != len(recorder.epochs):
         last_watched = None  # watched after the last epoch, but the best epoch's weights came back
-    if refit_data is None:
-        return recorder.epochs, best_epoch, last_watched, None
-    # The same first weights and a fresh Adam (compiled again) on every training text, each epoch with the step
-    # it had: the plateau rule's steps replayed; a schedule (or --literal's constant step) starts again itself.
+    return recorder.epochs, best_epoch, last_watched
+
+
+def refit(model, feed, first_weights, train_data, kept_epochs, args, seed, verbose):
+    """--refit: train again from first_weights on train_data for as many epochs as were kept, each with its step."""
     model.set_weights(first_weights)
-    model.compile_from_config(model.get_compile_config())
-    refit_recorder = EpochRecorder()
-    refit_callbacks = [refit_recorder]
+    model.compile_from_config(model.get_compile_config())  # a fresh Adam
+    recorder = EpochRecorder()
+    callbacks = [recorder]
     if args.learning_rate_schedule == "plateau":
-        steps = [epoch["learning_rate"] for epoch in recorder.epochs[:best_epoch]]
-        refit_callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, step: steps[epoch]))
-    if verbose:
-        print(f"Training again on all {len(refit_data[1])} training texts for {best_epoch} epochs (--refit).")
+        # The plateau rule's steps, replayed; a schedule (or --literal's constant step) starts again by itself.
+        steps = [epoch["learning_rate"] for epoch in kept_epochs]
+        callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, step: steps[epoch]))
     feed.fit(
         model,
-        *refit_data,
-        best_epoch,
+        *train_data,
+        len(kept_epochs),
         args.batch_size,
         seed,
-        refit_callbacks,
+        callbacks,
         verbose,
-        class_weight=balanced_class_weight(refit_data[1]) if args.class_weight == "balanced" else None,
+        class_weight=class_weight(args, train_data[1]),
     )
-    return recorder.epochs, best_epoch, None, refit_recorder.epochs
+    return recorder.epochs
 
 
-def balanced_class_weight(labels):
-    """Each class weighs as much in the loss as the others, however few its texts (a rare spam class)."""
+def class_weight(args, labels):
+    """With --class-weight balanced, each class weighs as much in the loss as the others, however few its texts."""
+    if args.class_weight != "balanced":
+        return None
     counts = np.bincount(labels)
     return {label: len(labels) / (len(counts) * count) for label, count in enumerate(counts) if count}
 
@@ -752,8 +752,8 @@ class Run:
             model.summary()
         args = self.args
         verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-        all_training_texts = (self.dataset.train_sequences, self.dataset.train_labels)
-        epochs, best_epoch, self.last_watched, refit_epochs = train(
+        first_weights = model.get_weights() if args.refit else None
+        epochs, best_epoch, self.last_watched = train(
             model,
             self.feed,
             self.train_data,
@@ -762,17 +762,23 @@ class Run:
             seed,
             verbose,
             self._evaluate if args.watch_test else None,
-            refit_data=all_training_texts if args.refit else None,
         )
-        # The epochs' own time, without the watching; a refit's epochs count too.
-        seconds = sum(epoch["seconds"] for epoch in epochs + (refit_epochs or []))
-        per_epoch = seconds / len(epochs)
-        per_epoch_text = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
-        print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch_text} s/epoch).")
-        if refit_epochs is not None:
-            print(f"Trained again for the best epoch count, {best_epoch}, on all the training texts.")
+        refit_epochs = []
+        if args.refit:
+            all_texts = (self.dataset.train_sequences, self.dataset.train_labels)
+            print(
+                f"Epoch {best_epoch} of {len(epochs)} was the best on the validation texts; training again for "
+                f"{best_epoch} epochs on all {len(all_texts[1])} training texts (--refit)."
+            )
+            refit_epochs = refit(model, self.feed, first_weights, all_texts, epochs[:best_epoch], args, seed, verbose)
+            self.last_watched = None  # the test is the refit model's
         elif best_epoch is not None:
             print(f"Kept the weights of epoch {best_epoch} of {len(epochs)}, the best on the validation texts.")
+        # The epochs' own time, without the watching.
+        seconds = sum(epoch["seconds"] for epoch in epochs + refit_epochs)
+        per_epoch = seconds / len(epochs + refit_epochs)
+        per_epoch_text = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
+        print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch_text} s/epoch).")
         validation_texts = 0 if self.validation_data is None else len(self.validation_data[1])
         return dict(
             seed=seed,
@@ -780,7 +786,7 @@ class Run:
             best_epoch=best_epoch,
             training_seconds=seconds,
             validation_texts=validation_texts,
-            refit_epochs=refit_epochs,
+            refit_epochs=refit_epochs if args.refit else None,
         )
 
     def _evaluate(self, model):
