@@ -50,7 +50,7 @@ STUDY_RECIPES = {
         "plateau3-patience12-first200-refit": f"{_PLATEAU3} {_FIRST_200} --refit",
     }.items()
 }
-OWN_DATA_RECIPE = "plateau3-patience12-first200-refit"  # the README's own-data command: the study's choice
+OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
 OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
 
