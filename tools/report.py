@@ -2,12 +2,10 @@
 
     python tools/report.py
 
-Reads the records the scripts' --results-dir wrote (normally through
-tools/benchmark.py) and rewrites, from those records only and each file whole:
-results/README.md, the learning curves, the "Gets to ..."
-line of each script and the generated tables of README.md. Nothing here is
-typed by hand; tests/test_results.py checks that the files agree with the
-records.
+Reads the records the scripts' --results-dir wrote (normally through tools/benchmark.py) and rewrites, from those
+records only and each file whole: results/README.md, the learning curves, each script's "Gets to ..." line and
+README.md's generated tables. tests/test_results.py checks that the files agree with the records; targets.py
+says which targets hold.
 """
 
 import glob
@@ -16,59 +14,18 @@ import os
 import re
 import statistics
 
-from families import (
-    BACKENDS_DIR,
-    BASELINE,
-    EARLIER_DIR,
-    HERE,
-    OWN_DATA_FLAGS,
-    OWN_DATA_RECIPE,
-    QUICK_TRY_DIR,
-    QUICK_TRY_FLAGS,
-    RESULTS_DIR,
-    RUNS_DIR,
-    SCRIPTS,
-    STUDY_DIR,
-)
+import families
+from families import BASELINE, HERE, OWN_DATA_FLAGS, OWN_DATA_RECIPE, QUICK_TRY_FLAGS, RESULTS_DIR, SCRIPTS
+from targets import QUICK_TRY_TARGET, TUTORIAL_ACCURACY, imdb_targets, own_data_targets, quick_try_verdict
 
 from cli import atomic_path  # families puts the repository on the path
-
-TUTORIAL_ACCURACY = {  # the tutorial's printed single-run figures, in percent
-    "lstm_simple.py": 86.79,
-    "lstm_dropout.py": 85.56,
-    "lstm_recurrent_dropout.py": 82.82,
-    "cnn_lstm.py": 86.36,
-}
-
-# The targets, declared once; the tables say which hold.
-SEEDS_TO_JUDGE = {"imdb": 5, "own-data": 3}
-OWN_DATA_TARGETS = {  # corpus: every LSTM's mean, worst run, lowest class recall, best LSTM's mean, at least
-    "bbc_news": dict(every_mean=94.0, worst_run=92.0, class_recall=80.0, best_mean=96.0, run_minutes=6.0),
-    "sms_spam": dict(every_mean=98.0, worst_run=None, class_recall=90.0, best_mean=None, run_minutes=None),
-}
-IMDB_TARGETS = {  # points below the tutorial's figure, points, MB, and ratios of median seconds
-    "worst_below_tutorial": 2.0,
-    "std": 1.0,
-    "memory_mb": 4096,
-    "epoch vs literal": 0.5,
-    "evaluation vs literal": 0.25,
-    "epoch vs simple LSTM's": 1.5,
-}
-QUICK_TRY_TARGET = dict(accuracy=80.0, seconds=60.0)
-# The bag of words every practitioner runs first, for baseline.py to come within a point of: scikit-learn's
-# TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) + LogisticRegression(C=10) on all the
-# training texts, as measured by issue 15's author (scikit-learn is not among this project's requirements).
-BAG_OF_WORDS_REFERENCE = {"bbc_news": 98.87, "sms_spam": 97.85, "aclImdb_train_test": 90.68}
 
 README_BLOCKS = {  # README.md's generated tables, between markers
     "results": "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->",
     "own-data": "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->",
 }
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
-
-
-# ---------------------------------------------------------------------------
-# Records and their summaries
+TARGETS_HEADER = "target | measured | verdict"
 
 
 def load(folder):
@@ -76,9 +33,7 @@ def load(folder):
     records = []
     for path in sorted(glob.glob(os.path.join(folder, "**", "*.json"), recursive=True)):
         with open(path) as handle:
-            record = json.load(handle)
-        record["group"] = os.path.relpath(os.path.dirname(path), RESULTS_DIR)
-        records.append(record)
+            records.append(json.load(handle) | {"group": os.path.relpath(os.path.dirname(path), RESULTS_DIR)})
     return records
 
 
@@ -88,9 +43,7 @@ def summarize(runs):
     accuracies = [100 * record["test_accuracy"] for record in runs]
     recalls = [(100 * recall, name) for record in runs for name, recall in record["test_class_accuracy"].items()]
     return dict(
-        script=runs[0]["script"],
         seeds=[record["seed"] for record in runs],
-        accuracies=accuracies,
         mean=statistics.mean(accuracies),
         std=statistics.stdev(accuracies) if len(runs) > 1 else 0.0,
         min=min(accuracies),
@@ -104,25 +57,20 @@ def summarize(runs):
         kept_epochs=[(record.get("best_epoch"), len(record["per_epoch"])) for record in runs],
         command=re.sub(r"--(data|results)-dir \S+", r"--\1-dir PATH", runs[0]["command"]),
         git_commits=sorted({record["git_commit"] or "?" for record in runs}),
-        **{key: runs[0][key] for key in ("epochs", "parameters", "train_reviews", "test_reviews", "cpu", "cpu_count")},
-        versions=runs[0]["versions"],
+        **{key: runs[0][key] for key in ("epochs", "parameters", "cpu", "cpu_count", "versions")},
     )
 
 
 def grouped(records, *keys):
-    """{(record[key], ...): summary} for each group of runs that share those keys."""
+    """{(record[key], ...): summary} for each group of runs that share those keys, in the scripts' order."""
     groups = {}
-    for record in records:
+    for record in sorted(records, key=lambda record: script_order(record["script"])):
         groups.setdefault(tuple(record[key] for key in keys), []).append(record)
     return {key: summarize(runs) for key, runs in groups.items()}
 
 
 def script_order(script):
-    return (list(SCRIPTS) + [BASELINE]).index(script)
-
-
-# ---------------------------------------------------------------------------
-# Tables
+    return (*SCRIPTS, BASELINE).index(script)
 
 
 def table(header, rows):
@@ -138,12 +86,6 @@ def spread(entry):
     return f"{entry['mean']:.2f} ± {entry['std']:.2f} %"
 
 
-def verdict(met, seeds, needed):
-    if seeds < needed:
-        return f"{'holds' if met else 'fails'} so far; needs {needed} seeds of every script"
-    return "met" if met else "**not met**"
-
-
 def claim_line(entry):
     """A script's "Gets to ..." line, from its default runs on IMDB."""
     seeds = entry["seeds"]
@@ -157,11 +99,10 @@ def claim_line(entry):
 
 
 def accuracy_table(imdb):
-    defaults = sorted((s, e) for (s, c), e in imdb.items() if c == "default")
     rows = [
         (f"`{s}`", f"{TUTORIAL_ACCURACY[s]:.2f} %", spread(e), f"{e['min']:.2f} %", f"{e['max']:.2f} %",
          len(e["seeds"]), f"{e['epoch_seconds']:.0f}", f"{e['parameters']:,}")
-        for s, e in sorted(defaults, key=lambda item: script_order(item[0]))
+        for (s, configuration), e in imdb.items() if configuration == "default"
     ]  # fmt: skip
     return table("script | tutorial | mean ± std | min | max | seeds | s/epoch | parameters", rows)
 
@@ -173,37 +114,6 @@ def speed_table(imdb):
         for (s, c), e in sorted(imdb.items(), key=lambda item: (script_order(item[0][0]), item[0][1]))
     ]  # fmt: skip
     return table("script | configuration | seeds | s/epoch | evaluate 25,000 (s) | peak memory (MB) | accuracy", rows)
-
-
-def imdb_targets(imdb):
-    """The tutorial's figures, speed against --literal and memory, per script."""
-    rows, needed, limit = [], SEEDS_TO_JUDGE["imdb"], IMDB_TARGETS
-    for script in SCRIPTS:
-        default, literal = imdb.get((script, "default")), imdb.get((script, "literal"))
-        if default is None:
-            continue
-        tutorial, seeds, worst = TUTORIAL_ACCURACY[script], len(default["seeds"]), default["min"]
-        memory = default["peak_memory_mb"]
-        checks = [  # what the target says, what was measured, whether it holds, the seeds it stands on
-            (f"mean ≥ tutorial {tutorial:.2f} %", f"{default['mean']:.2f} %", default["mean"] >= tutorial, seeds),
-            (f"worst seed ≥ {tutorial - limit['worst_below_tutorial']:.2f} %", f"{worst:.2f} %",
-             worst >= tutorial - limit["worst_below_tutorial"], seeds),
-            (f"std ≤ {limit['std']:.0f} point", f"{default['std']:.2f}", default["std"] <= limit["std"], seeds),
-            (f"peak memory ≤ {limit['memory_mb'] // 1024} GB", f"{memory:.0f} MB", memory <= limit["memory_mb"],
-             needed),
-        ]  # fmt: skip
-        ratios = [
-            ("epoch", "epoch_seconds", literal, "literal"),
-            ("evaluation", "evaluation_seconds", literal, "literal"),
-        ]
-        if script == "lstm_recurrent_dropout.py":
-            ratios.append(("epoch", "epoch_seconds", imdb.get(("lstm_simple.py", "default")), "simple LSTM's"))
-        for what, key, other, name in ratios:
-            if other is not None:
-                ratio, bound = default[key] / other[key], limit[f"{what} vs {name}"]
-                checks.append((f"{what} ≤ {bound} × {name}", f"{ratio:.2f} ×", ratio <= bound, needed))
-        rows += [(f"`{script}`", target, measured, verdict(met, n, needed)) for target, measured, met, n in checks]
-    return table("script | target | measured | verdict", rows)
 
 
 def per_run_table(records):
@@ -239,53 +149,9 @@ def study_table(study):
     return table(header + "epoch kept, of | s/epoch | commit", rows)
 
 
-def own_data_targets(study):
-    """The targets of the README's own-data command, on its records (the study's chosen recipe)."""
-    rows = []
-    for corpus, target in OWN_DATA_TARGETS.items():
-        lstms = {s: e for (c, r, s), e in study.items() if (c, r) == (corpus, OWN_DATA_RECIPE) and s in SCRIPTS}
-        if not lstms:
-            continue
-        seeds = min(len(entry["seeds"]) for entry in lstms.values()) if len(lstms) == len(SCRIPTS) else 0
-        means = [entry["mean"] for entry in lstms.values()]
-        worst = min(entry["min"] for entry in lstms.values())
-        recall, name = min(entry["lowest_class_recall"] for entry in lstms.values())
-        longest = max(entry["longest_run_seconds"] for entry in lstms.values())
-        shared = any(entry["shared_cores"] for entry in lstms.values())
-        checks = {  # target: what it says, what was measured, whether a limit holds
-            "every_mean": ("every LSTM script's mean ≥ {:.0f} %",
-                           ", ".join(f"{os.path.splitext(s)[0]} {e['mean']:.2f}" for s, e in lstms.items()) + " %",
-                           lambda limit: min(means) >= limit),
-            "worst_run": ("no LSTM run below {:.0f} %", f"{worst:.2f} %", lambda limit: worst >= limit),
-            "class_recall": ("every class's recall ≥ {:.0f} % in every run", f"{name} {recall:.2f} %",
-                             lambda limit: recall >= limit),
-            "best_mean": ("the best LSTM script's mean ≥ {:.0f} %", f"{max(means):.2f} %",
-                          lambda limit: max(means) >= limit),
-            "run_minutes": ("every LSTM run within {:.0f} minutes (training and evaluation)",
-                            f"{longest / 60:.1f} minutes" + (" (shared cores)" if shared else ""),
-                            lambda limit: longest / 60 <= limit),
-        }  # fmt: skip
-        rows += [
-            (corpus, goal.format(target[key]), measured, verdict(holds(target[key]), seeds, SEEDS_TO_JUDGE["own-data"]))
-            for key, (goal, measured, holds) in checks.items()
-            if target[key] is not None
-        ]
-    for corpus, reference in BAG_OF_WORDS_REFERENCE.items():
-        if (bag := study.get((corpus, OWN_DATA_RECIPE, BASELINE))) is not None:
-            rows.append((
-                corpus, f"`{BASELINE}`'s mean within 1 point of scikit-learn's {reference:.2f} %",
-                f"{bag['mean']:.2f} %", verdict(bag["mean"] >= reference - 1, len(bag["seeds"]), 1),
-            ))  # fmt: skip
-            if (least := OWN_DATA_TARGETS.get(corpus, {}).get("class_recall")) is not None:
-                recall, name = bag["lowest_class_recall"]
-                rows.append((corpus, f"`{BASELINE}`: every class's recall ≥ {least:.0f} % in every run",
-                             f"{name} {recall:.2f} %", verdict(recall >= least, len(bag["seeds"]), 1)))  # fmt: skip
-    return table("corpus | target | measured | verdict", rows)
-
-
 def own_data_readme_table(study):
     """README.md's own-data table: per corpus and script, the mean, the worst run and the lowest class recall."""
-    scripts = list(SCRIPTS) + [BASELINE]
+    scripts = (*SCRIPTS, BASELINE)
     cell = "{0[mean]:.2f} % (worst {0[min]:.2f} %; {2} {1:.0f} %)"
     rows = [
         [corpus] + [cell.format(e, *e["lowest_class_recall"]) if (e := study.get((corpus, OWN_DATA_RECIPE, s))) else "-"
@@ -296,16 +162,13 @@ def own_data_readme_table(study):
 
 
 def quick_try_table(records):
-    accuracy, seconds = QUICK_TRY_TARGET["accuracy"], QUICK_TRY_TARGET["seconds"]
-    rows = []
-    for record in sorted(records, key=lambda record: (script_order(record["script"]), record["seed"])):
-        command_seconds = record.get("command_seconds") or float("nan")
-        met = 100 * record["test_accuracy"] >= accuracy and command_seconds <= seconds
-        rows.append((f"`{record['script']}`", record["seed"], f"{100 * record['test_accuracy']:.2f} %",
-                     f"{record['training_seconds']:.0f}", f"{command_seconds:.0f}",
-                     "met" if met else "**not met**"))  # fmt: skip
-    header = f"script | seed | accuracy | training (s) | whole command (s) | ≥ {accuracy:.0f} % within {seconds:.0f} s"
-    return table(header, rows)
+    rows = [
+        (f"`{r['script']}`", r["seed"], f"{100 * r['test_accuracy']:.2f} %", f"{r['training_seconds']:.0f}",
+         f"{r.get('command_seconds') or float('nan'):.0f}", quick_try_verdict(r))
+        for r in sorted(records, key=lambda record: (script_order(record["script"]), record["seed"]))
+    ]  # fmt: skip
+    target = "≥ {accuracy:.0f} % within {seconds:.0f} s".format(**QUICK_TRY_TARGET)
+    return table(f"script | seed | accuracy | training (s) | whole command (s) | {target}", rows)
 
 
 def backends_table(records):
@@ -319,10 +182,6 @@ def backends_table(records):
     return table("backend | versions | script | configuration | seed | texts | accuracy | s/epoch", rows)
 
 
-# ---------------------------------------------------------------------------
-# The files
-
-
 # Each section of results/README.md: its title, what it shows, and its tables (built only if it has records).
 SECTIONS = [
     ("Accuracy on IMDB (default configuration)", "All 25,000 training and 25,000 test reviews of the Stanford "
@@ -330,7 +189,7 @@ SECTIONS = [
      "imdb", lambda r: [accuracy_table(r["imdb"])]),
     ("Speed and targets on IMDB", "`literal` is `--literal`, the listing as printed. Times are medians over every "
      "epoch of every seed; evaluation is one pass over the 25,000 test reviews; memory is a run's peak resident size.",
-     "imdb", lambda r: [speed_table(r["imdb"]), imdb_targets(r["imdb"])]),
+     "imdb", lambda r: [speed_table(r["imdb"]), table(f"script | {TARGETS_HEADER}", imdb_targets(r["imdb"]))]),
     ("Every IMDB run", "A training loss that rises or stalls is a run going astray; a test accuracy that drops in "
      "the last epoch, one class far behind the other, is a run that ended on an unlucky step.",
      "imdb_records", lambda r: [per_run_table(r["imdb_records"])]),
@@ -346,7 +205,7 @@ SECTIONS = [
      "recipe was first chosen on those runs, then screened again on the fixed code (the `plateau3-patience12` "
      "rows of later commits) against batch 32, the first 100 words, no cut, balanced class weights and "
      "`--refit`.", "study",
-     lambda r: [study_table(r["study"]), own_data_targets(r["study"])]),
+     lambda r: [study_table(r["study"]), table(f"corpus | {TARGETS_HEADER}", own_data_targets(r["study"]))]),
     ("The quick try", f"Each script with `{' '.join(QUICK_TRY_FLAGS)}` on the Stanford download (the README's quick "
      "try is `lstm_simple.py`'s); \"whole command\" is the process' wall time, start-up and data loading included.",
      "quick",
@@ -381,57 +240,53 @@ def results_readme(records):
     return "\n".join(lines + ["## Commands", "", *[f"- {command}" for command in sorted(commands)], ""])
 
 
-def read(path):
-    with open(os.path.join(HERE, path), encoding="utf-8") as handle:
-        return handle.read()
-
-
-def replace_block(text, name, block):
-    start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
-    new_text, count = pattern.subn(lambda match: f"{start}\n\n{block}\n\n{end}", text, count=1)
-    if count != 1:
-        raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
-    return new_text
-
-
 def load_all():
     """Every family of records: lists of records, and their summaries per group."""
-    study_records = load(STUDY_DIR)
-    for record in study_records:
-        record["corpus"], record["recipe"] = record["group"].split(os.sep)[1:3]
-    imdb_records = [record for record in load(RUNS_DIR) if record["limit"] is None]
+    study_records = [
+        record | dict(zip(("corpus", "recipe"), record["group"].split(os.sep)[1:3]))
+        for record in load(families.STUDY_DIR)
+    ]
+    imdb_records = [record for record in load(families.RUNS_DIR) if record["limit"] is None]
     return dict(
         imdb_records=imdb_records,
         imdb=grouped(imdb_records, "script", "configuration"),
-        earlier=load(EARLIER_DIR),
+        earlier=load(families.EARLIER_DIR),
         study=grouped(study_records, "corpus", "recipe", "script"),
         study_records=study_records,
-        quick=load(QUICK_TRY_DIR),
-        backends=load(BACKENDS_DIR),
+        quick=load(families.QUICK_TRY_DIR),
+        backends=load(families.BACKENDS_DIR),
     )
 
 
 def expected_files():
     """Every generated text, by path relative to the repository: what main() writes and the tests compare."""
     records = load_all()
-    if not records["imdb"]:
-        raise SystemExit(f"report.py: error: no full-data records in {RUNS_DIR}; run tools/benchmark.py first")
     imdb, study = records["imdb"], records["study"]
-    readme = replace_block(read("README.md"), "results", accuracy_table(imdb))
-    if study:
-        readme = replace_block(readme, "own-data", own_data_readme_table(study))
-    files = {
-        "results/README.md": results_readme(records),
-        "README.md": readme,
-    }
+    if not imdb:
+        raise SystemExit(f"report.py: error: no full-data records in {families.RUNS_DIR}; run tools/benchmark.py first")
+    files = {"results/README.md": results_readme(records), "README.md": read("README.md")}
+    for name, block in (("results", accuracy_table(imdb)), ("own-data", study and own_data_readme_table(study))):
+        if block:
+            start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
+            pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+            files["README.md"], count = pattern.subn(
+                lambda match: f"{start}\n\n{block}\n\n{end}", files["README.md"], count=1
+            )
+            if count != 1:
+                raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
     for script in SCRIPTS:
         if (script, "default") in imdb:
             files[script] = CLAIM_PATTERN.sub(lambda match: claim_line(imdb[script, "default"]), read(script), count=1)
     return files
 
 
+def read(path):
+    with open(os.path.join(HERE, path), encoding="utf-8") as handle:
+        return handle.read()
+
+
 def plot_learning_curves(imdb_records):
+    """One figure per script: training (and watched test) loss and accuracy per epoch, a line per run."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -444,14 +299,13 @@ def plot_learning_curves(imdb_records):
         figure, axes = plt.subplots(1, 2, figsize=(10, 4))
         for record in runs:
             literal = "literal " if record["configuration"] == "literal" else ""
-            epochs = [epoch["epoch"] for epoch in record["per_epoch"]]
             for axis, key, scale in ((axes[0], "loss", 1), (axes[1], "accuracy", 100)):
                 for prefix, style, color in (
                     ("", "o-", "gray" if literal else "tab:blue"),
                     ("test_", "s--", "tab:orange"),
                 ):
                     if prefix + key in record["per_epoch"][0]:
-                        values = [scale * epoch[prefix + key] for epoch in record["per_epoch"]]
+                        epochs, values = zip(*((e["epoch"], scale * e[prefix + key]) for e in record["per_epoch"]))
                         label = f"{literal}{'test' if prefix else 'training'} {key}"
                         axis.plot(epochs, values, style, color=color, alpha=0.6, label=label)
         axes[1].axhline(TUTORIAL_ACCURACY[script], color="gray", linestyle=":", label="tutorial's figure")
@@ -466,15 +320,10 @@ def plot_learning_curves(imdb_records):
         plt.close(figure)
 
 
-def write_whole(path, text):
-    with atomic_path(os.path.join(HERE, path)) as temporary:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-
 def main():
     for path, text in expected_files().items():
-        write_whole(path, text)
+        with atomic_path(os.path.join(HERE, path)) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
     plot_learning_curves(load_all()["imdb_records"])
 
 
