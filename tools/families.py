@@ -48,8 +48,10 @@ STUDY_RECIPES = {
         "plateau3-patience12-first200-batch32": f"{_PLATEAU3} {_FIRST_200} --batch-size 32",
         "plateau3-patience12-first200-balanced": f"{_PLATEAU3} {_FIRST_200} --class-weight balanced",
         "plateau3-patience12-first200-refit": f"{_PLATEAU3} {_FIRST_200} --refit",
-        # Two more cuts of the chosen recipe: more of each article, a larger vocabulary.
+        # More cuts of the chosen recipe: more of each article, a larger vocabulary.
         "plateau3-patience12-first300": f"{_PLATEAU3} --truncating post --max-len 300",
+        "plateau3-patience12-first400": f"{_PLATEAU3} --truncating post --max-len 400",
+        "plateau3-patience12-first500": f"{_PLATEAU3} --truncating post --max-len 500",
         "plateau3-patience12-first200-top10000": f"{_PLATEAU3} {_FIRST_200} --top-words 10000",
     }.items()
 }
