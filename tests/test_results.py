@@ -1,5 +1,6 @@
 """Every published figure agrees with the run records in results/."""
 
+import json
 import os
 
 import families
@@ -39,3 +40,14 @@ def test_every_study_record_ran_its_recipes_flags():
         flags = " ".join(families.recipe_flags(record["recipe"], record["script"]))
         # The recipe that was the scripts' default when it was recorded gave no --learning-rate-schedule.
         assert flags.replace(" --learning-rate-schedule cosine", "") in record["command"], record["command"]
+
+
+def test_benchmark_adds_the_commands_wall_time_to_the_runs_record(tmp_path):
+    import benchmark
+
+    (tmp_path / "lstm_simple-default-seed41.json").write_text(json.dumps({"seed": 41}))
+    (tmp_path / "cnn_lstm-default-seed41.json").write_text(json.dumps({"seed": 41}))
+    benchmark._add_to_record(str(tmp_path), "lstm_simple.py", 41, command_seconds=12.5)
+    records = {path.name: json.loads(path.read_text()) for path in tmp_path.iterdir()}
+    assert records["lstm_simple-default-seed41.json"] == {"seed": 41, "command_seconds": 12.5}
+    assert records["cnn_lstm-default-seed41.json"] == {"seed": 41}

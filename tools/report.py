@@ -320,10 +320,15 @@ def plot_learning_curves(imdb_records):
         plt.close(figure)
 
 
+def write_whole(path, text):
+    """A file of the repository written whole: a reader sees the old text or the new, never a part."""
+    with atomic_path(os.path.join(HERE, path)) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def main():
     for path, text in expected_files().items():
-        with atomic_path(os.path.join(HERE, path)) as temporary, open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_whole(path, text)
     plot_learning_curves(load_all()["imdb_records"])
 
 
