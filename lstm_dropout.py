@@ -5,7 +5,7 @@ training, 20 % of the word vectors going in and of the LSTM's outputs coming
 out are set to zero, to keep the model from learning the training reviews by
 heart.
 
-Gets to 88.04 % test accuracy after 3 epochs (mean of 5 seeds, 87.91-88.13 %), 22 s/epoch on a 2-core CPU.
+Gets to 88.04 % test accuracy after 3 epochs (mean of 5 seeds, 87.91-88.13 %), 30 s/epoch on a 2-core CPU.
 """
 
 import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)

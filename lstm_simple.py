@@ -3,7 +3,7 @@
 The tutorial's first model: each word becomes a 32-dimensional vector, an LSTM
 of 100 units reads the review, and one sigmoid unit says positive or negative.
 
-Gets to 87.97 % test accuracy after 3 epochs (mean of 5 seeds, 87.73-88.29 %), 23 s/epoch on a 2-core CPU.
+Gets to 87.97 % test accuracy after 3 epochs (mean of 5 seeds, 87.73-88.29 %), 25 s/epoch on a 2-core CPU.
 """
 
 import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)

@@ -188,7 +188,9 @@ SECTIONS = [
      "download; 3 epochs, batch 64, top 5,000 words, 500 tokens. The tutorial's figures are single runs with Keras 1.",
      "imdb", lambda r: [accuracy_table(r["imdb"])]),
     ("Speed and targets on IMDB", "`literal` is `--literal`, the listing as printed. Times are medians over every "
-     "epoch of every seed; evaluation is one pass over the 25,000 test reviews; memory is a run's peak resident size.",
+     "epoch of every seed; evaluation is one pass over the 25,000 test reviews; memory is a run's peak resident size. "
+     "The runs were recorded one job at a time with nothing else running, yet epochs of one run still differ by "
+     "up to a factor of two on this virtual machine (each record's `per_epoch`): compare medians, not single epochs.",
      "imdb", lambda r: [speed_table(r["imdb"]), table(f"script | {TARGETS_HEADER}", imdb_targets(r["imdb"]))]),
     ("Every IMDB run", "A training loss that rises or stalls is a run going astray; a test accuracy that drops in "
      "the last epoch, one class far behind the other, is a run that ended on an unlucky step.",
