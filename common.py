@@ -105,7 +105,8 @@ def build_parser(
         "--limit",
         type=cli.whole_number_from(1, 2**31 - 1),
         metavar="N",
-        help="use N training and N test texts, a shuffled selection, for a quick try",
+        help="use N training and N test texts for a quick try: a shuffled selection, drawn with SEED, the same "
+        "in every run",
     )
     add(
         "--validation-split",
