@@ -267,15 +267,16 @@ def expected_files():
     if not imdb:
         raise SystemExit(f"report.py: error: no full-data records in {families.RUNS_DIR}; run tools/benchmark.py first")
     files = {"results/README.md": results_readme(records), "README.md": read("README.md")}
-    for name, block in (("results", accuracy_table(imdb)), ("own-data", study and own_data_readme_table(study))):
-        if block:
-            start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
-            pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
-            files["README.md"], count = pattern.subn(
-                lambda match: f"{start}\n\n{block}\n\n{end}", files["README.md"], count=1
-            )
-            if count != 1:
-                raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
+    blocks = {"results": accuracy_table(imdb)}
+    if study:
+        blocks["own-data"] = own_data_readme_table(study)
+    for name, block in blocks.items():
+        start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+        new_readme, count = pattern.subn(lambda match: f"{start}\n\n{block}\n\n{end}", files["README.md"], count=1)
+        if count != 1:
+            raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
+        files["README.md"] = new_readme
     for script in SCRIPTS:
         if (script, "default") in imdb:
             files[script] = CLAIM_PATTERN.sub(lambda match: claim_line(imdb[script, "default"]), read(script), count=1)

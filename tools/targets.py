@@ -52,11 +52,13 @@ def imdb_targets(imdb):
                 needed,
             ),
         ]
-        ratios = [("epoch", limit["epoch_ratio"], "literal"), ("evaluation", limit["evaluation_ratio"], "literal")]
+        literal = imdb.get((script, "literal"))
+        ratios = [("epoch", limit["epoch_ratio"], literal, "literal")]
+        ratios.append(("evaluation", limit["evaluation_ratio"], literal, "literal"))
         if script == "lstm_recurrent_dropout.py":
-            ratios.append(("epoch", RECURRENT_DROPOUT_EPOCH_VS_SIMPLE, "simple LSTM's"))
-        for what, bound, name in ratios:
-            other = imdb.get((script, "literal") if name == "literal" else ("lstm_simple.py", "default"))
+            simple = imdb.get(("lstm_simple.py", "default"))
+            ratios.append(("epoch", RECURRENT_DROPOUT_EPOCH_VS_SIMPLE, simple, "simple LSTM's"))
+        for what, bound, other, name in ratios:
             if other is not None:
                 ratio = default[f"{what}_seconds"] / other[f"{what}_seconds"]
                 checks.append((f"{what} ≤ {bound} × {name}", f"{ratio:.2f} ×", ratio <= bound, needed))
