@@ -9,14 +9,14 @@ the same lines as the four LSTM scripts, so that its accuracy can stand beside
 theirs (results/README.md has both on the shared corpora).
 """
 
-import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
 import keras
 import numpy as np
 from keras import layers
 
-import batching
 import common
+from helpers import batches, flags, records, report, shell, training
 
 # The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
 TOP_WORDS = 20000  # word indices kept before pairs are formed: more than the LSTMs', a bag of words is cheap
@@ -33,19 +33,11 @@ VALIDATION_SPLIT = 0.1  # held out of the training texts to stop on
 
 
 class TfIdfOfWordsAndPairs:
-    """This model's feed: texts (as word indices) to TF-IDF vectors of words and pairs, learnt on the training texts."""
+    """Texts (as word indices) as TF-IDF vectors of their words and word pairs, weighed on the training texts."""
 
-    def __init__(self, max_len=None, truncating=None):
-        self.vectorizer = None
-
-    @staticmethod
-    def as_strings(sequences):
-        # Word indices as tokens: the same words the LSTMs see, without the start mark.
-        return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences])
-
-    def learn_weighting(self, sequences):
+    def __init__(self, training_sequences):
         """The words and pairs that get a weight, and their IDF, from the training texts."""
-        texts = self.as_strings(sequences)
+        texts = self.as_strings(training_sequences)
         self.vectorizer = layers.TextVectorization(
             max_tokens=MAX_FEATURES,
             pad_to_max_tokens=True,  # the Dense layer expects MAX_FEATURES inputs, however small the corpus
@@ -64,6 +56,11 @@ class TfIdfOfWordsAndPairs:
         inverse_document_frequency[0] = 0.0
         self.inverse_document_frequency = inverse_document_frequency.astype("float32")
 
+    @staticmethod
+    def as_strings(sequences):
+        # Word indices as tokens: the same words the LSTMs see, without the start mark.
+        return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences])
+
     def tf_idf(self, texts):
         import tensorflow as tf
 
@@ -73,7 +70,8 @@ class TfIdfOfWordsAndPairs:
         term_frequency = tf.where(counts > 0, 1 + tf.math.log(tf.maximum(counts, 1.0)), 0.0)
         return tf.math.l2_normalize(term_frequency * self.inverse_document_frequency, axis=1)
 
-    def _vectors(self, sequences, labels, batch_size, shuffle_seed=None):
+    def batches(self, sequences, labels, batch_size, shuffle_seed=None):
+        """A tf.data pipeline of (vectors, labels), shuffled each epoch if given a seed: what model.fit reads."""
         import tensorflow as tf
 
         dataset = tf.data.Dataset.from_tensor_slices((self.as_strings(sequences), labels))
@@ -81,34 +79,27 @@ class TfIdfOfWordsAndPairs:
             dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
         return dataset.batch(batch_size).map(lambda texts, labels: (self.tf_idf(texts), labels)).prefetch(2)
 
-    def fit(
-        self, model, sequences, labels, epochs, batch_size, seed, callbacks, verbose, validation=None, class_weight=None
-    ):
-        self.learn_weighting(sequences)
-        validation_data = None if validation is None else self._vectors(*validation, 1024)
-        return model.fit(
-            self._vectors(sequences, labels, batch_size, shuffle_seed=seed),
-            epochs=epochs,
-            shuffle=False,  # the dataset shuffles itself, seeded, each epoch
-            callbacks=callbacks,
-            verbose=verbose,
-            validation_data=validation_data,
-            class_weight=class_weight,
+
+class TextsToEvaluate:
+    """The test texts as common.evaluate reads them: their labels, and predict(model)."""
+
+    def __init__(self, tf_idf, sequences, labels):
+        self.tf_idf, self.sequences, self.labels = tf_idf, sequences, labels
+
+    def predict(self, model):
+        return batches.class_probabilities(
+            model.predict(self.tf_idf.batches(self.sequences, self.labels, 1024), verbose=0)
         )
 
-    def predict(self, model, sequences):
-        vectors = self._vectors(sequences, np.zeros(len(sequences), np.int32), 1024)
-        return batching.class_probabilities(model.predict(vectors, verbose=0))
 
-
-BAG_OF_WORDS = common.Configuration(
-    "bag-of-words",
-    TfIdfOfWordsAndPairs,
-    mask_padding=False,
-    shared_recurrent_dropout_mask=False,
-    decay_learning_rate=True,
-    clip_gradients=True,
-)
+def tf_idf_vectors(data, args):
+    """In place of the listing's pad_sequences: training, validation (or None) and test texts as TF-IDF vectors."""
+    tf_idf = TfIdfOfWordsAndPairs(data.train_sequences)
+    train = tf_idf.batches(data.train_sequences, data.train_labels, args.batch_size, shuffle_seed=args.seed)
+    validation = None
+    if data.validation_labels is not None:
+        validation = tf_idf.batches(data.validation_sequences, data.validation_labels, 1024)
+    return train, validation, TextsToEvaluate(tf_idf, data.test_sequences, data.test_labels)
 
 
 def build_model(config):
@@ -134,19 +125,29 @@ def build_model(config):
 
 
 def main(argv=None):
+    """The LSTM scripts' steps with a bag of words for one seed; returns the test figures (common.evaluate)."""
     # max_len None: a bag of words reads whole texts.
-    run = common.Run(__file__, __doc__, argv, TOP_WORDS, None, EPOCHS, BATCH_SIZE, SEED, VALIDATION_SPLIT, BAG_OF_WORDS)
-    with run.at_the_shell():
-        run.load_data()
-        for seed in run.seeds():
-            run.set_seed(seed)
-            model = build_model(run.model_config())
-            history = run.fit(model, seed)
-            scores = run.evaluate(model)
-            print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
-            run.record(model, history, scores)
-        return run.finish(model)
+    args = flags.parse(argv, __file__, __doc__, TOP_WORDS, None, EPOCHS, BATCH_SIZE, SEED, VALIDATION_SPLIT)
+    common.set_seed(args.seed)
+    data = common.load_data(args)
+    train_vectors, validation_vectors, test_vectors = tf_idf_vectors(data, args)
+    model = build_model(common.model_config(args, data))
+    model.summary()
+    history = model.fit(
+        train_vectors,
+        epochs=args.epochs,
+        shuffle=False,  # the vectors shuffle themselves, seeded, each epoch
+        validation_data=validation_vectors,
+        class_weight=training.class_weight(args, data.train_labels),
+        callbacks=training.callbacks(args, model, test_vectors, data.class_names),
+        verbose=args.verbose,
+    )
+    scores = common.evaluate(model, test_vectors, data.class_names)
+    print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
+    report.print_each_class(scores, data.class_names)
+    records.write_record(args, data, model, history, scores, configuration="bag-of-words")
+    return scores
 
 
 if __name__ == "__main__":
-    main()
+    shell.run(main)

@@ -7,13 +7,13 @@ dropped during training, the same units at every step of a review.
 Gets to 86.44 % test accuracy after 3 epochs (mean of 5 seeds, 86.29-86.55 %), 26 s/epoch on a 2-core CPU.
 """
 
-import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
 import keras
 from keras import layers
 
-import batching
 import common
+from helpers import flags, records, recurrent_dropout, report, saving, shell, training
 
 # The tutorial's values; the flags take their defaults from here.
 TOP_WORDS = 5000  # keep the 5,000 most frequent word indices, the rest become "unknown"
@@ -31,14 +31,20 @@ LSTM_UNITS = 100  # the LSTM layer's memory units
 INPUT_DROPOUT = 0.2  # Keras 1 called it dropout_W
 RECURRENT_DROPOUT = 0.2  # Keras 1 called it dropout_U
 
+# Not the tutorial's (off with --literal): the Embedding masks the padding, so the LSTM skips it,
+# and the batches put it after the text (common.pad_and_truncate).
+MASK_PADDING = True
+
 
 def build_model(config):
-    if not config.shared_recurrent_dropout_mask:  # --literal
+    if config.literal:
         lstm = layers.LSTM(LSTM_UNITS, dropout=INPUT_DROPOUT, recurrent_dropout=RECURRENT_DROPOUT)
     else:
         # Differs from a straight Keras 3 port: one recurrent-dropout mask for all
         # four gates (as Keras 1's fused LSTM), so each step stays two fused products.
-        lstm = batching.shared_mask_lstm(LSTM_UNITS, dropout=INPUT_DROPOUT, recurrent_dropout=RECURRENT_DROPOUT)
+        lstm = recurrent_dropout.shared_mask_lstm(
+            LSTM_UNITS, dropout=INPUT_DROPOUT, recurrent_dropout=RECURRENT_DROPOUT
+        )
     model = keras.Sequential(
         [
             # Keras 3: an Input of any length replaces Embedding's input_length=500.
@@ -64,21 +70,35 @@ def build_model(config):
 
 
 def main(argv=None):
+    """The tutorial's listing, for one seed; returns the test figures (common.evaluate)."""
     # The listing's constants become flags, with the constants above as their defaults.
-    run = common.Run(__file__, __doc__, argv, TOP_WORDS, MAX_REVIEW_LENGTH, EPOCHS, BATCH_SIZE, SEED)
-    with run.at_the_shell():  # a mistake is one line, Ctrl-C leaves nothing half-written
-        run.load_data()  # imdb.load_data(num_words=top_words), or your own texts with --data-dir
-        for seed in run.seeds():  # the listing runs once; --runs N runs seeds SEED, SEED+1, ...
-            run.set_seed(seed)  # numpy.random.seed(7)
-            model = build_model(run.model_config())
-            # sequence.pad_sequences(X_train, maxlen=max_review_length), then
-            # model.fit(X_train, y_train, epochs=3, batch_size=64): here each batch is padded on its own.
-            history = run.fit(model, seed)
-            scores = run.evaluate(model)  # model.evaluate(X_test, y_test, verbose=0), and each class's figures
-            print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)  # print("Accuracy: %.2f%%" % ...)
-            run.record(model, history, scores)  # not in the listing: --results-dir
-        return run.finish(model)  # not in the listing: the mean over --runs, --save
+    args = flags.parse(argv, __file__, __doc__, TOP_WORDS, MAX_REVIEW_LENGTH, EPOCHS, BATCH_SIZE, SEED)
+    common.set_seed(args.seed)  # numpy.random.seed(7)
+    # imdb.load_data(num_words=top_words), or your own texts with --data-dir
+    data = common.load_data(args)
+    # sequence.pad_sequences(X_train, maxlen=max_review_length), and X_test's: here each batch of BATCH_SIZE
+    # texts of similar length is padded to its own longest (--literal: every text to MAX_REVIEW_LENGTH).
+    train_batches, validation_batches, test_batches = common.pad_and_truncate(data, args, MASK_PADDING)
+    model = build_model(common.model_config(args, data, MASK_PADDING))
+    model.summary()
+    # model.fit(X_train, y_train, epochs=3, batch_size=64): the batches hold BATCH_SIZE texts each.
+    history = model.fit(
+        train_batches,
+        epochs=args.epochs,
+        shuffle=False,  # the batches shuffle themselves, each epoch
+        validation_data=validation_batches,  # not the listing's: None unless --validation-split
+        # Not the listing's: with --validation-split, early stopping; always, each epoch's time, Ctrl-C.
+        callbacks=training.callbacks(args, model, test_batches, data.class_names),
+        verbose=args.verbose,
+    )
+    scores = common.evaluate(model, test_batches, data.class_names)  # model.evaluate(X_test, y_test, verbose=0)
+    print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)  # print("Accuracy: %.2f%%" % (scores[1]*100))
+    # Not in the listing: each class's figures, the run's record (--results-dir), the model (--save).
+    report.print_each_class(scores, data.class_names)
+    records.write_record(args, data, model, history, scores)
+    saving.save(model, args, data)
+    return scores
 
 
 if __name__ == "__main__":
-    main()
+    shell.run(main)  # not in the listing: one line for a mistake, Ctrl-C, and --runs N calling main() per seed

@@ -10,13 +10,144 @@ of the text, tab-separated. The text is encoded exactly as in training: the
 same tokens, vocabulary, top-words cut and maximum length.
 """
 
-import startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
+import contextlib
+import json
+import os
 import sys
 
-import cli
-import common
-import saved_model
+import keras
+import numpy as np
+
+from helpers import batches, flags, saving, shell, texts
+from helpers.saving import ENCODING_FILE, KERAS_IMDB, MODEL_FILE
+from helpers.shell import UsageError
+
+# ---------------------------------------------------------------------------
+# The saved model, as --save wrote it
+
+
+def _is_whole_number(value):
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON's true is a Python int too
+
+
+def _check_encoding(encoding):
+    """Raise ValueError naming the first field of a text_encoding.json that is missing or malformed."""
+    if not isinstance(encoding, dict):
+        raise ValueError(f"it holds a {type(encoding).__name__}, not an object")
+    if encoding.get("format") != saving.ENCODING_FORMAT_VERSION:
+        raise ValueError(f"format {encoding.get('format')!r}, expected {saving.ENCODING_FORMAT_VERSION}")
+    # Each field, what it must be, and the check: the same bounds as the flags that wrote it.
+    checks = {
+        "class_names": ("a list of two or more names", lambda value: (
+            isinstance(value, list) and len(value) >= 2 and all(isinstance(name, str) for name in value)
+        )),
+        "top_words": (f"a whole number above {texts.FIRST_WORD_INDEX}", lambda value: (
+            _is_whole_number(value) and value > texts.FIRST_WORD_INDEX
+        )),
+        "max_len": (f"a whole number from 1 to {saving.MAX_LEN:,}", lambda value: (
+            _is_whole_number(value) and 1 <= value <= saving.MAX_LEN
+        )),
+        "truncating": ("'pre' or 'post'", lambda value: value in ("pre", "post")),
+        "configuration": (" or ".join(saving.CONFIGURATIONS), lambda value: value in saving.CONFIGURATIONS),
+        "word_index_source": ("a known source", lambda value: value in (KERAS_IMDB, "vocabulary")),
+        "vocabulary": ("a list of words", lambda value: (
+            (value is None and encoding.get("word_index_source") == KERAS_IMDB)
+            or (isinstance(value, list) and all(isinstance(word, str) for word in value))
+        )),
+    }  # fmt: skip
+    for field, (expected, is_valid) in checks.items():
+        if field not in encoding:
+            raise ValueError(f"it has no {field!r}")
+        if not is_valid(encoding[field]):
+            raise ValueError(f"its {field!r} must be {expected}")
+
+
+def load_saved_model(path):
+    """The model and text encoding that --save wrote; never runs code from the file."""
+    if not os.path.exists(path):
+        raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
+    model_path, encoding_path = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
+    for file_path in (model_path, encoding_path):
+        if os.path.isfile(file_path) and not os.access(file_path, os.R_OK):
+            raise UsageError(f"{file_path} cannot be read; check its permissions")
+    if not os.path.isdir(path) or not os.path.isfile(model_path):
+        raise UsageError(
+            f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder"
+        )
+    if not os.path.isfile(encoding_path):
+        raise UsageError(
+            f"{path} has a model but no {ENCODING_FILE} (its vocabulary); save it again with the scripts' --save"
+        )
+    try:
+        with open(encoding_path, encoding="utf-8") as handle:
+            encoding = json.load(handle)
+        _check_encoding(encoding)
+    except (OSError, ValueError) as error:  # json's errors are ValueErrors
+        reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
+        raise UsageError(
+            f"{encoding_path} is not a text encoding written by --save ({reason}); save the model again with --save"
+        )
+    try:
+        # safe_mode=True (Keras' default, spelled out): a saved lambda is refused, not run.
+        model = keras.saving.load_model(model_path, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a file that is not a model
+        if "safe_mode" in str(error) or "Lambda" in str(error):
+            raise UsageError(
+                f"{model_path} holds Python code (a Lambda layer) that could run anything on this computer, "
+                "so it is not loaded; use models you trained with these scripts"
+            )
+        raise UsageError(
+            f"{model_path} is damaged or not a Keras model ({type(error).__name__} while loading it); "
+            "train and save the model again with --save"
+        )
+    embeddings = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
+    if embeddings and embeddings[0].input_dim != encoding["top_words"]:
+        raise UsageError(
+            f"{model_path} reads {embeddings[0].input_dim} word indices but {ENCODING_FILE} keeps "
+            f"{encoding['top_words']}; they come from different saves: save the model again"
+        )
+    expected_outputs = 1 if len(encoding["class_names"]) == 2 else len(encoding["class_names"])
+    if model.output_shape[-1] != expected_outputs:
+        raise UsageError(
+            f"{model_path} gives {model.output_shape[-1]} outputs but {ENCODING_FILE} names "
+            f"{len(encoding['class_names'])} classes; they come from different saves: save the model again"
+        )
+    return model, encoding
+
+
+def _prediction_word_index(encoding):
+    """word -> index as in training: our vocabulary, or Keras' IMDB word index."""
+    if encoding["word_index_source"] == "vocabulary":
+        return texts.word_index_of(encoding["vocabulary"])
+    try:
+        # Keras says "Downloading data from ..." on standard output, which carries only predictions here.
+        with contextlib.redirect_stdout(sys.stderr):
+            ranks = keras.datasets.imdb.get_word_index()
+    except Exception as error:  # Keras reports a failed download as a bare Exception
+        raise UsageError(
+            "could not download Keras' IMDB word index; it is needed once for models trained on "
+            "keras.datasets.imdb; train with --data-dir to work offline"
+        ) from error
+    # load_data() shifts Keras' 1-based ranks by index_from=3: the most frequent word is 4, as ours.
+    return {word: rank + texts.UNUSED_INDEX for word, rank in ranks.items()}
+
+
+def encode_for_prediction(raw_texts, encoding):
+    """Raw texts as the integer sequences the saved model was trained on."""
+    word_index = _prediction_word_index(encoding)
+    sequences = [texts.encode(texts.tokenize(text), word_index) for text in raw_texts]
+    return texts.cut_to_top_words(sequences, encoding["top_words"])
+
+
+def masks_padding(model):
+    """Whether the model masks its padding (Embedding(mask_zero=True)): its batches are then padded after the text."""
+    return any(getattr(layer, "mask_zero", False) for layer in model.layers)
+
+
+# ---------------------------------------------------------------------------
+# The texts to classify
 
 
 def read_texts(args, parser):
@@ -30,12 +161,10 @@ def read_texts(args, parser):
             with open(args.file, "rb") as handle:
                 raw = handle.read()
         except OSError as error:
-            raise cli.UsageError(
-                f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line"
-            )
+            raise UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line")
         source = args.file
     else:
-        if sys.stdin.isatty():
+        if shell.on_a_terminal(sys.stdin):
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
@@ -52,7 +181,7 @@ def read_texts(args, parser):
 
 
 def main(argv=None):
-    parser = cli.OneLineErrorParser(prog="predict.py", description=__doc__)
+    parser = flags.OneLineErrorParser(prog="predict.py", description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
     parser.add_argument(
         "texts",
@@ -60,30 +189,38 @@ def main(argv=None):
         default=[],  # without a default, argparse calls a '*' positional required
         help="texts to classify (if none: each line of --file or of standard input)",
     )
-    parser.add_argument("--file", type=cli.path_argument, metavar="PATH", help="classify each line of this text file")
+    parser.add_argument("--file", type=flags.path_argument, metavar="PATH", help="classify each line of this text file")
     args = parser.parse_args(argv)
-    with cli.report_user_errors(parser.prog):
-        model, encoding = saved_model.load_saved_model(args.model, common.CONFIGURATIONS)
-        texts, unit = read_texts(args, parser)
-        if not texts:
-            raise cli.UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
-        for number, text in enumerate(texts, start=1):
-            if not text.strip():
-                raise cli.UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
-        sequences = saved_model.encode_for_prediction(texts, encoding)
-        feed = common.CONFIGURATIONS[encoding["configuration"]].feed(encoding["max_len"], encoding["truncating"])
-        probabilities = feed.predict(model, sequences)
-        predictions = []
-        for text, row in zip(texts, probabilities):
-            class_name = encoding["class_names"][row.argmax()]
-            predictions.append((class_name, float(row.max())))
-            one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
-            excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
-            print(f"{class_name}\t{row.max():.4f}\t{excerpt}", flush=True)
-            if cli.stdout_reader_gone():
-                break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
-        return predictions
+    model, encoding = load_saved_model(args.model)
+    texts, unit = read_texts(args, parser)
+    if not texts:
+        raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
+    for number, text in enumerate(texts, start=1):
+        if not text.strip():
+            raise UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
+    sequences = encode_for_prediction(texts, encoding)
+    literal = encoding["configuration"] == "literal"
+    padded = batches.padded_batches(
+        sequences,
+        np.zeros(len(sequences), np.int32),
+        batches.EVALUATION_BATCH_SIZE,
+        encoding["max_len"],
+        encoding["truncating"],
+        literal,
+        mask_padding=masks_padding(model),
+    )
+    probabilities = padded.predict(model)
+    predictions = []
+    for text, row in zip(texts, probabilities):
+        class_name = encoding["class_names"][row.argmax()]
+        predictions.append((class_name, float(row.max())))
+        one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
+        excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
+        print(f"{class_name}\t{row.max():.4f}\t{excerpt}", flush=True)
+        if getattr(sys.stdout, "reader_gone", False):  # shell.outlive_stdout_reader's
+            break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
+    return predictions
 
 
 if __name__ == "__main__":
-    main()
+    shell.run(main, seeds=False)

@@ -79,21 +79,34 @@ def one_error_line(completed):
     return lines[0]
 
 
+def lstm_args(*argv):
+    """The flags of a run of lstm_simple.py, parsed as the script parses them (for the steps of common.py)."""
+    import lstm_simple
+    from helpers import flags
+
+    constants = (lstm_simple.TOP_WORDS, lstm_simple.MAX_REVIEW_LENGTH, lstm_simple.EPOCHS, lstm_simple.BATCH_SIZE)
+    return flags.parse(list(argv), "lstm_simple.py", "", *constants, lstm_simple.SEED)
+
+
 def exit_code_of(main, argv):
-    """Call a script's main(argv) in-process; the exit code it ends with."""
+    """Run a script's main(argv) in-process as the shell runs it (shell.run); the exit code it ends with."""
+    from helpers import shell
+
     with pytest.raises(SystemExit) as exit_info:
-        main(argv)
+        shell.run(main, argv)
     return exit_info.value.code
 
 
 def run_in_process(capsys, main, *arguments):
-    """Call a script's main(argv) here, as run_script runs it in a process of its own: exit code, stdout, stderr.
+    """Run a script's main(argv) here as the shell does (shell.run): exit code, stdout, stderr.
 
     For everything but what only a process of its own shows (start-up output, signals, a closed pipe).
     """
+    from helpers import shell
+
     capsys.readouterr()
     try:
-        main(list(arguments))
+        shell.run(main, list(arguments))
         code = 0
     except SystemExit as exit_info:
         code = exit_info.code if isinstance(exit_info.code, int) else int(exit_info.code is not None)

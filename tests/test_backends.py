@@ -5,9 +5,9 @@ import json
 import os
 
 import pytest
-from conftest import run_script, write_corpus
 
-import batching
+from conftest import run_script, write_corpus
+from helpers import batches, records
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "300"]
 # The backends to test, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax torch" for more.
@@ -31,6 +31,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
     program = "\n".join(
         [
             "import sys, common, lstm_simple, lstm_recurrent_dropout, cnn_lstm, predict",
+            "from helpers import shell, training",
             "data, quick = sys.argv[1], sys.argv[2:]",
             "compiles, per_epoch = [], []",
             "if common.keras.backend.backend() == 'jax':",
@@ -38,22 +39,22 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
             "    compiled = '/jax/core/compile/backend_compile_duration'",
             "    jax.monitoring.register_event_duration_secs_listener(",
             "        lambda event, seconds, **_: compiles.append(event) if event == compiled else None)",
-            "class Counting(common.EpochRecorder):",
+            "class Counting(training.RunWatcher):",
             "    def on_epoch_begin(self, epoch, logs=None):",
             "        self.before = len(compiles); super().on_epoch_begin(epoch, logs)",
             "    def on_epoch_end(self, epoch, logs=None):",
             "        per_epoch.append(len(compiles) - self.before); super().on_epoch_end(epoch, logs)",
-            "recorder, common.EpochRecorder = common.EpochRecorder, Counting",
+            "watcher, training.RunWatcher = training.RunWatcher, Counting",
             "varied = ['--epochs', '2', '--batch-size', '3', '--max-len', '200']",
             "lstm_simple.main(['--data-dir', VARIED, *quick, *varied])",
             "print('COMPILES', per_epoch[0], sum(per_epoch[1:]))",
-            "common.EpochRecorder = recorder",
-            "first = lstm_simple.main(['--data-dir', data, '--save', MODEL, *quick])[0].test['accuracy']",
-            "second = lstm_simple.main(['--data-dir', data, *quick])[0].test['accuracy']",
+            "training.RunWatcher = watcher",
+            "first = lstm_simple.main(['--data-dir', data, '--save', MODEL, *quick])['accuracy']",
+            "second = lstm_simple.main(['--data-dir', data, *quick])['accuracy']",
             "print('REPEATS', first == second)",
             "lstm_recurrent_dropout.main(['--data-dir', data, *quick])",
             "cnn_lstm.main(['--data-dir', data, '--literal', *quick])",
-            "predict.main([MODEL, 'wonderful word3 wonderful', '!!!'])",
+            "shell.run(predict.main, [MODEL, 'wonderful word3 wonderful', '!!!'])",
         ]
     ).replace("MODEL", repr(model))
     # Texts of 5 to 200 words in batches of 3: batches of many lengths, the last one short.
@@ -65,7 +66,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
     assert "REPEATS True" in lines
     if backend == "jax":  # a program per batch length of the list (and a few of Keras' own), none later
         (first_epoch, later_epochs) = [line.split()[1:] for line in lines if line.startswith("COMPILES")][0]
-        lengths = [length for length in batching.COMPILED_BATCH_LENGTHS if length < 200] + [200]
+        lengths = [length for length in batches.COMPILED_BATCH_LENGTHS if length < 200] + [200]
         assert int(first_epoch) <= len(lengths) + 4 and int(later_epochs) == 0
     assert len([line for line in lines if line.startswith("Accuracy: ")]) == 5
     assert all(len(line.split("\t")) == 3 for line in lines[-2:])  # class, probability, text
@@ -75,7 +76,6 @@ def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_
     shared_corpus, tmp_path, monkeypatch
 ):
     import lstm_simple
-    import records
 
     monkeypatch.setattr(records, "resource", None)  # what `import resource` gives on Windows: ImportError
     argv = ["--data-dir", shared_corpus, *QUICK, "--results-dir", str(tmp_path / "runs")]
@@ -86,8 +86,6 @@ def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_
 
 
 def test_peak_memory_is_in_megabytes_on_linux_and_macos(monkeypatch):
-    import records
-
     class Usage:
         ru_maxrss = 2 * 1024 * 1024  # 2 GiB in Linux's kilobytes, 2 MiB in macOS's bytes
 

@@ -1,12 +1,13 @@
-"""Unit tests of batching.py: bucketed batches, padding for cuDNN, the two feeds, the shared-mask cell."""
+"""Unit tests of helpers/batches.py and recurrent_dropout.py: bucketed batches, padding for cuDNN, the shared mask."""
 
 import keras
 import numpy as np
 import pytest
 
-import batching
 import common
-import textdata
+import predict
+from helpers import batches as batching  # the tests' own variables are called batches
+from helpers import recurrent_dropout, texts
 
 
 def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
@@ -83,7 +84,8 @@ def test_each_epoch_of_fit_gets_new_batches_and_every_review_once(monkeypatch):
     )
     model = _tiny_masked_model()
     model.compile(loss=common.loss_for(2), optimizer="adam")
-    batching.LengthBucketed(30).fit(model, sequences, labels, 3, 10, 1, [], 0)
+    train = batching.padded_batches(sequences, labels, 10, 30, "pre", False, True, shuffle=True, seed=1)
+    model.fit(train.for_fit(), epochs=3, shuffle=False, verbose=0)
     epochs = [served[start : start + 10] for start in (0, 10, 20)]  # 100 reviews: 10 batches an epoch
     for epoch in epochs:
         assert sorted(row for rows in epoch for row in rows) == list(range(100))
@@ -126,18 +128,18 @@ def test_every_masked_batch_is_right_padded_as_cudnn_requires():
     from keras.src.backend.tensorflow.rnn import _assert_valid_mask
 
     model = _tiny_masked_model()
-    assert batching.padding_side(model) == "post"
+    assert predict.masks_padding(model)
     rng = np.random.default_rng(3)
     sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
     for shuffle, batch_size in ((True, 16), (False, batching.EVALUATION_BATCH_SIZE)):
         batches = batching.LengthBucketedBatches(
-            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding=batching.padding_side(model)
+            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding="post"
         )
         for index in range(len(batches)):
             x, _ = batches[index]
-            _assert_valid_mask(tf.constant(x != textdata.PADDING_INDEX))
+            _assert_valid_mask(tf.constant(x != texts.PADDING_INDEX))
     with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
-        _assert_valid_mask(tf.constant(batching.pad(sequences[:8], 64) != textdata.PADDING_INDEX))
+        _assert_valid_mask(tf.constant(batching.pad(sequences[:8], 64) != texts.PADDING_INDEX))
 
 
 def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():
@@ -154,8 +156,10 @@ def test_bucketed_evaluation_returns_predictions_in_input_order():
     model = _tiny_masked_model()
     rng = np.random.default_rng(1)
     sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 15, size=50)]
-    bucketed = batching.LengthBucketed(10).predict(model, sequences)
-    straight = batching.PaddedToMaxLen(10).predict(model, sequences)
+    labels = np.zeros(len(sequences), np.int32)
+    bucketed = batching.padded_batches(sequences, labels, 16, 10, "pre", literal=False, mask_padding=True)
+    straight = batching.padded_batches(sequences, labels, 16, 10, "pre", literal=True, mask_padding=True)
+    bucketed, straight = bucketed.predict(model), straight.predict(model)
     np.testing.assert_allclose(bucketed, straight, atol=1e-5)
 
 
@@ -163,7 +167,7 @@ def test_shared_mask_cell_is_keras_lstm_when_nothing_is_dropped():
     common.set_seed(0)
     inputs = np.random.default_rng(2).normal(size=(3, 7, 4)).astype(np.float32)
     reference = keras.layers.LSTM(6)
-    shared = batching.shared_mask_lstm(6, dropout=0.2, recurrent_dropout=0.2)
+    shared = recurrent_dropout.shared_mask_lstm(6, dropout=0.2, recurrent_dropout=0.2)
     reference(inputs)
     shared(inputs)
     shared.set_weights(reference.get_weights())
@@ -173,5 +177,5 @@ def test_shared_mask_cell_is_keras_lstm_when_nothing_is_dropped():
 def test_shared_mask_cell_drops_recurrent_units_in_training():
     common.set_seed(0)
     inputs = np.ones((2, 5, 3), np.float32)
-    layer = batching.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
+    layer = recurrent_dropout.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
     assert not np.allclose(layer(inputs, training=True), layer(inputs, training=False))

@@ -1,23 +1,25 @@
-"""Unit tests of common.py, the tutorial's steps, on tiny hand-made inputs."""
+"""Unit tests of common.py, the tutorial's steps, and of what a run does around them, on tiny inputs."""
 
+import glob
+import json
 import os
 import re
 
 import keras
 import numpy as np
 import pytest
-from conftest import write_corpus
 
 import common
 import lstm_simple
-import textdata
+from conftest import lstm_args, run_in_process, write_corpus
+from helpers import batches, flags, report, texts, training
 
 
 def test_limit_takes_a_shuffled_selection_with_both_classes(corpus):
-    dataset = common.load_data(corpus, top_words=50, limit=4, seed=3)
+    dataset = common.load_data(lstm_args("--data-dir", corpus, "--top-words", "50", "--limit", "4", "--seed", "3"))
     assert len(dataset.train_labels) == len(dataset.test_labels) == 4
     assert set(dataset.train_labels.tolist()) == set(dataset.test_labels.tolist()) == {0, 1}
-    tiny = common.load_data(corpus, top_words=50, limit=2, seed=5)
+    tiny = common.load_data(lstm_args("--data-dir", corpus, "--top-words", "50", "--limit", "2", "--seed", "5"))
     assert set(tiny.train_labels.tolist()) == {0, 1}
 
 
@@ -28,20 +30,26 @@ def test_output_layer_and_loss_follow_the_number_of_classes():
 
 def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_kerass_default():
     steps = 1000
-    default = common.ModelConfig(5000, 2, common.DEFAULT, training_steps=steps)
+    default = common.model_config(lstm_args("--epochs", "10"), _data(train_texts=6400), mask_padding=True)
+    assert default.training_steps == steps  # 100 batches of 64 texts, 10 epochs
     decaying = default.learning_rate(0.001)
     assert float(decaying(0)) == pytest.approx(0.001)
     assert float(decaying(steps // 2)) == pytest.approx(0.0005, rel=1e-3)
     assert float(decaying(steps)) == 0.0
     assert default.clipnorm(1.0) == 1.0 and default.mask_padding
-    literal = common.ModelConfig(5000, 2, common.LITERAL, training_steps=steps)
+    literal = common.model_config(lstm_args("--literal"), _data(train_texts=6400), mask_padding=True)
     assert literal.learning_rate(0.001) == 0.001 and literal.clipnorm(1.0) is None and not literal.mask_padding
 
 
-def _run(build_model, argv, monkeypatch):
-    """lstm_simple.py's main() with another build_model."""
+def _data(train_texts):
+    labels = np.arange(train_texts, dtype=np.int32) % 2
+    return texts.Dataset([np.array([1, 4], np.int32)] * train_texts, labels, [], np.zeros(0, np.int32), ["a", "b"])
+
+
+def _run(build_model, argv, monkeypatch, capsys):
+    """lstm_simple.py's main() with another build_model, as the shell runs it."""
     monkeypatch.setattr(lstm_simple, "build_model", build_model)
-    return lstm_simple.main(argv)
+    return run_in_process(capsys, lstm_simple.main, *argv)
 
 
 def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys, monkeypatch):
@@ -51,25 +59,24 @@ def test_a_model_left_uncompiled_gets_one_line(tmp_path, capsys, monkeypatch):
         layers = [keras.layers.Embedding(10, 2), keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)]
         return keras.Sequential([keras.Input(shape=(None,), dtype="int32")] + layers)  # no compile()
 
-    with pytest.raises(SystemExit) as exit:
-        _run(build_model, ["--data-dir", corpus, "--top-words", "10"], monkeypatch)
-    assert exit.value.code == 2
-    assert "must compile the model" in capsys.readouterr().err
+    completed = _run(build_model, ["--data-dir", corpus, "--top-words", "10"], monkeypatch, capsys)
+    assert completed.returncode == 2
+    assert "must compile the model" in completed.stderr and len(completed.stderr.splitlines()) == 1
 
 
-class FixedFeed:
-    """A feed whose model always predicts the same probabilities."""
+class FixedTestSet:
+    """Test texts whose model always predicts the same probabilities."""
 
-    def __init__(self, probabilities):
-        self.probabilities = np.array(probabilities)
+    def __init__(self, probabilities, labels):
+        self.probabilities, self.labels = np.array(probabilities), np.array(labels)
 
-    def predict(self, model, sequences):
+    def predict(self, model):
         return self.probabilities
 
 
 def test_evaluate_reports_per_class_recall_precision_and_confusion():
-    feed = FixedFeed([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
-    result = common.evaluate(None, feed, [np.array([1, 4])] * 4, np.array([0, 1, 1, 2]), ["a", "b", "c"])
+    test = FixedTestSet([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], [0, 1, 1, 2])
+    result = common.evaluate(None, test, ["a", "b", "c"])
     assert result["accuracy"] == 0.75
     assert result["class_accuracy"] == {"a": 1.0, "b": 0.5, "c": 1.0}
     assert result["class_precision"] == {"a": 0.5, "b": 1.0, "c": 1.0}
@@ -77,8 +84,7 @@ def test_evaluate_reports_per_class_recall_precision_and_confusion():
 
 
 def test_a_class_never_predicted_has_precision_zero_not_a_crash():
-    feed = FixedFeed([[0.9, 0.1], [0.8, 0.2]])
-    result = common.evaluate(None, feed, [np.array([1])] * 2, np.array([0, 1]), ["ham", "spam"])
+    result = common.evaluate(None, FixedTestSet([[0.9, 0.1], [0.8, 0.2]], [0, 1]), ["ham", "spam"])
     assert result["class_precision"] == {"ham": 0.5, "spam": 0.0} and result["class_accuracy"]["spam"] == 0.0
 
 
@@ -96,7 +102,11 @@ def test_the_validation_split_is_seeded_stratified_and_disjoint_from_training():
     assert {int(row[1]) for row in other_x} != valid_ids
 
 
-def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path, monkeypatch):
+def _records(folder):
+    return [json.load(open(path)) for path in sorted(glob.glob(os.path.join(folder, "*.json")))]
+
+
+def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path, monkeypatch, capsys):
     """Weights spoiled after epoch 2: training stops after PATIENCE worse epochs and epoch 2's weights come back."""
     corpus = write_corpus(tmp_path / "data", reviews_per_class=60)
     kept = {}
@@ -123,12 +133,13 @@ def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path,
         return model
 
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0"]
-    result = _run(build_model, argv + ["--validation-split", "0.3", "--epochs", "10", "--patience", "2"], monkeypatch)[
-        0
-    ]
+    argv += ["--validation-split", "0.3", "--epochs", "10", "--patience", "2", "--results-dir", str(tmp_path / "r")]
+    completed = _run(build_model, argv, monkeypatch, capsys)
+    assert "Kept the weights of epoch 2 of 4, the best on the validation texts." in completed.stdout
+    (record,) = _records(tmp_path / "r")
     model = kept.pop("model")
-    assert result.best_epoch == 2 == min(kept, key=lambda epoch: kept[epoch][0])
-    assert len(result.epochs) == len(kept) == 4  # epochs 3 and 4 were worse: patience 2 ran out
+    assert record["best_epoch"] == 2 == min(kept, key=lambda epoch: kept[epoch][0])
+    assert len(record["per_epoch"]) == len(kept) == 4  # epochs 3 and 4 were worse: patience 2 ran out
     for kept_weight, final_weight in zip(kept[2][1], model.get_weights()):
         np.testing.assert_array_equal(kept_weight, final_weight)
 
@@ -141,7 +152,7 @@ def _with_callback(fit, callback):
 
 
 def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
-    dataset = textdata.Dataset(
+    dataset = texts.Dataset(
         train_sequences=[np.array([1] + [4] * n, np.int32) for n in (3, 5, 10, 20)]
         + [np.array([1, 2, 5, 6], np.int32)],
         train_labels=np.array([0, 0, 1, 1, 1], np.int32),
@@ -150,7 +161,7 @@ def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
         class_names=["a", "b"],
         vocabulary=["w1", "w2", "w3", "w4", "w5", "w6", "w7"],
     )
-    summary = common.summarize_data(dataset, top_words=7, max_len=10)
+    summary = report.summarize_data(dataset, top_words=7, max_len=10)
     assert summary["class_counts"] == {"a": [2, 1], "b": [3, 1]}
     assert summary["median_words"] == 5 and summary["percentile_90_words"] == pytest.approx(16.0)
     assert summary["share_cut"] == pytest.approx(0.4)  # 10 and 20 words, plus the start mark, exceed 10
@@ -159,9 +170,7 @@ def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
 
 
 def test_help_shows_each_default_from_the_script_constants():
-    import lstm_simple
-
-    parser = common.build_parser("test", "lstm_simple.py", 1234, 77, 9, 16, 5)
+    parser = flags.build_parser("lstm_simple.py", "test", 1234, 77, 9, 16, 5, 0.0)
     help_text = " ".join(parser.format_help().split())
     for flag, default in (
         ("--top-words", 1234),
@@ -173,83 +182,51 @@ def test_help_shows_each_default_from_the_script_constants():
         assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
     assert "(default: None)" not in help_text and "(default: False)" not in help_text
     defaults = vars(parser.parse_args([]))
-    script_parser = common.build_parser(
-        "",
-        "",
-        lstm_simple.TOP_WORDS,
-        lstm_simple.MAX_REVIEW_LENGTH,
-        lstm_simple.EPOCHS,
-        lstm_simple.BATCH_SIZE,
-        lstm_simple.SEED,
-    )
-    script_defaults = vars(script_parser.parse_args([]))
+    script_defaults = vars(lstm_args())
     assert (script_defaults["top_words"], script_defaults["max_len"], script_defaults["epochs"]) == (5000, 500, 3)
     assert (script_defaults["batch_size"], script_defaults["seed"]) == (64, 7) and defaults["seed"] == 5
 
 
-def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_after(tmp_path):
+def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_after(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "60"]
     argv += ["--validation-split", "0.3", "--patience", "4", "--plateau-patience", "1"]
-    (result,) = lstm_simple.main(argv)
-    steps = [epoch["learning_rate"] for epoch in result.epochs]  # the step each epoch trained with
+    run_in_process(capsys, lstm_simple.main, *argv, "--results-dir", str(tmp_path / "r"))
+    (record,) = _records(tmp_path / "r")
+    steps = [epoch["learning_rate"] for epoch in record["per_epoch"]]  # the step after each epoch
     first_fall = next(index for index, step in enumerate(steps) if step < steps[0])
-    assert steps[first_fall] == pytest.approx(steps[0] * common.PLATEAU_FACTOR)
+    assert steps[first_fall] == pytest.approx(steps[0] * training.PLATEAU_FACTOR)
     assert all(later <= earlier for earlier, later in zip(steps, steps[1:]))  # it never rises again
     assert first_fall < len(steps) - 1 and len(steps) < 60  # it fell, kept training, then stopped early
-    assert result.best_epoch <= len(steps) - 4
+    assert record["best_epoch"] <= len(steps) - 4
 
 
-def test_refit_trains_again_on_every_training_text_for_the_best_epoch_count_with_the_same_steps(tmp_path, monkeypatch):
-    fits = []
-    original = common.batching.LengthBucketed.fit
-
-    def fit(self, model, sequences, labels, epochs, *args, **kwargs):
-        fits.append((len(labels), epochs, model.get_weights()[0].copy()))
-        return original(self, model, sequences, labels, epochs, *args, **kwargs)
-
-    monkeypatch.setattr(common.batching.LengthBucketed, "fit", fit)
-    corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
-    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "6"]
-    (result,) = lstm_simple.main(argv + ["--validation-split", "0.3", "--plateau-patience", "1", "--refit"])
-    (held_out, max_epochs, first_weights), (all_texts, refit_epochs, refit_first_weights) = fits
-    assert (held_out, all_texts, max_epochs) == (28, 40, 6)  # 12 of the 40 held out, then none
-    assert refit_epochs == result.best_epoch == len(result.refit_epochs)
-    assert np.array_equal(refit_first_weights, first_weights)  # from the same first weights
-    steps = [epoch["learning_rate"] for epoch in result.epochs[: result.best_epoch]]
-    assert [epoch["learning_rate"] for epoch in result.refit_epochs] == pytest.approx(steps)
+def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
+    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "4"]
+    run_in_process(capsys, lstm_simple.main, *argv, "--results-dir", str(tmp_path / "r"))
+    (record,) = _records(tmp_path / "r")
+    assert record["best_epoch"] is None and len(record["per_epoch"]) == 4
+    steps = [epoch["learning_rate"] for epoch in record["per_epoch"]]  # after 1/4, 2/4, 3/4 and all the batches
+    expected = [0.001 * (1 + np.cos(np.pi * quarter / 4)) / 2 for quarter in (1, 2, 3, 4)]
+    assert steps == pytest.approx(expected, abs=1e-9) and steps[-1] == pytest.approx(0.0, abs=1e-12)
 
 
-def test_refit_without_the_plateau_rule_keeps_the_steps_of_its_schedule(tmp_path):
-    corpus = write_corpus(tmp_path / "data", reviews_per_class=10, seed=3)
-    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]
-    for flags in (["--learning-rate-schedule", "cosine"], ["--literal"]):  # a schedule object; a constant step
-        (result,) = lstm_simple.main(argv + ["--validation-split", "0.3", "--refit"] + flags)
-        assert len(result.refit_epochs) == result.best_epoch
+def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch, capsys):
+    seen = []
+    original = batches.padded_batches
 
+    def padded_batches(*args, class_weight=None, **kwargs):
+        seen.append(class_weight)
+        return original(*args, class_weight=class_weight, **kwargs)
 
-def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path):
-    corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
-    argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "2"]
-    (result,) = lstm_simple.main(argv)
-    assert result.best_epoch is None and len(result.epochs) == 2
-
-
-def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch):
-    seen = {}
-    original = common.batching.LengthBucketed.fit
-
-    def fit(self, *args, class_weight=None, **kwargs):
-        seen["class_weight"] = class_weight
-        return original(self, *args, class_weight=class_weight, **kwargs)
-
-    monkeypatch.setattr(common.batching.LengthBucketed, "fit", fit)
+    monkeypatch.setattr(batches, "padded_batches", padded_batches)
     corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=3)
     for index in range(15):  # leave 5 training texts of "pos": a rare class
         os.remove(os.path.join(corpus, "train", "pos", f"{index}_pos.txt"))
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "1"]
-    lstm_simple.main(argv + ["--class-weight", "balanced"])
-    assert seen["class_weight"] == pytest.approx({0: 25 / 40, 1: 25 / 10})
+    assert run_in_process(capsys, lstm_simple.main, *argv, "--class-weight", "balanced").returncode == 0
+    assert seen[0] == pytest.approx({0: 25 / 40, 1: 25 / 10})  # the training batches' own
 
 
 def test_the_data_summary_says_which_words_a_cut_keeps_and_when_to_choose(capsys):
@@ -257,9 +234,9 @@ def test_the_data_summary_says_which_words_a_cut_keeps_and_when_to_choose(capsys
         "train_texts": 10, "test_texts": 10, "class_counts": {"a": [5, 5], "b": [5, 5]}, "median_words": 300.0,
         "percentile_90_words": 600.0, "share_cut": 0.6, "distinct_words": 900, "kept_words": 496, "share_known": 0.9,
     }  # fmt: skip
-    common.print_data_summary(summary, 200, "post")
+    report.print_data_summary(summary, 200, "post")
     output = capsys.readouterr().out
     assert "60.0 % are cut to their first 200 words" in output and "--truncating post" in output
-    common.print_data_summary({**summary, "share_cut": 0.1}, 500, "pre")
+    report.print_data_summary({**summary, "share_cut": 0.1}, 500, "pre")
     output = capsys.readouterr().out
     assert "10.0 % are cut to their last 500 words" in output and "Many texts are cut" not in output

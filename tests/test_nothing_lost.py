@@ -10,15 +10,13 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import ROOT, exit_code_of, one_error_line, run_in_process, run_script, user_environment, write_corpus
 
 import baseline
-import cli
 import common
 import lstm_simple
 import predict
-import saved_model
-import textdata
+from conftest import ROOT, exit_code_of, one_error_line, run_in_process, run_script, user_environment, write_corpus
+from helpers import report, saving, shell, texts
 
 QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
 
@@ -44,42 +42,29 @@ def copy_of(folder, tmp_path):
 # Something of the user's lost
 
 
-def test_a_record_never_replaces_an_earlier_runs_record(small_corpus, tmp_path, capsys):
+def test_runs_of_any_corpus_and_flags_share_a_results_folder_and_no_record_is_written_over(
+    small_corpus, tmp_path, capsys
+):
     other_corpus = write_corpus(tmp_path / "other", reviews_per_class=20, seed=9)
     results = tmp_path / "runs"
-    lstm_simple.main(["--data-dir", small_corpus, "--results-dir", str(results)] + QUICK)
-    (record,) = os.listdir(results)
-    first = (results / record).read_text()
-    capsys.readouterr()
-    assert exit_code_of(lstm_simple.main, ["--data-dir", other_corpus, "--results-dir", str(results)] + QUICK) == 2
-    captured = capsys.readouterr()
-    assert record in captured.err and "Reading" not in captured.out  # refused before the data is loaded
-    assert os.listdir(results) == [record] and (results / record).read_text() == first
-
-
-def test_a_record_written_meanwhile_under_the_same_name_is_not_replaced(tmp_path):
-    import records
-
-    taken = tmp_path / records.record_name("lstm_simple.py", "default", 7)
-    taken.write_text("another run's record")
-    with pytest.raises(FileExistsError):
-        records.write_record(
-            str(tmp_path),
-            {
-                "script": "lstm_simple.py",
-                "configuration": "default",
-                "seed": 7,
-                "command": ["python", "lstm_simple.py"],
-            },
-        )
-    assert taken.read_text() == "another run's record"
-    assert not [name for name in os.listdir(tmp_path) if name.startswith(".partial-")]
+    results.mkdir()
+    (results / "lstm_simple-default-seed7.json").write_text("another run's record")  # the first run's name, taken
+    (results / "lstm_simple-default-seed7-2.json").mkdir()  # and its next one, by a folder
+    for corpus in (small_corpus, other_corpus, small_corpus):
+        argv = ["--data-dir", corpus, "--results-dir", str(results), *QUICK]
+        completed = run_in_process(capsys, lstm_simple.main, *argv)
+        assert completed.returncode == 0, completed.stderr
+    assert (results / "lstm_simple-default-seed7.json").read_text() == "another run's record"
+    names = sorted(os.listdir(results))
+    assert names == [f"lstm_simple-default-seed7{suffix}.json" for suffix in ("-2", "-3", "-4", "-5", "")]
+    sources = [json.load(open(results / name))["data"] for name in names[1:4]]
+    assert sources == [os.path.abspath(corpus) for corpus in (small_corpus, other_corpus, small_corpus)]
 
 
 @pytest.mark.parametrize("script", ["lstm_simple.py", "predict.py"])
 def test_ctrl_c_while_the_libraries_import_exits_130_and_keeps_an_earlier_save(script, saved, tmp_path, small_corpus):
     earlier = copy_of(saved, tmp_path)
-    model_bytes = (earlier / saved_model.MODEL_FILE).read_bytes()
+    model_bytes = (earlier / saving.MODEL_FILE).read_bytes()
     module = os.path.splitext(script)[0]
     argv = (
         ["--data-dir", small_corpus, "--save", str(earlier)] + QUICK
@@ -88,13 +73,13 @@ def test_ctrl_c_while_the_libraries_import_exits_130_and_keeps_an_earlier_save(s
     )
     # The interrupt lands right after startup.py, while TensorFlow and Keras are still to be imported.
     program = (
-        "import startup, os, signal, sys; os.kill(os.getpid(), signal.SIGINT); "
-        f"import {module}; {module}.main(sys.argv[1:])"
+        "import helpers.startup, os, signal, sys; os.kill(os.getpid(), signal.SIGINT); "
+        f"import {module}; from helpers import shell; shell.run({module}.main)"
     )
     completed = run_script("-c", program, *argv, env={"KERAS_HOME": str(tmp_path / "keras_home")})
     assert completed.returncode == 130, completed.stderr
     assert one_error_line(completed).endswith(": interrupted; nothing unfinished was saved")
-    assert (earlier / saved_model.MODEL_FILE).read_bytes() == model_bytes
+    assert (earlier / saving.MODEL_FILE).read_bytes() == model_bytes
     assert "Training completed" not in completed.stdout
 
 
@@ -102,11 +87,11 @@ def test_the_cache_costs_the_words_own_length_not_the_longest_words(tmp_path):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=2)
     with open(os.path.join(corpus, "train", "pos", "long.txt"), "w") as handle:
         handle.write("wonderful " + "x" * 10_000)  # one 10,000-character token, as a base64 attachment
-    dataset = textdata.load_text_folders(corpus)
-    (cache_file,) = os.listdir(textdata.cache_dir())
+    dataset = texts.load_text_folders(corpus)
+    (cache_file,) = os.listdir(texts.cache_dir())
     # Fixed-width strings would cost 4 bytes x 10,000 characters for each of the ~300 words: 12 MB.
-    assert os.path.getsize(os.path.join(textdata.cache_dir(), cache_file)) < 100_000
-    again = textdata.load_text_folders(corpus)
+    assert os.path.getsize(os.path.join(texts.cache_dir(), cache_file)) < 100_000
+    again = texts.load_text_folders(corpus)
     assert again.vocabulary == dataset.vocabulary and "x" * 10_000 in again.vocabulary
 
 
@@ -121,20 +106,11 @@ def test_a_link_to_nothing_as_an_output_is_refused_before_loading(flag, tmp_path
     assert "link to nothing" in capsys.readouterr().err
 
 
-def test_a_folder_where_the_record_goes_is_refused_before_loading_by_its_own_name(tmp_path, capsys):
-    record_path = tmp_path / "runs" / "lstm_simple-default-seed7.json"
-    record_path.mkdir(parents=True)
-    argv = ["--data-dir", str(tmp_path / "never read"), "--results-dir", str(tmp_path / "runs")]
-    assert exit_code_of(lstm_simple.main, argv) == 2
-    error = capsys.readouterr().err
-    assert str(record_path) in error and ".partial-" not in error and "does not exist" not in error
-
-
 def test_a_failed_rename_names_the_users_path_not_the_temporary_one(tmp_path):
     target = tmp_path / "record.json"
     target.mkdir()
     with pytest.raises(OSError) as error_info:
-        with cli.atomic_paths(str(target)) as (temporary,):
+        with shell.written_whole(str(target)) as (temporary,):
             open(temporary, "w").close()
     assert error_info.value.filename == str(target)
 
@@ -173,9 +149,9 @@ def test_a_corpus_of_empty_texts_is_one_line_for_every_script(tmp_path, capsys):
 
 def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved, tmp_path, capsys):
     folder = copy_of(saved, tmp_path)
-    encoding = json.loads((folder / saved_model.ENCODING_FILE).read_text())
+    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     encoding["top_words"] = 5000
-    (folder / saved_model.ENCODING_FILE).write_text(json.dumps(encoding))
+    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "different saves" in error
@@ -184,23 +160,23 @@ def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved, tmp_pa
 @pytest.mark.parametrize("field, value", [("max_len", True), ("top_words", False), ("max_len", 1.5)])
 def test_an_encoding_field_of_the_wrong_type_is_one_line(saved, tmp_path, field, value, capsys):
     folder = copy_of(saved, tmp_path)
-    encoding = json.loads((folder / saved_model.ENCODING_FILE).read_text())
+    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     encoding[field] = value
-    (folder / saved_model.ENCODING_FILE).write_text(json.dumps(encoding))
+    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
-    assert f"'{field}' is malformed" in capsys.readouterr().err
+    assert f"'{field}' must be" in capsys.readouterr().err
 
 
 def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
-    first = textdata.load_text_folders(small_corpus)
-    (name,) = os.listdir(textdata.cache_dir())
-    cache_file = os.path.join(textdata.cache_dir(), name)
+    first = texts.load_text_folders(small_corpus)
+    (name,) = os.listdir(texts.cache_dir())
+    cache_file = os.path.join(texts.cache_dir(), name)
     with np.load(cache_file) as cached:
         arrays = dict(cached)
     arrays["test_labels"] = arrays["test_labels"] + 10
     with open(cache_file, "wb") as handle:
         np.savez(handle, **arrays)
-    again = textdata.load_text_folders(small_corpus)
+    again = texts.load_text_folders(small_corpus)
     assert "rebuilding it" in capsys.readouterr().err
     assert again.test_labels.tolist() == first.test_labels.tolist()
 
@@ -214,7 +190,7 @@ def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus,
     process.stdout.close()  # `... | head -1`
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=300) == 0, stderr
-    assert stderr == "" and os.path.exists(folder / saved_model.MODEL_FILE)
+    assert stderr == "" and os.path.exists(folder / saving.MODEL_FILE)
 
 
 def test_predict_ends_quietly_when_its_reader_has_gone(saved, tmp_path):
@@ -244,12 +220,12 @@ def write_texts(root, layout):
 
 def test_a_class_named_unsup_is_a_class_and_only_a_training_only_one_is_left_out(tmp_path, capsys):
     both = write_texts(tmp_path / "both", {f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("a", "unsup")})
-    assert textdata.read_text_corpus(both).class_names == ["a", "unsup"]
+    assert texts.read_corpus(both)[0].class_names == ["a", "unsup"]
     stanford = write_texts(
         tmp_path / "stanford",
         {**{f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("neg", "pos")}, "train/unsup/1.txt": "x"},
     )
-    assert textdata.read_text_corpus(stanford).class_names == ["neg", "pos"]
+    assert texts.read_corpus(stanford)[0].class_names == ["neg", "pos"]
     assert "left out train/unsup" in capsys.readouterr().err
 
 
@@ -257,9 +233,9 @@ def test_hidden_files_are_not_read_as_texts_and_are_counted(tmp_path, capsys):
     layout = {f"{s}/{c}/1.txt": "word" for s in ("train", "test") for c in ("a", "b")}
     layout["train/a/._1.txt"] = b"\x00\x05\x16\x07Mac OS X junk\xff"
     layout["train/b/.hidden.txt"] = "hidden"
-    corpus = textdata.read_text_corpus(write_texts(tmp_path / "data", layout))
+    corpus = texts.read_corpus(write_texts(tmp_path / "data", layout))[0]
     assert len(corpus.train_texts) == 2 and not corpus.undecodable_files
-    assert "left out 2 hidden .txt files" in capsys.readouterr().err
+    assert "left out 2 hidden files" in capsys.readouterr().err
 
 
 def test_linked_class_folders_and_texts_in_subfolders_are_read(tmp_path):
@@ -270,7 +246,7 @@ def test_linked_class_folders_and_texts_in_subfolders_are_read(tmp_path):
     write_texts(root, layout)
     os.symlink(root / "elsewhere", root / "train" / "c")
     os.symlink(root / "elsewhere", root / "test" / "c")
-    corpus = textdata.read_text_corpus(str(root))
+    corpus = texts.read_corpus(str(root))[0]
     assert corpus.class_names == ["a", "b", "c"]
     assert np.bincount(corpus.train_labels).tolist() == [1, 2, 2]
 
@@ -283,14 +259,14 @@ def test_a_tar_cut_at_a_member_boundary_is_refused_and_a_repeated_member_counts_
         last = archive.getmembers()[-1]
     cut = tmp_path / "cut.tar"
     cut.write_bytes(whole.read_bytes()[: last.offset])  # ends right before the last member's header
-    with pytest.raises(cli.UsageError, match="cut short"):
-        textdata.read_text_corpus(str(cut))
+    with pytest.raises(shell.UsageError, match="cut short"):
+        texts.read_corpus(str(cut))[0]
 
     twice = tmp_path / "twice.tar"
     with tarfile.open(twice, "w") as archive:
         archive.add(small_corpus, arcname="data")
         archive.add(os.path.join(small_corpus, "train", "pos", "0_pos.txt"), arcname="data/train/pos/0_pos.txt")
-    assert len(textdata.read_text_corpus(str(twice)).train_texts) == 60
+    assert len(texts.read_corpus(str(twice))[0].train_texts) == 60
 
 
 def test_a_limit_below_the_number_of_classes_is_refused(tmp_path, capsys):
@@ -317,8 +293,7 @@ def test_every_class_gets_validation_texts_and_one_too_small_is_named(capsys, tm
     [
         (["--patience", "3"], "--patience needs a validation loss"),
         (["--plateau-patience", "1"], "--plateau-patience needs a validation loss"),
-        (["--learning-rate-schedule", "plateau"], "plateau needs a validation loss"),
-        (["--refit"], "--refit needs a validation loss"),
+        (["--literal", "--validation-split", "0.1", "--plateau-patience", "2"], "--plateau-patience would do nothing"),
         (["--save", ""], "an empty path"),
         (["--results-dir", ""], "an empty path"),
         (["--data-dir", ""], "an empty path"),
@@ -364,14 +339,14 @@ def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, save
     with tarfile.open(archive, "w:gz") as handle:
         handle.add(small_corpus, arcname="data")
     monkeypatch.setattr(tarfile, "open", refused)
-    with pytest.raises(cli.UsageError, match="cannot be read; check its permissions"):
-        textdata.read_text_corpus(str(archive))
+    with pytest.raises(shell.UsageError, match="Permission denied: data.tar.gz; check its permissions"):
+        texts.read_corpus(str(archive))[0]
     monkeypatch.undo()
 
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: mode != os.R_OK and real_access(path, mode))
-    with pytest.raises(cli.UsageError, match="cannot be read"):
-        saved_model.load_saved_model(str(saved), common.CONFIGURATIONS)
+    with pytest.raises(shell.UsageError, match="cannot be read"):
+        predict.load_saved_model(str(saved))
 
 
 def test_save_under_a_file_says_that_the_file_is_no_folder(tmp_path, capsys):
@@ -395,7 +370,7 @@ def test_a_users_mistake_is_one_line_and_a_run_prints_no_start_up_notices(small_
 
 
 def textdata_notice(line):
-    import startup
+    from helpers import startup
 
     return bool(startup.START_UP_NOTICE.match(line))
 
@@ -404,18 +379,18 @@ def test_predict_keeps_keras_download_messages_off_standard_output(saved, tmp_pa
     import keras
 
     folder = copy_of(saved, tmp_path)
-    encoding = json.loads((folder / saved_model.ENCODING_FILE).read_text())
-    encoding.update(word_index_source=saved_model.KERAS_IMDB, vocabulary=None)
-    (folder / saved_model.ENCODING_FILE).write_text(json.dumps(encoding))
+    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
+    encoding.update(word_index_source=saving.KERAS_IMDB, vocabulary=None)
+    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
 
     def get_word_index():
         print("Downloading data from https://storage.googleapis.com/.../imdb_word_index.json")
         return {"wonderful": 1}
 
     monkeypatch.setattr(keras.datasets.imdb, "get_word_index", get_word_index)
-    predict.main([str(folder), "wonderful"])
-    captured = capsys.readouterr()
-    assert "Downloading" in captured.err and len(captured.out.splitlines()) == 1
+    completed = run_in_process(capsys, predict.main, str(folder), "wonderful")
+    assert completed.returncode == 0
+    assert "Downloading" in completed.stderr and len(completed.stdout.splitlines()) == 1
 
 
 def test_the_report_fits_a_terminal_with_many_long_or_wide_class_names(capsys):
@@ -427,26 +402,19 @@ def test_the_report_fits_a_terminal_with_many_long_or_wide_class_names(capsys):
             "class_accuracy": dict.fromkeys(names, 1.0),
             "confusion_matrix": confusion,
         }
-        common.print_evaluation(test, names)
+        report.print_each_class(test, names)
         lines = capsys.readouterr().out.splitlines()
-        widths = [common._display_width(line) for line in lines]
+        widths = [report._display_width(line) for line in lines]
         assert max(widths) <= 120
         matrix = lines[len(names) + 2 : 2 * len(names) + 3]
-        assert len({common._display_width(line) for line in matrix}) == 1  # every row as wide: aligned
+        assert len({report._display_width(line) for line in matrix}) == 1  # every row as wide: aligned
 
 
 def test_standard_output_that_lost_its_reader_drops_writes(tmp_path):
     read_end, write_end = os.pipe()
     stream = io.TextIOWrapper(os.fdopen(write_end, "wb"), write_through=True)
-    guarded = cli._StdoutThatOutlivesItsReader(stream)
+    guarded = shell._StdoutThatOutlivesItsReader(stream)
     os.close(read_end)
     guarded.write("nobody reads this\n")
     guarded.flush()
     assert guarded.reader_gone
-
-
-def test_a_copied_script_without_records_py_says_what_results_dir_needs(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "records", None)  # as in a folder that holds no records.py
-    argv = ["--data-dir", str(tmp_path / "never read"), "--results-dir", str(tmp_path / "runs")]
-    assert exit_code_of(lstm_simple.main, argv) == 2
-    assert "needs records.py" in capsys.readouterr().err

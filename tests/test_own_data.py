@@ -8,14 +8,13 @@ import re
 import keras
 import numpy as np
 import pytest
-from conftest import one_error_line, run_in_process, run_script, write_corpus
 
 import cnn_lstm
 import common
 import lstm_simple
 import predict
-import saved_model
-import textdata
+from conftest import lstm_args, one_error_line, run_in_process, run_script, write_corpus
+from helpers import saving, texts
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
 QUICK_SAVE = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "200"]
@@ -41,13 +40,13 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     for class_name in ("mixed", "neg", "pos"):
         assert re.search(rf"^  {class_name}\s+200 training \(33.3 %\),\s+200 test$", output, re.MULTILINE)
         assert re.search(rf"^  {class_name}\s+[\d.]+ %\s+[\d.]+ %\s+200$", output, re.MULTILINE)  # precision, recall
-    assert set(results[0].test["class_accuracy"]) == {"mixed", "neg", "pos"}
-    assert results[0].test["accuracy"] > 0.6  # chance is 1/3
+    assert set(results["class_accuracy"]) == {"mixed", "neg", "pos"}
+    assert results["accuracy"] > 0.6  # chance is 1/3
 
 
 def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     _, model_path = trained_model
-    assert sorted(os.listdir(model_path)) == sorted([saved_model.ENCODING_FILE, saved_model.MODEL_FILE])
+    assert sorted(os.listdir(model_path)) == sorted([saving.ENCODING_FILE, saving.MODEL_FILE])
     completed = run_in_process(
         capsys, predict.main, model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful"
     )
@@ -71,11 +70,11 @@ def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
 def test_the_prediction_path_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
     corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
-    _, encoding = saved_model.load_saved_model(model_path, common.CONFIGURATIONS)
-    trained_on = common.load_data(corpus, top_words=encoding["top_words"])
-    raw = textdata.read_text_corpus(corpus)
+    _, encoding = predict.load_saved_model(model_path)
+    trained_on = common.load_data(lstm_args("--data-dir", corpus, "--top-words", str(encoding["top_words"])))
+    raw = texts.read_corpus(corpus)[0]
     for index in (0, 7, len(raw.train_texts) - 1):
-        encoded = saved_model.encode_for_prediction([raw.train_texts[index]], encoding)[0]
+        encoded = predict.encode_for_prediction([raw.train_texts[index]], encoding)[0]
         assert encoded.tolist() == trained_on.train_sequences[index].tolist()
 
 
@@ -83,11 +82,11 @@ def test_a_failed_first_save_leaves_nothing_behind(tmp_path, monkeypatch):
     model = keras.Sequential(
         [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)]
     )
-    dataset = textdata.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
-    encoding = saved_model.text_encoding(dataset, 10, 5, "pre", "default")
-    monkeypatch.setattr(saved_model.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    dataset = texts.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
+    encoding = saving.text_encoding(dataset, 10, 5, "pre", literal=False)
+    monkeypatch.setattr(saving.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
-        saved_model.save_model(model, str(tmp_path / "model"), encoding)
+        saving.save_model(model, str(tmp_path / "model"), encoding)
     assert os.listdir(tmp_path) == []
 
 
@@ -95,9 +94,9 @@ def _model_folder(tmp_path, with_encoding=True, model=None):
     folder = tmp_path / "folder"
     folder.mkdir()
     if model is not None:
-        model.save(folder / saved_model.MODEL_FILE)
+        model.save(folder / saving.MODEL_FILE)
     if with_encoding:
-        (folder / saved_model.ENCODING_FILE).write_text(
+        (folder / saving.ENCODING_FILE).write_text(
             json.dumps(
                 {
                     "format": 2,
@@ -143,7 +142,7 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, 
         path = _model_folder(tmp_path, with_encoding=False, model=model)
     else:
         path = _model_folder(tmp_path)
-        (tmp_path / "folder" / saved_model.MODEL_FILE).write_bytes(b"not a zip")
+        (tmp_path / "folder" / saving.MODEL_FILE).write_bytes(b"not a zip")
     completed = run_in_process(capsys, predict.main, path, "a review")
     assert completed.returncode == 2
     assert expected in one_error_line(completed)
@@ -161,7 +160,7 @@ def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, 
 @pytest.mark.parametrize(
     "layout, expected",
     [
-        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
+        ({"readme.txt": "x"}, "no train/<class>/ folders"),
         (
             {"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"},
             "differ from train classes",
@@ -194,8 +193,8 @@ def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here
     for script in ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm"):
         folder = tmp_path / script
         importlib.import_module(script).main(["--data-dir", shared_corpus, "--save", str(folder), *QUICK_SAVE])
-        here, _ = saved_model.load_saved_model(str(folder), common.CONFIGURATIONS)
-        expected[str(folder / saved_model.MODEL_FILE)] = here.predict(texts, verbose=0).tolist()
+        here, _ = predict.load_saved_model(str(folder))
+        expected[str(folder / saving.MODEL_FILE)] = here.predict(texts, verbose=0).tolist()
     # A fresh Python in an empty folder: nothing of this project can be imported there.
     program = (
         "import sys, json, keras, numpy as np; texts = np.array(json.loads(sys.argv[1]), np.int32); "

@@ -2,9 +2,11 @@
 
 import json
 import os
+import types
+
+import pytest
 
 import families
-import pytest
 import report
 from conftest import ROOT
 
@@ -42,12 +44,18 @@ def test_every_study_record_ran_its_recipes_flags():
         assert flags.replace(" --learning-rate-schedule cosine", "") in record["command"], record["command"]
 
 
-def test_benchmark_adds_the_commands_wall_time_to_the_runs_record(tmp_path):
+def test_benchmark_adds_the_commands_wall_time_to_the_record_that_its_run_wrote(tmp_path, monkeypatch):
     import benchmark
 
-    (tmp_path / "lstm_simple-default-seed41.json").write_text(json.dumps({"seed": 41}))
-    (tmp_path / "cnn_lstm-default-seed41.json").write_text(json.dumps({"seed": 41}))
-    benchmark._add_to_record(str(tmp_path), "lstm_simple.py", 41, command_seconds=12.5)
+    monkeypatch.setattr(benchmark.families, "QUICK_TRY_DIR", str(tmp_path))
+    (tmp_path / "lstm_simple-default-seed41.json").write_text(json.dumps({"seed": 41, "earlier": True}))
+
+    def run_script(script, arguments, results_dir, log_name):  # the run names its record anew: the name is taken
+        (tmp_path / "lstm_simple-default-seed41-2.json").write_text(json.dumps({"seed": 41}))
+        return 12.5
+
+    monkeypatch.setattr(benchmark, "run_script", run_script)
+    benchmark.quick_try(types.SimpleNamespace(scripts=["lstm_simple.py"], first_seed=41, seeds=1, data_dir="corpus"))
     records = {path.name: json.loads(path.read_text()) for path in tmp_path.iterdir()}
-    assert records["lstm_simple-default-seed41.json"] == {"seed": 41, "command_seconds": 12.5}
-    assert records["cnn_lstm-default-seed41.json"] == {"seed": 41}
+    assert records["lstm_simple-default-seed41-2.json"] == {"seed": 41, "command_seconds": 12.5}
+    assert records["lstm_simple-default-seed41.json"] == {"seed": 41, "earlier": True}

@@ -1,4 +1,4 @@
-"""Unit tests of textdata.py: your own text folders, the Keras-IMDB encoding and the cache, on tiny inputs."""
+"""Unit tests of texts.py: your own text folders, the Keras-IMDB encoding and the cache, on tiny inputs."""
 
 import os
 import re
@@ -8,19 +8,19 @@ import keras
 import numpy as np
 import pytest
 
-import textdata
-from cli import UsageError
+from helpers import texts
+from helpers.shell import UsageError
 
 
 def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
     text = "Don't miss it!<br />It's GREAT, (really)\tgreat."
-    assert textdata.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
+    assert texts.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
 
 
 def test_rank_words_by_frequency_with_alphabetical_ties():
-    ranked = textdata.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
+    ranked = texts.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
     assert ranked == ["c", "a", "b"]
-    assert textdata.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
+    assert texts.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
 
 
 def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
@@ -39,27 +39,27 @@ def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypat
     monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
     for top_words in (5, 6, 8, 100):
         (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
-        ours = textdata.cut_to_top_words(
-            [textdata.encode(review, textdata.word_index_of(vocabulary)) for review in reviews], top_words
+        ours = texts.cut_to_top_words(
+            [texts.encode(review, texts.word_index_of(vocabulary)) for review in reviews], top_words
         )
         keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
         assert keras_rows == [row.tolist() for row in ours], top_words
-    assert textdata.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
+    assert texts.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
 
 
 def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
     sequences = [np.array([1, 4, 5, 6, 7, 2], np.int32)]
-    assert textdata.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
-    word_index = textdata.word_index_of(["the", "and", "a", "of"])
-    assert textdata.cut_to_top_words([textdata.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
+    assert texts.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
+    word_index = texts.word_index_of(["the", "and", "a", "of"])
+    assert texts.cut_to_top_words([texts.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
 
 
 def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):
     archive_path = tmp_path / "corpus.tar.gz"
     with tarfile.open(archive_path, "w:gz") as archive:
         archive.add(corpus, arcname="aclImdb")
-    from_folder = textdata.read_text_corpus(corpus)
-    from_archive = textdata.read_text_corpus(str(archive_path))
+    from_folder = texts.read_corpus(corpus)[0]
+    from_archive = texts.read_corpus(str(archive_path))[0]
     assert from_folder.class_names == from_archive.class_names == ["neg", "pos"]
     assert from_folder.train_texts == from_archive.train_texts
     assert from_folder.test_texts == from_archive.test_texts
@@ -71,7 +71,7 @@ def test_unlabelled_reviews_of_the_stanford_download_are_left_out(corpus):
     os.makedirs(os.path.join(corpus, "train", "unsup"))
     with open(os.path.join(corpus, "train", "unsup", "0_0.txt"), "w") as handle:
         handle.write("no label")
-    assert textdata.read_text_corpus(corpus).class_names == ["neg", "pos"]
+    assert texts.read_corpus(corpus)[0].class_names == ["neg", "pos"]
 
 
 def test_encoded_corpus_ranks_training_words_only(tmp_path):
@@ -84,37 +84,39 @@ def test_encoded_corpus_ranks_training_words_only(tmp_path):
     ]:
         os.makedirs(root / split / label, exist_ok=True)
         (root / split / label / name).write_text(text)
-    dataset = textdata.load_text_folders(str(root))
+    dataset = texts.load_text_folders(str(root))
     assert dataset.vocabulary == ["movie", "bad", "good"]
     assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 5, 5, 4], [1, 6, 4, 4]]
     assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 5, 2], [1, 6]]
 
 
-def test_second_load_comes_from_the_cache_and_a_changed_source_is_reread(corpus, monkeypatch):
-    first = textdata.load_text_folders(corpus)
-    reads = []
-    original = textdata.read_text_corpus
-    monkeypatch.setattr(textdata, "read_text_corpus", lambda path: reads.append(path) or original(path))
-    second = textdata.load_text_folders(corpus)
-    assert reads == []
+def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_even_with_its_old_time(
+    corpus, monkeypatch
+):
+    first = texts.load_text_folders(corpus)
+    encodings = []
+    original = texts.encode_corpus
+    monkeypatch.setattr(texts, "encode_corpus", lambda *args: encodings.append(args) or original(*args))
+    second = texts.load_text_folders(corpus)
+    assert encodings == []
     assert all(np.array_equal(a, b) for a, b in zip(first.train_sequences, second.train_sequences))
     assert second.vocabulary == first.vocabulary
     changed = os.path.join(corpus, "train", "pos", "0_pos.txt")
+    status = os.stat(changed)
     with open(changed, "a") as handle:
         handle.write(" brandnewword")
-    os.utime(changed, ns=(1, 1))
-    textdata.load_text_folders(corpus)
-    assert reads == [corpus]
+    os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))  # as `touch -r`, rsync or an unpack leave it
+    assert "brandnewword" in texts.load_text_folders(corpus).vocabulary and len(encodings) == 1
 
 
 @pytest.mark.parametrize(
     "layout, message",
     [
-        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y"}, "no test/<class>/*.txt"),
+        ({"train/neg/a.txt": "x", "train/pos/b.txt": "y"}, "no test/<class>/ folders"),
         ({"train/neg/a.txt": "x", "train/pos/b.txt": "y", "test/neg/c.txt": "x", "test/other/d.txt": "y"}, "differ"),
         ({"train/neg/a.txt": "x", "test/neg/b.txt": "y"}, "at least two"),
-        ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no .txt"),
-        ({"readme.txt": "x"}, "no train/<class>/*.txt"),
+        ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no files"),
+        ({"readme.txt": "x"}, "no train/<class>/ folders"),
     ],
 )
 def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
@@ -126,21 +128,21 @@ def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
             os.makedirs(path.parent, exist_ok=True)
             path.write_text(text)
     with pytest.raises(UsageError, match=re.escape(message)):
-        textdata.read_text_corpus(str(tmp_path / "data"))
+        texts.read_corpus(str(tmp_path / "data"))[0]
 
 
 def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
-        textdata.load_text_folders(str(tmp_path / "nowhere"))
+        texts.load_text_folders(str(tmp_path / "nowhere"))
     not_an_archive = tmp_path / "reviews.tar.gz"
     not_an_archive.write_bytes(b"this is not gzip")
     with pytest.raises(UsageError, match="not a readable .tar.gz"):
-        textdata.read_text_corpus(str(not_an_archive))
+        texts.read_corpus(str(not_an_archive))[0]
 
 
 def test_invalid_utf8_is_replaced_and_counted(corpus):
     with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
         handle.write("caf\xe9 awful".encode("latin-1"))
-    read = textdata.read_text_corpus(corpus)
+    read = texts.read_corpus(corpus)[0]
     assert len(read.undecodable_files) == 1
     assert "caf\ufffd awful" in read.train_texts

@@ -73,8 +73,10 @@ def quick_try(args):
     for script in args.scripts:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             arguments = ["--data-dir", args.data_dir, *families.QUICK_TRY_FLAGS, "--seed", str(seed)]
+            before = set(os.listdir(families.QUICK_TRY_DIR)) if os.path.isdir(families.QUICK_TRY_DIR) else set()
             seconds = run_script(script, arguments, families.QUICK_TRY_DIR, f"{os.path.splitext(script)[0]}-seed{seed}")
-            _add_to_record(families.QUICK_TRY_DIR, script, seed, command_seconds=seconds)
+            (written,) = {name for name in os.listdir(families.QUICK_TRY_DIR) if name.endswith(".json")} - before
+            _add_to_record(os.path.join(families.QUICK_TRY_DIR, written), command_seconds=seconds)
 
 
 def backend(args):
@@ -91,13 +93,7 @@ def backend(args):
             run_script(script, arguments, results_dir, log_name, environment)
 
 
-def _add_to_record(results_dir, script, seed, **fields):
-    (name,) = [
-        name
-        for name in os.listdir(results_dir)
-        if name.startswith(os.path.splitext(script)[0] + "-") and name.endswith(f"-seed{seed}.json")
-    ]
-    path = os.path.join(results_dir, name)
+def _add_to_record(path, **fields):
     with open(path) as handle:
         record = json.load(handle)
     record.update(fields)
@@ -126,7 +122,8 @@ def main(argv=None):
     own_data_parser = command("own-data", study, "the README's own-data command and the baseline on one corpus", 3, 41)
     own_data_parser.set_defaults(recipe=families.OWN_DATA_RECIPE, baseline=True)
     study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", 3, 41)
-    study_parser.add_argument("--recipe", choices=families.STUDY_RECIPES, required=True, help="the candidate")
+    runnable = sorted(set(families.STUDY_RECIPES) - set(families.RETIRED_RECIPES))
+    study_parser.add_argument("--recipe", choices=runnable, required=True, help="the candidate")
     study_parser.add_argument("--baseline", action="store_true", help="run baseline.py with the same flags too")
     command("quick-try", quick_try, "the README's quick try", 3, 41)
     backend_parser = command(

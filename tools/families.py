@@ -55,6 +55,11 @@ STUDY_RECIPES = {
         "plateau3-patience12-first200-top10000": f"{_PLATEAU3} {_FIRST_200} --top-words 10000",
     }.items()
 }
+# Recipes whose flag left the scripts once the study had shown it earned nothing: their records stay.
+RETIRED_RECIPES = {
+    "cosine-patience5": "--learning-rate-schedule (cosine with a validation split) left the scripts",
+    "plateau3-patience12-first200-refit": "--refit left the scripts",
+}
 OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
 OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags

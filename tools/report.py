@@ -16,9 +16,8 @@ import statistics
 
 import families
 from families import BASELINE, HERE, OWN_DATA_FLAGS, OWN_DATA_RECIPE, QUICK_TRY_FLAGS, RESULTS_DIR, SCRIPTS
+from helpers.shell import written_whole  # families puts the repository on the path
 from targets import QUICK_TRY_TARGET, TUTORIAL_ACCURACY, imdb_targets, own_data_targets, quick_try_verdict
-
-from cli import atomic_path  # families puts the repository on the path
 
 README_BLOCKS = {  # README.md's generated tables, between markers
     "results": "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->",
@@ -318,14 +317,14 @@ def plot_learning_curves(imdb_records):
             axis.legend(labelled.values(), labelled.keys())
         figure.suptitle(f"{script}: one line per seed")
         figure.tight_layout()
-        with atomic_path(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png")) as path:
+        with written_whole(os.path.join(RESULTS_DIR, f"{os.path.splitext(script)[0]}_learning_curve.png")) as (path,):
             figure.savefig(path, dpi=80, format="png")
         plt.close(figure)
 
 
 def write_whole(path, text):
     """A file of the repository written whole: a reader sees the old text or the new, never a part."""
-    with atomic_path(os.path.join(HERE, path)) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+    with written_whole(os.path.join(HERE, path)) as (temporary,), open(temporary, "w", encoding="utf-8") as handle:
         handle.write(text)
 
 

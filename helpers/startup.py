@@ -1,13 +1,9 @@
 """Imported first by every script: TensorFlow's start-up notices off the terminal, Ctrl-C held during the imports.
 
 TensorFlow prints C++ notices while it imports and finds its devices ("oneDNN
-custom operations are on", "Could not find cuda drivers", "failed call to
-cuInit"); they come before its log level can be set, so they are caught here
-and dropped, and anything else printed meanwhile (a Python warning, an error)
-is passed on. A Ctrl-C during these seconds of imports is remembered, not
-raised inside a library that might swallow it, and the run exits with 130 as
-soon as it starts (`cli.report_user_errors`). Standard output whose reader
-has gone (`| head`) stops printing, not running.
+custom operations are on", "Could not find cuda drivers"), before its log
+level can be set: they are caught here and dropped, anything else passed on.
+A stop signal meanwhile is remembered and acted on when the run starts.
 """
 
 import os
@@ -15,10 +11,30 @@ import re
 import sys
 import tempfile
 
-import cli
+from helpers import shell
 
-cli.hold_interrupts()
-cli.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
+
+def open_closed_standard_streams():
+    """A standard stream the shell closed (`>&-`, `2>&-`, `<&-`) becomes the null device: the run still saves.
+
+    Otherwise sys.stdout is None (Keras' printing fails on it) and the next file
+    opened takes the free descriptor, so TensorFlow's log lines land in it.
+    """
+    for descriptor, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(descriptor, mode, closefd=False))
+
+
+open_closed_standard_streams()
+shell.hold_interrupts()
+shell.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
 
 # No C++ log lines from here on (TensorFlow reads this once, at import): its "errors" at this
 # level are notices too ("oneDNN supports DT_BOOL only on ... AVX-512"); real failures reach

@@ -1,0 +1,225 @@
+"""The scripts' flags: the tutorial's constants as defaults, each flag's help, and the checks made before any work."""
+
+import argparse
+import os
+import sys
+
+from helpers import saving, shell, texts
+
+# A small validation set gives a noisy loss: the study (results/README.md) found that halving the step
+# after 2 stalled epochs and stopping after 8 ended good runs early; 3 and 12 are its own-data recipe.
+PATIENCE = 12  # epochs without a better validation loss before training stops
+PLATEAU_PATIENCE = 3  # ... before the 'plateau' schedule halves the step: well before stopping
+
+# The largest values the flags take: beyond them a run would not fit in memory or time, or a
+# seed in NumPy's range, and is refused at once rather than after the data is loaded.
+MAX_SEED = 2**32 - 1
+MAX_EPOCHS = 100_000
+MAX_BATCH_SIZE = 1_000_000
+MAX_TOP_WORDS = 2_000_000  # an Embedding of 32 numbers a word: 256 MB, and as much again twice for Adam
+MAX_LEN = saving.MAX_LEN
+MAX_RUNS = 1_000
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The script's docstring as written; each flag's default shown, but None and False: their help says."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a bad flag gets one line, not the usage block."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=HelpFormatter, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def whole_number_from(minimum, maximum=None):
+    """An argparse type: a whole number of at least `minimum` and, if given, at most `maximum`."""
+
+    def parse(text):
+        value = _number(text, int, "a whole number")
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} must be {minimum} or more" if value < minimum else f"{text!r} must be {maximum:,} or less"
+            )
+        return value
+
+    return parse
+
+
+def fraction_below(maximum):
+    """An argparse type: a number from 0 up to, not including, `maximum`."""
+
+    def parse(text):
+        value = _number(text, float, "a number")
+        if not 0.0 <= value < maximum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be at least 0 and below {maximum}")
+        return value
+
+    return parse
+
+
+def _number(text, kind, name):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {name}")
+
+
+def path_argument(text):
+    """An argparse type: a path, which an empty string is not."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name")
+    return text
+
+
+def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed, validation_split):
+    """The parser of every script; max_len None for a model that reads whole texts (no --max-len, --save...)."""
+    parser = OneLineErrorParser(prog=prog, description=description)
+    add = parser.add_argument
+    add(
+        "--epochs",
+        type=whole_number_from(1, MAX_EPOCHS),
+        default=epochs,
+        help="epochs (the most, with a validation split)",
+    )
+    add("--batch-size", type=whole_number_from(1, MAX_BATCH_SIZE), default=batch_size, help="training batch size")
+    add(
+        "--top-words",
+        type=whole_number_from(texts.FIRST_WORD_INDEX + 1, MAX_TOP_WORDS),  # below it no word would be left
+        default=top_words,
+        help="keep word indices below this (the most frequent TOP_WORDS - 4 words); the rest become 'unknown'",
+    )
+    add("--seed", type=whole_number_from(0, MAX_SEED), default=seed, help="random seed of the first run")
+    add(
+        "--runs",
+        type=whole_number_from(1, MAX_RUNS),
+        default=1,
+        help="train with seeds SEED, SEED+1, ...; print the mean",
+    )
+    add("--run-index", type=int, default=0, help=argparse.SUPPRESS)  # set by shell.run for each run of --runs
+    add(
+        "--data-dir",
+        type=path_argument,
+        metavar="PATH",
+        help="read your own texts instead of downloading keras.datasets.imdb: a folder with train/<class>/ and "
+        "test/<class>/ folders of text files (such as Stanford's aclImdb), or a .tar.gz of one",
+    )
+    add(
+        "--limit",
+        type=whole_number_from(1, 2**31 - 1),
+        metavar="N",
+        help="use N training and N test texts for a quick try: a shuffled selection, the same in every run",
+    )
+    add(
+        "--validation-split",
+        type=fraction_below(1.0),
+        default=validation_split,
+        metavar="FRACTION",
+        help="hold out this fraction of the training texts (seeded, every class in proportion), show its accuracy "
+        "after each epoch, stop when its loss has not improved for PATIENCE epochs and keep the best epoch's "
+        "weights; 0: train on all of them for EPOCHS epochs, as the tutorial",
+    )
+    # None when not given, so that a flag given without --validation-split, where it would do nothing, is refused.
+    add(
+        "--patience",
+        type=whole_number_from(1, MAX_EPOCHS),
+        help=f"with --validation-split: epochs without a better validation loss before stopping (default: {PATIENCE})",
+    )
+    add(
+        "--plateau-patience",
+        type=whole_number_from(1, MAX_EPOCHS),
+        help="epochs without a better validation loss before the 'plateau' schedule halves the step "
+        f"(default: {PLATEAU_PATIENCE})",
+    )
+    add(
+        "--class-weight",
+        choices=("none", "balanced"),
+        default="none",
+        help="'balanced': each class weighs as much in the training loss as the others, however few its texts",
+    )
+    if max_len is None:
+        parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
+    else:
+        add("--max-len", type=whole_number_from(1, MAX_LEN), default=max_len, help="cut longer texts to MAX_LEN words")
+        add(
+            "--truncating",
+            choices=("pre", "post"),
+            default="pre",
+            help="which words a longer text loses: 'pre' its first ones, keeping the last MAX_LEN (the tutorial's), "
+            "'post' its last ones, keeping the first (a title or lead)",
+        )
+        add(
+            "--literal",
+            action="store_true",
+            help="run the tutorial's listing exactly: every text padded to MAX_LEN, no masking, Keras' own "
+            "recurrent-dropout cell, Adam with a constant step and no clipping (see README)",
+        )
+        add("--save", type=path_argument, metavar="PATH", help="save the model and its text encoding in folder PATH")
+    add("--results-dir", type=path_argument, metavar="DIR", help="write one JSON record per run into DIR")
+    add(
+        "--watch-test",
+        action="store_true",
+        help="also measure the test accuracy after every epoch (shown beside the epoch's figures and kept in "
+        "the record), for learning curves; nothing is chosen by it",
+    )
+    progress = "Keras' progress output: 0 none, 1 a bar, 2 a line per epoch (if not given: 1 on a terminal, else 2)"
+    add("--verbose", type=int, choices=(0, 1, 2), help=progress)
+    return parser
+
+
+def check_flags(args, parser):
+    """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+    if args.seed + args.runs - 1 > MAX_SEED:
+        parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
+    if not args.validation_split > 0:
+        for flag, value in (
+            ("--patience", args.patience),
+            ("--plateau-patience", args.plateau_patience),
+        ):
+            if value is not None:
+                parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
+    if args.literal and args.plateau_patience is not None:
+        parser.error("--literal keeps Adam's constant step, so --plateau-patience would do nothing; leave one out")
+
+
+def parse(argv, script_path, description, top_words, max_len, epochs, batch_size, seed, validation_split=0.0):
+    """The flags of one run of a script, the values it passes (the tutorial's) as defaults; outputs checked.
+
+    Besides argparse's own, the namespace holds `script`, `argv` (as given),
+    `first_seed` and `seed` (this run's, among --runs), `verbose` (resolved),
+    `learning_rate_schedule` (None: --literal's constant step), `git_commit`.
+    """
+    script = os.path.basename(script_path)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(script, description, top_words, max_len, epochs, batch_size, seed, validation_split)
+    args = parser.parse_args(argv)
+    check_flags(args, parser)
+    args.script = script
+    args.argv = [argument for argument in argv if not argument.startswith("--run-index")]
+    args.first_seed, args.seed = args.seed, args.seed + args.run_index
+    args.patience = PATIENCE if args.patience is None else args.patience
+    args.plateau_patience = PLATEAU_PATIENCE if args.plateau_patience is None else args.plateau_patience
+    # How Adam's step falls (not the tutorial's, whose step is constant): halved when the validation loss stalls
+    # ('plateau'), or to 0 over EPOCHS ('cosine') when there is no validation split to watch.
+    args.learning_rate_schedule = None if args.literal else "plateau" if args.validation_split > 0 else "cosine"
+    if args.verbose is None:
+        args.verbose = 1 if shell.on_a_terminal(sys.stdout) else 2
+    if args.save:
+        saving.check_save_path(args.save)
+    args.git_commit = None
+    if args.results_dir:
+        from helpers import records  # only a run that keeps records runs git
+
+        shell.check_output_folder("--results-dir", args.results_dir)
+        args.git_commit = records.git_commit()  # the code as the run started
+    if args.runs > 1:
+        print(f"Run {args.run_index + 1} of {args.runs}, seed {args.seed}")
+    return args

@@ -1,0 +1,126 @@
+"""What a run says beyond the listing: the data summary before training, each class's figures after the test."""
+
+import unicodedata
+
+import numpy as np
+
+from helpers import texts
+
+
+def summarize_data(dataset, top_words, max_len):
+    """What a user should know before training: class sizes, text lengths, how much the cuts lose."""
+    words = np.array([len(sequence) - 1 for sequence in dataset.train_sequences])  # less the start mark
+    train_counts = np.bincount(dataset.train_labels, minlength=dataset.num_classes)
+    test_counts = np.bincount(dataset.test_labels, minlength=dataset.num_classes)
+    tokens = np.concatenate(dataset.train_sequences) if dataset.train_sequences else np.zeros(0, np.int32)
+    known = tokens[tokens >= texts.FIRST_WORD_INDEX]
+    return {
+        "train_texts": int(len(dataset.train_labels)),
+        "test_texts": int(len(dataset.test_labels)),
+        "class_counts": {
+            name: [int(train_counts[index]), int(test_counts[index])] for index, name in enumerate(dataset.class_names)
+        },
+        "median_words": float(np.median(words)) if len(words) else 0.0,
+        "percentile_90_words": float(np.percentile(words, 90)) if len(words) else 0.0,
+        "share_cut": None if max_len is None else float(np.mean(words + 1 > max_len)) if len(words) else 0.0,
+        "distinct_words": None if dataset.vocabulary is None else len(dataset.vocabulary),
+        "kept_words": max(0, top_words - texts.FIRST_WORD_INDEX),
+        "share_known": float(len(known) / max(1, np.sum(tokens != texts.START_INDEX))),
+    }
+
+
+def print_data_summary(summary, max_len, truncating=None):
+    classes = len(summary["class_counts"])
+    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} classes:")
+    width = max(len(name) for name in summary["class_counts"])
+    for name, (train_count, test_count) in summary["class_counts"].items():
+        share = 100 * train_count / max(1, summary["train_texts"])
+        print(f"  {name:<{width}}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
+    cut = ""
+    if max_len is not None:
+        kept_part = "last" if truncating == "pre" else "first"
+        cut = f"; {100 * summary['share_cut']:.1f} % are cut to their {kept_part} {max_len} words"
+    print(
+        f"Words per training text: median {summary['median_words']:.0f}, "
+        f"90th percentile {summary['percentile_90_words']:.0f}{cut}."
+    )
+    if max_len is not None and summary["share_cut"] > 0.25:
+        # What the user must decide: the data summary says what the cut costs.
+        print(
+            "  Many texts are cut (--max-len): keep the words that tell the class. A review's verdict\n"
+            "  comes last (--truncating pre); a news article's title and lead come first (--truncating post)."
+        )
+    distinct, kept = summary["distinct_words"], summary["kept_words"]
+    if distinct is None:
+        kept_text = f"the {kept:,} most frequent words"
+    elif kept >= distinct:
+        kept_text = f"all {distinct:,} distinct training words"
+    else:
+        kept_text = f"the {kept:,} most frequent of the corpus' {distinct:,} distinct training words"
+    print(
+        f"Vocabulary: --top-words keeps {kept_text}, {100 * summary['share_known']:.1f} % of the words "
+        "in the training texts; the rest read as 'unknown'.",
+        flush=True,
+    )
+
+
+def test_figures(probabilities, labels, class_names):
+    """Loss, accuracy, and per class: recall (its accuracy), precision and the confusion matrix."""
+    predictions = probabilities.argmax(axis=1)
+    chosen = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    confusion = np.zeros((len(class_names), len(class_names)), np.int64)
+    np.add.at(confusion, (labels, predictions), 1)
+    true_counts, predicted_counts = confusion.sum(axis=1), confusion.sum(axis=0)
+    diagonal = np.diag(confusion)
+    return {
+        "loss": float(-np.mean(np.log(chosen))),
+        "accuracy": float(np.mean(predictions == labels)),
+        "class_accuracy": {
+            name: float(diagonal[index] / max(1, true_counts[index])) for index, name in enumerate(class_names)
+        },
+        "class_precision": {
+            name: float(diagonal[index] / predicted_counts[index]) if predicted_counts[index] else 0.0
+            for index, name in enumerate(class_names)
+        },
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+REPORT_WIDTH = 100  # columns of a terminal the per-class report keeps within
+
+
+def _display_width(text):
+    """Columns a text takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def _aligned(text, width, right=False):
+    padding = " " * max(0, width - _display_width(text))
+    return padding + text if right else text + padding
+
+
+def print_each_class(test, class_names):
+    """Not the tutorial's: each class's precision and recall, and the confusion matrix."""
+    # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).
+    numbered = len(class_names) * (max(_display_width(name) for name in class_names) + 1) + 30 > REPORT_WIDTH
+    labels = [f"{index + 1:>2}. {name}" if numbered else name for index, name in enumerate(class_names)]
+    width = max(max(_display_width(label) for label in labels), len("class"))
+    print(f"  {_aligned('class', width)}  precision  recall (accuracy of the class)  texts")
+    for index, (name, label) in enumerate(zip(class_names, labels)):
+        print(
+            f"  {_aligned(label, width)}  {100 * test['class_precision'][name]:8.2f} %"
+            f"  {100 * test['class_accuracy'][name]:6.2f} %{'':22}{sum(test['confusion_matrix'][index]):>6}"
+        )
+    if numbered:
+        headers = row_labels = [str(index + 1) for index in range(len(class_names))]
+        largest_count = max(max(row) for row in test["confusion_matrix"])
+        column = max(len(str(largest_count)), len(headers[-1]))
+        print("  Confusion matrix (rows: true class, columns: predicted; classes numbered as above):")
+    else:
+        headers = row_labels = class_names
+        column = max(6, max(_display_width(header) for header in headers))
+        print("  Confusion matrix (rows: true class, columns: predicted):")
+    row_width = max(_display_width(label) for label in row_labels)
+    print(f"  {_aligned('', row_width)}  " + " ".join(_aligned(header, column, right=True) for header in headers))
+    for label, row in zip(row_labels, test["confusion_matrix"]):
+        print(f"  {_aligned(label, row_width, right=numbered)}  " + " ".join(f"{count:>{column}}" for count in row))

@@ -1,0 +1,236 @@
+"""How every script meets the shell: one line for a mistake, Ctrl-C and SIGTERM, `--runs`, files written whole.
+
+The promises to a user at the shell, once for every script: a problem the
+user can fix is one line on stderr and exit code 2 (`UsageError`, `run`);
+Ctrl-C, SIGTERM (`timeout`, `docker stop`, a scheduler) and SIGHUP (a closed
+terminal) stop the run wherever they land, write nothing unfinished and exit
+with 128 + the signal's number; a file is written whole or not at all, with
+the user's umask (`written_whole`); one output that cannot be written never
+costs the others (`keep_going`); a closed standard output (`| head`) stops
+the printing, not the run (`outlive_stdout_reader`).
+"""
+
+import argparse
+import contextlib
+import errno
+import gc
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+
+
+class UsageError(Exception):
+    """A problem the user can fix; reported as one line on stderr with exit code 2."""
+
+
+def first_line(error, limit=160):
+    """An exception's message cut to one line, to quote inside a UsageError."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0] if len(lines[0]) <= limit else lines[0][: limit - 3] + "..."
+
+
+def describe_os_error(error):
+    """An OSError in one line: Python's own words, the path, and what to do."""
+    permissions = "check its permissions" if error.errno in (errno.EACCES, errno.EPERM) else "check the path"
+    advice = "free some space" if error.errno == errno.ENOSPC else permissions
+    path = f": {os.fsdecode(error.filename)}" if error.filename is not None else ""
+    return f"{error.strerror or first_line(error)}{path}; {advice}"
+
+
+# The signals that stop a run cleanly; each exits with 128 + its number, as a shell reports it.
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+
+class _Interrupt:
+    """The stop signal received, so that one a library swallows still stops the run."""
+
+    received = None
+    deferred = False
+
+
+def _on_signal(signum, frame):
+    _Interrupt.received = _Interrupt.received or signum
+    if not _Interrupt.deferred:
+        raise KeyboardInterrupt
+
+
+def _handle_stop_signals():
+    """Install the handler for every stop signal; returns the handlers it replaced (none off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, _on_signal) for signum in STOP_SIGNALS}
+
+
+def hold_interrupts():
+    """Until a run starts, a stop signal is only remembered (startup.py): raised inside an import, a library's
+    cleanup could swallow it or leave the interpreter half torn down; remembered, it stops the run at once."""
+    _Interrupt.deferred = True
+    _handle_stop_signals()
+
+
+def stop_if_interrupted():
+    """Raise KeyboardInterrupt if a stop signal came, even if some library's cleanup swallowed it."""
+    if _Interrupt.received:
+        raise KeyboardInterrupt
+
+
+_unwritten = []  # the outputs that could not be written, said once the run is over
+
+
+@contextlib.contextmanager
+def keep_going(what):
+    """Write one output; if it fails, say so at the end of the run, and write the others meanwhile."""
+    try:
+        yield
+    except OSError as error:
+        _unwritten.append(f"could not write {what} ({describe_os_error(error)})")
+
+
+def _runs_asked(argv):
+    """--runs N, read ahead of the script's own parser (which reports a malformed one)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--runs", default="1")
+    runs = parser.parse_known_args(argv)[0].runs
+    return max(1, int(runs)) if runs.isdigit() else 1
+
+
+def run(main, argv=None, seeds=True):
+    """Not the tutorial's: a script's main() as the shell runs it, once per seed of --runs; returns each result.
+
+    UsageError and OSError: one line, exit 2. A stop signal, wherever it lands:
+    one line, exit 128 + its number. With seeds and --runs N, main() runs N
+    times, told which run it is (--run-index), then the mean is printed.
+    """
+    prog = os.path.basename(main.__code__.co_filename)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    previous_handlers = _handle_stop_signals()
+    was_deferred, _Interrupt.deferred = _Interrupt.deferred, False
+    _unwritten.clear()
+    code = message = None
+    try:
+        stop_if_interrupted()  # a signal held while the imports ran
+        runs = _runs_asked(argv) if seeds else 1
+        results = [main(argv + [f"--run-index={index}"] if runs > 1 else argv) for index in range(runs)]
+        stop_if_interrupted()
+        if runs > 1:
+            accuracies = [100 * result["accuracy"] for result in results]
+            spread = f"{statistics.mean(accuracies):.2f}% +- {statistics.stdev(accuracies):.2f}"
+            print(f"Accuracy over {runs} runs: {spread} (min {min(accuracies):.2f}%, max {max(accuracies):.2f}%)")
+        if _unwritten:
+            raise UsageError("; ".join(_unwritten))
+    except UsageError as error:
+        code, message = 2, f"{prog}: error: {error}"
+    except OSError as error:
+        code, message = 2, f"{prog}: error: {describe_os_error(error)}"
+    except KeyboardInterrupt:
+        signum = _Interrupt.received or signal.SIGINT
+        what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        code, message = 128 + signum, f"{prog}: {what}; nothing unfinished was saved"
+    finally:
+        _Interrupt.received, _Interrupt.deferred = None, was_deferred
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
+    if code is not None:
+        _exit(code, message)
+    return results
+
+
+def _exit(code, message):
+    # Outside the except clause, so that what the traceback held (a training data
+    # iterator) is finalised now, quietly, and not after our last line.
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        sys.stdout.flush()  # a closed pipe or none at all: the message still goes to stderr
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+class _StdoutThatOutlivesItsReader:
+    """sys.stdout, but once its reader has gone (`script | head`), writes are dropped instead of raising.
+
+    Otherwise the first print after `head` exits raises BrokenPipeError (or
+    Rich, in Keras' model summary, exits), and the run loses its training.
+    """
+
+    def __init__(self, stream):
+        self._stream, self.reader_gone = stream, False
+
+    def _guard(self, operation, *arguments):
+        try:
+            self.reader_gone or operation(*arguments)
+        except BrokenPipeError:
+            self.reader_gone = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # what is buffered goes nowhere
+
+    def write(self, text):
+        self._guard(self._stream.write, text)
+        return len(text)
+
+    def flush(self):
+        self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def outlive_stdout_reader():
+    """Make sys.stdout drop its output once its reader has gone (see _StdoutThatOutlivesItsReader)."""
+    if not isinstance(sys.stdout, _StdoutThatOutlivesItsReader) and hasattr(sys.stdout, "fileno"):
+        sys.stdout = _StdoutThatOutlivesItsReader(sys.stdout)
+
+
+def on_a_terminal(stream):
+    """Whether a stream is an open terminal; False for a pipe, a file, or a stream the shell closed."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def check_output_folder(flag, path):
+    """Refuse, before any work, a folder that an output could not be written into (it may not exist yet)."""
+    path = os.path.normpath(path)  # 'afile/' is the file 'afile'
+    if os.path.islink(path) and not os.path.exists(path):
+        raise UsageError(f"{flag} {path} is a link to nothing; remove the link or give another folder")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a file; give a folder (it is created)")
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder; give another path")
+    if not os.path.isdir(parent):
+        raise UsageError(f"{flag} {path}: the folder {parent} does not exist; create it first")
+    folder = path if os.path.isdir(path) else parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: cannot write in {folder}; choose a folder you may write to")
+
+
+@contextlib.contextmanager
+def written_whole(*final_paths, replace=True):
+    """Temporary names beside each final path, all renamed into place only if the block finishes: an error or a
+    stop signal leaves every final path as it was. replace=False: a path taken by then raises FileExistsError."""
+    temporaries, umask, was_deferred = [], os.umask(0), _Interrupt.deferred
+    os.umask(umask)
+    try:
+        for final_path in final_paths:
+            folder, name = os.path.split(os.path.abspath(final_path))
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", suffix="-" + name, delete=False) as file:
+                temporaries.append(file.name)
+        yield temporaries
+        stop_if_interrupted()
+        was_deferred, _Interrupt.deferred = _Interrupt.deferred, True  # the renames are not interrupted
+        for temporary, final_path in zip(temporaries, final_paths):
+            os.chmod(temporary, 0o666 & ~umask)  # NamedTemporaryFile makes it private (600)
+            try:  # os.link fails, unlike a rename, if the name is taken
+                (os.replace if replace else os.link)(temporary, final_path)
+            except OSError as error:  # named by the user's path, not the temporary one
+                raise type(error)(error.errno, error.strerror, final_path) from None
+    finally:
+        _Interrupt.deferred = was_deferred
+        for temporary in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(temporary)
+    stop_if_interrupted()
