@@ -1,9 +1,10 @@
 """LSTM with Dropout layers for sequence classification of the IMDB movie reviews.
 
 The simple LSTM with a Dropout layer on each side of the LSTM: during
-training, 20 % of the word vectors going in and of the LSTM's outputs coming
-out are set to zero, to keep the model from learning the training reviews by
-heart.
+training, 20 % of the numbers in the word vectors going in and in the LSTM's
+output coming out are set to zero (single numbers, not whole word vectors:
+that would be SpatialDropout1D), to keep the model from learning the training
+reviews by heart.
 
 Gets to 88.04 % test accuracy after 3 epochs (mean of 5 seeds, 87.91-88.13 %), 30 s/epoch on a 2-core CPU.
 """

@@ -205,7 +205,8 @@ SECTIONS = [
      "runs of commits before ebabe8e trained every epoch on the first epoch's batches (a bug, fixed there); the "
      "recipe was first chosen on those runs, then screened again on the fixed code (the `plateau3-patience12` "
      "rows of later commits) against batch 32, the first 100, 300, 400 and 500 words, no cut (the last 500), "
-     "10,000 words of vocabulary, balanced class weights and `--refit`.", "study",
+     "10,000 words of vocabulary, balanced class weights and `--refit`. `--refit` and `--learning-rate-schedule` "
+     "(the `cosine-patience5` recipe) have since left the scripts; their records stay.", "study",
      lambda r: [study_table(r["study"]), table(f"corpus | {TARGETS_HEADER}", own_data_targets(r["study"]))]),
     ("The quick try", f"Each script with `{' '.join(QUICK_TRY_FLAGS)}` on the Stanford download (the README's quick "
      "try is `lstm_simple.py`'s); \"whole command\" is the process' wall time, start-up and data loading included.",
