@@ -4,9 +4,10 @@ Not a model of the tutorial. Each text becomes the TF-IDF weights of its words
 and word pairs, as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True)` weighs them (counted by `keras.layers.TextVectorization`),
 and one Dense layer reads them: logistic regression, trained with Adam. It
-reads the same `--data-dir`, takes the same split, seeds and flags, and prints
-the same lines as the four LSTM scripts, so that its accuracy can stand beside
-theirs (results/README.md has both on the shared corpora).
+reads the same `--data-dir`, takes the same split, seeds and flags (but those
+about cutting texts, `--literal` and `--save`; it holds out 10 % for
+validation by default), and prints the same lines as the four LSTM scripts,
+so that its accuracy can stand beside theirs (results/README.md has both).
 """
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
@@ -88,7 +89,7 @@ class TextsToEvaluate:
 
     def predict(self, model):
         return batches.class_probabilities(
-            model.predict(self.tf_idf.batches(self.sequences, self.labels, 1024), verbose=0)
+            model.predict(self.tf_idf.batches(self.sequences, self.labels, batches.EVALUATION_BATCH_SIZE), verbose=0)
         )
 
 
@@ -98,7 +99,7 @@ def tf_idf_vectors(data, args):
     train = tf_idf.batches(data.train_sequences, data.train_labels, args.batch_size, shuffle_seed=args.seed)
     validation = None
     if data.validation_labels is not None:
-        validation = tf_idf.batches(data.validation_sequences, data.validation_labels, 1024)
+        validation = tf_idf.batches(data.validation_sequences, data.validation_labels, batches.EVALUATION_BATCH_SIZE)
     return train, validation, TextsToEvaluate(tf_idf, data.test_sequences, data.test_labels)
 
 

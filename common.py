@@ -12,6 +12,7 @@ call them in the listing's order, with the model, `model.summary()` and
 | `sequence.pad_sequences(X_train, maxlen=500)`, and X_test | `pad_and_truncate` (batches of 64 for fit) |
 | `Dense(1, activation='sigmoid')`, `binary_crossentropy`   | `output_layer`, `loss_for` (any classes)  |
 | `model.compile(..., optimizer='adam', ...)`               | `model_config` (what build_model is told) |
+| `model.summary()`, `model.fit(...)`                       | in the script, as in the listing          |
 | `scores = model.evaluate(X_test, y_test, verbose=0)`      | `evaluate` (and each class's figures)     |
 
 What is not a step of the tutorial sits beneath, in `helpers/`: the flags,
@@ -31,8 +32,7 @@ from keras import layers
 from helpers import batches, report, shell, texts, training
 from helpers.shell import UsageError
 
-# ---------------------------------------------------------------------------
-# The seed
+# The seed -------------------------------------------------------------------------------------------------------------
 
 
 def set_seed(seed):
@@ -44,8 +44,7 @@ def set_seed(seed):
         tf.config.experimental.enable_op_determinism()
 
 
-# ---------------------------------------------------------------------------
-# Loading the data
+# Loading the data -----------------------------------------------------------------------------------------------------
 
 
 def load_keras_imdb(top_words):
@@ -90,8 +89,9 @@ def hold_out_validation(sequences, labels, fraction, seed, class_names):
                 "or give --validation-split 0"
             )
         is_validation[rows[: min(max(1, int(round(fraction * len(rows)))), len(rows) - 1)]] = True
-    pick = lambda rows: ([sequences[row] for row in rows], labels[rows])  # noqa: E731
-    return pick(np.flatnonzero(~is_validation)), pick(np.flatnonzero(is_validation))
+    train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
+    train = [sequences[row] for row in train_rows], labels[train_rows]
+    return train, ([sequences[row] for row in validation_rows], labels[validation_rows])
 
 
 def load_data(args):
@@ -133,8 +133,7 @@ def prepared(data, args):
     return data
 
 
-# ---------------------------------------------------------------------------
-# Padding and truncating
+# Padding and truncating -----------------------------------------------------------------------------------------------
 
 
 def pad_and_truncate(data, args, mask_padding):
@@ -160,8 +159,7 @@ def pad_and_truncate(data, args, mask_padding):
     return train.for_fit(), validation, padded(data.test_sequences, data.test_labels, evaluation_batch_size)
 
 
-# ---------------------------------------------------------------------------
-# The model's output and loss, and what build_model() is told
+# The model's output and loss, and what build_model() is told ----------------------------------------------------------
 
 
 def output_layer(num_classes, **dense_options):
@@ -208,8 +206,7 @@ def model_config(args, data, mask_padding=False):
     )
 
 
-# ---------------------------------------------------------------------------
-# Evaluation
+# Evaluation -----------------------------------------------------------------------------------------------------------
 
 
 def evaluate(model, test_batches, class_names):

@@ -17,9 +17,9 @@ from keras import layers
 import common
 from helpers import flags, records, report, saving, shell, training
 
-# The tutorial's values; the flags take their defaults from here.
+# The tutorial's values; the flags take their defaults from the first five.
 TOP_WORDS = 5000  # keep the 5,000 most frequent word indices, the rest become "unknown"
-MAX_REVIEW_LENGTH = 500  # a longer review is cut to its last 500 words (--literal pads every review to 500)
+MAX_REVIEW_LENGTH = 500  # a longer review is cut to its last 500 words (--truncating post: its first)
 EPOCHS = 3
 BATCH_SIZE = 64
 SEED = 7  # the tutorial's numpy.random.seed(7)
@@ -32,8 +32,8 @@ EMBEDDING_VECTOR_LENGTH = 32  # each word index becomes a vector of 32 numbers
 LSTM_UNITS = 100  # the LSTM layer's memory units
 DROPOUT_RATE = 0.2  # fraction of values zeroed during training
 
-# Not the tutorial's (off with --literal): the Embedding masks the padding, so the LSTM skips it,
-# and the batches put it after the text (common.pad_and_truncate).
+# Not the tutorial's (off with --literal): the Embedding masks the padding, so the LSTM skips it, and the
+# batches put it after the text (helpers/batches.py). A model of yours that does not mask: set it to False.
 MASK_PADDING = True
 
 
@@ -52,10 +52,10 @@ def build_model(config):
     )
     model.compile(
         loss=common.loss_for(config.num_classes),  # binary cross-entropy for two classes
-        # Differs from the tutorial (off with --literal; see README): Adam's step falls
-        # over the training (to 0 over the epochs; with --validation-split, halved when
-        # the validation loss stalls), so no run ends on a noisy step, and its gradient
-        # norm is clipped so no run stalls.
+        # Differs from the tutorial (off with --literal; see README): Adam's step falls to 0
+        # over the epochs (with --validation-split, training.callbacks halves it when the
+        # validation loss stalls instead), so that no run ends on a noisy step, and its
+        # gradient norm is clipped, against the loss jumps that stalled some runs.
         optimizer=keras.optimizers.Adam(
             learning_rate=config.learning_rate(LEARNING_RATE), clipnorm=config.clipnorm(GRADIENT_CLIP_NORM)
         ),
@@ -69,10 +69,12 @@ def main(argv=None):
     # The listing's constants become flags, with the constants above as their defaults.
     args = flags.parse(argv, __file__, __doc__, TOP_WORDS, MAX_REVIEW_LENGTH, EPOCHS, BATCH_SIZE, SEED)
     common.set_seed(args.seed)  # numpy.random.seed(7)
-    # imdb.load_data(num_words=top_words), or your own texts with --data-dir
+    # imdb.load_data(num_words=top_words), or your own texts with --data-dir; then, not the listing's,
+    # --limit, the data summary and --validation-split's held-out texts.
     data = common.load_data(args)
     # sequence.pad_sequences(X_train, maxlen=max_review_length), and X_test's: here each batch of BATCH_SIZE
-    # texts of similar length is padded to its own longest (--literal: every text to MAX_REVIEW_LENGTH).
+    # texts of similar length is padded to about its longest (--literal: every text to MAX_REVIEW_LENGTH);
+    # --class-weight travels in the training batches.
     train_batches, validation_batches, test_batches = common.pad_and_truncate(data, args, MASK_PADDING)
     model = build_model(common.model_config(args, data, MASK_PADDING))
     model.summary()
@@ -82,7 +84,8 @@ def main(argv=None):
         epochs=args.epochs,
         shuffle=False,  # the batches shuffle themselves, each epoch
         validation_data=validation_batches,  # not the listing's: None unless --validation-split
-        # Not the listing's: with --validation-split, early stopping; always, each epoch's time, Ctrl-C.
+        # Not the listing's: with --validation-split, early stopping and the halved step; each epoch's time;
+        # Ctrl-C; --watch-test; and a first predict that checks --max-len suits the model.
         callbacks=training.callbacks(args, model, test_batches, data.class_names),
         verbose=args.verbose,
     )

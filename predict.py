@@ -12,6 +12,7 @@ same tokens, vocabulary, top-words cut and maximum length.
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
+import codecs
 import contextlib
 import json
 import os
@@ -108,8 +109,8 @@ def load_saved_model(path):
             f"{model_path} reads {embeddings[0].input_dim} word indices but {ENCODING_FILE} keeps "
             f"{encoding['top_words']}; they come from different saves: save the model again"
         )
-    expected_outputs = 1 if len(encoding["class_names"]) == 2 else len(encoding["class_names"])
-    if model.output_shape[-1] != expected_outputs:
+    expected_outputs = (1, 2) if len(encoding["class_names"]) == 2 else (len(encoding["class_names"]),)
+    if model.output_shape[-1] not in expected_outputs:
         raise UsageError(
             f"{model_path} gives {model.output_shape[-1]} outputs but {ENCODING_FILE} names "
             f"{len(encoding['class_names'])} classes; they come from different saves: save the model again"
@@ -141,11 +142,6 @@ def encode_for_prediction(raw_texts, encoding):
     return texts.cut_to_top_words(sequences, encoding["top_words"])
 
 
-def masks_padding(model):
-    """Whether the model masks its padding (Embedding(mask_zero=True)): its batches are then padded after the text."""
-    return any(getattr(layer, "mask_zero", False) for layer in model.layers)
-
-
 # ---------------------------------------------------------------------------
 # The texts to classify
 
@@ -155,6 +151,12 @@ def read_texts(args, parser):
     if args.texts and args.file:
         parser.error("give texts on the command line or with --file, not both")
     if args.texts:
+        for text in args.texts:
+            if os.path.isfile(text):  # `predict.py model texts.txt`: the name itself would be classified
+                print(
+                    f"note: the argument {text!r} names a file; to classify its lines, give --file {text}",
+                    file=sys.stderr,
+                )
         return args.texts, "argument"
     if args.file:
         try:
@@ -164,20 +166,27 @@ def read_texts(args, parser):
             raise UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line")
         source = args.file
     else:
-        if shell.on_a_terminal(sys.stdin):
+        if sys.stdin.isatty():  # a closed one is the null device (startup.py)
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
+    # UTF-8, its byte-order mark dropped (Notepad); UTF-16 when it starts with one of its marks (PowerShell's >).
+    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        print(f"warning: {source} is not valid UTF-8; its undecodable bytes were replaced", file=sys.stderr)
+        text = raw.decode(encoding, errors="replace")
+        print(
+            f"warning: {source} is not valid {encoding[:6].upper()}; its undecodable bytes were replaced",
+            file=sys.stderr,
+        )
     # Lines end at a newline only: str.splitlines would also split at \x0c, \x1c or U+2028 inside a text.
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line
-    return [line.removesuffix("\r") for line in lines], "line"
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    kept = [line for line in lines if line.strip()]
+    empty = len(lines) - len(kept) - (lines[-1] == "")  # the newline that ends the last line ends no text
+    if empty:
+        print(f"note: skipped {empty} empty line{'s' * (empty > 1)} of {source}", file=sys.stderr)
+    return kept, "line"
 
 
 def main(argv=None):
@@ -192,13 +201,13 @@ def main(argv=None):
     parser.add_argument("--file", type=flags.path_argument, metavar="PATH", help="classify each line of this text file")
     args = parser.parse_args(argv)
     model, encoding = load_saved_model(args.model)
-    texts, unit = read_texts(args, parser)
-    if not texts:
+    to_classify, unit = read_texts(args, parser)
+    if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
-    for number, text in enumerate(texts, start=1):
+    for number, text in enumerate(to_classify, start=1):
         if not text.strip():
             raise UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
-    sequences = encode_for_prediction(texts, encoding)
+    sequences = encode_for_prediction(to_classify, encoding)
     literal = encoding["configuration"] == "literal"
     padded = batches.padded_batches(
         sequences,
@@ -207,12 +216,15 @@ def main(argv=None):
         encoding["max_len"],
         encoding["truncating"],
         literal,
-        mask_padding=masks_padding(model),
+        mask_padding=batches.masks_padding(model),
     )
     probabilities = padded.predict(model)
     predictions = []
-    for text, row in zip(texts, probabilities):
-        class_name = encoding["class_names"][row.argmax()]
+    for text, row in zip(to_classify, probabilities):
+        # A tab or line break in a class name (a folder's) must not break the tab-separated lines.
+        class_name = (
+            encoding["class_names"][row.argmax()].replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        )
         predictions.append((class_name, float(row.max())))
         one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
         excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")

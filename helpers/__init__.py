@@ -1,1 +1,1 @@
-"""What sits beneath the tutorial's steps in common.py: a file per concern, each importing only those below."""
+"""What sits beneath the tutorial's steps in common.py: a file per concern, importing only lower layers' files."""

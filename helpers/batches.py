@@ -139,6 +139,11 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         return class_probabilities(probabilities)
 
 
+def masks_padding(model):
+    """Whether the model masks its padding (Embedding(mask_zero=True)): its batches are then padded after the text."""
+    return any(getattr(layer, "mask_zero", False) for layer in model.layers)
+
+
 def class_probabilities(probabilities):
     """A sigmoid's one column as the probabilities of both classes."""
     if probabilities.shape[1] == 1:

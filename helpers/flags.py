@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 
-from helpers import saving, shell, texts
+from helpers import records, saving, shell, texts
 
 # A small validation set gives a noisy loss: the study (results/README.md) found that halving the step
 # after 2 stalled epochs and stopping after 8 ended good runs early; 3 and 12 are its own-data recipe.
@@ -197,6 +197,7 @@ def parse(argv, script_path, description, top_words, max_len, epochs, batch_size
     `first_seed` and `seed` (this run's, among --runs), `verbose` (resolved),
     `learning_rate_schedule` (None: --literal's constant step), `git_commit`.
     """
+    shell.begin_run()
     script = os.path.basename(script_path)
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(script, description, top_words, max_len, epochs, batch_size, seed, validation_split)
@@ -211,13 +212,11 @@ def parse(argv, script_path, description, top_words, max_len, epochs, batch_size
     # ('plateau'), or to 0 over EPOCHS ('cosine') when there is no validation split to watch.
     args.learning_rate_schedule = None if args.literal else "plateau" if args.validation_split > 0 else "cosine"
     if args.verbose is None:
-        args.verbose = 1 if shell.on_a_terminal(sys.stdout) else 2
+        args.verbose = 1 if sys.stdout.isatty() else 2  # a closed one is the null device (startup.py)
     if args.save:
         saving.check_save_path(args.save)
     args.git_commit = None
     if args.results_dir:
-        from helpers import records  # only a run that keeps records runs git
-
         shell.check_output_folder("--results-dir", args.results_dir)
         args.git_commit = records.git_commit()  # the code as the run started
     if args.runs > 1:

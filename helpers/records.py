@@ -64,8 +64,8 @@ def versions():
     return found | {backend: getattr(sys.modules.get(backend), "__version__", None), "backend": backend}
 
 
-RECORDED_FLAGS = ("epochs", "batch_size", "top_words", "max_len", "truncating", "limit", "validation_split")
-RECORDED_FLAGS += ("learning_rate_schedule", "class_weight")
+RECORDED_SETTINGS = ("epochs", "batch_size", "top_words", "max_len", "truncating", "limit", "validation_split")
+RECORDED_SETTINGS += ("learning_rate_schedule", "class_weight")
 
 
 def record_of(args, data, model, history, scores, configuration):
@@ -81,7 +81,7 @@ def record_of(args, data, model, history, scores, configuration):
         "command": shlex.join(["python", args.script] + args.argv),
         "seed": args.seed,
         "configuration": configuration,
-        **{name: getattr(args, name) for name in RECORDED_FLAGS},
+        **{name: getattr(args, name) for name in RECORDED_SETTINGS},
         "patience": args.patience if args.validation_split else None,
         "plateau_patience": args.plateau_patience if args.learning_rate_schedule == "plateau" else None,
         "best_epoch": getattr(history, "best_epoch", None),
@@ -93,7 +93,7 @@ def record_of(args, data, model, history, scores, configuration):
         "test_reviews": len(data.test_labels),
         "parameters": model.count_params(),
         "per_epoch": per_epoch,
-        "training_seconds": sum(epoch["seconds"] for epoch in per_epoch),
+        "training_seconds": sum(epoch.get("seconds", 0.0) for epoch in per_epoch),  # RunWatcher's
         **{f"test_{name}": scores[name] for name in ("loss", "accuracy", "class_accuracy", "class_precision")},
         "test_confusion_matrix": scores["confusion_matrix"],
         "evaluation_seconds": scores["seconds"],

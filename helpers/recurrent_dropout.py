@@ -9,8 +9,8 @@ class SharedMaskLSTMCell(layers.LSTMCell):
     """An LSTM cell that drops the same recurrent units for all four gates, one mask per sequence.
 
     Keras 3's LSTMCell with recurrent_dropout draws a mask per gate and falls back
-    to eight small matrix products per step; one mask (Keras 1's consume_less='gpu')
-    keeps the two fused ones. `--literal` uses Keras' own layer instead.
+    to eight small matrix products per step; one mask for the inputs and one for the
+    state (as Keras 1's consume_less='gpu') keep the two fused ones. Not with --literal.
     """
 
     def __init__(self, units, **kwargs):

@@ -26,10 +26,10 @@ class UsageError(Exception):
     """A problem the user can fix; reported as one line on stderr with exit code 2."""
 
 
-def first_line(error, limit=160):
-    """An exception's message cut to one line, to quote inside a UsageError."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    return lines[0] if len(lines[0]) <= limit else lines[0][: limit - 3] + "..."
+def first_line(error):
+    """An exception's message cut to one line of at most 160 characters, to quote inside a UsageError."""
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def describe_os_error(error):
@@ -69,6 +69,14 @@ def hold_interrupts():
     cleanup could swallow it or leave the interpreter half torn down; remembered, it stops the run at once."""
     _Interrupt.deferred = True
     _handle_stop_signals()
+
+
+def begin_run():
+    """A run starts: a stop signal held while the imports ran stops it now; one an earlier run stopped on is over."""
+    held_since_the_imports, _Interrupt.deferred = _Interrupt.deferred, False
+    if not held_since_the_imports:
+        _Interrupt.received = None
+    stop_if_interrupted()
 
 
 def stop_if_interrupted():
@@ -139,8 +147,7 @@ def run(main, argv=None, seeds=True):
 
 
 def _exit(code, message):
-    # Outside the except clause, so that what the traceback held (a training data
-    # iterator) is finalised now, quietly, and not after our last line.
+    # Outside the except clause: what the traceback held (a data iterator) is finalised now, not after our line.
     gc.collect()
     with contextlib.suppress(OSError, AttributeError, ValueError):
         sys.stdout.flush()  # a closed pipe or none at all: the message still goes to stderr
@@ -181,14 +188,6 @@ def outlive_stdout_reader():
     """Make sys.stdout drop its output once its reader has gone (see _StdoutThatOutlivesItsReader)."""
     if not isinstance(sys.stdout, _StdoutThatOutlivesItsReader) and hasattr(sys.stdout, "fileno"):
         sys.stdout = _StdoutThatOutlivesItsReader(sys.stdout)
-
-
-def on_a_terminal(stream):
-    """Whether a stream is an open terminal; False for a pipe, a file, or a stream the shell closed."""
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 def check_output_folder(flag, path):

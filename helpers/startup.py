@@ -23,11 +23,8 @@ def open_closed_standard_streams():
     for descriptor, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
         try:
             os.fstat(descriptor)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)
-            if null != descriptor:
-                os.dup2(null, descriptor)
-                os.close(null)
+        except OSError:  # closed: the lowest free descriptor, which os.open takes, is this one
+            os.open(os.devnull, os.O_RDWR)
         if getattr(sys, name) is None:
             setattr(sys, name, open(descriptor, mode, closefd=False))
 
@@ -36,8 +33,7 @@ open_closed_standard_streams()
 shell.hold_interrupts()
 shell.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
 
-# No C++ log lines from here on (TensorFlow reads this once, at import): its "errors" at this
-# level are notices too ("oneDNN supports DT_BOOL only on ... AVX-512"); real failures reach
+# No C++ log lines from here on (read once, at import): its "errors" are notices too; real failures reach
 # Python as exceptions, and Python's own warnings are not affected. A value the user set is kept.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 

@@ -77,6 +77,11 @@ def callbacks(args, model, test_batches, class_names):
     and early stopping that keeps the best epoch; always, RunWatcher (last: it reads what the others did)."""
     if not model.compiled:  # a build_model() of the user's that returns before compiling
         raise shell.UsageError(f"build_model() in {args.script} must compile the model before returning it")
+    if getattr(test_batches, "padding", "pre") == "post" and not batches.masks_padding(model):
+        raise shell.UsageError(  # the LSTM would read the padding last, unmasked
+            f"{args.script}'s MASK_PADDING is True but its model does not mask the padding "
+            "(Embedding(mask_zero=config.mask_padding)); mask it, or set MASK_PADDING = False"
+        )
     chosen, early_stopping = [], None
     if args.validation_split > 0:
         if args.learning_rate_schedule == "plateau":

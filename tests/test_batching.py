@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import common
-import predict
 from helpers import batches as batching  # the tests' own variables are called batches
 from helpers import recurrent_dropout, texts
 
@@ -128,7 +127,7 @@ def test_every_masked_batch_is_right_padded_as_cudnn_requires():
     from keras.src.backend.tensorflow.rnn import _assert_valid_mask
 
     model = _tiny_masked_model()
-    assert predict.masks_padding(model)
+    assert batching.masks_padding(model)
     rng = np.random.default_rng(3)
     sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
     for shuffle, batch_size in ((True, 16), (False, batching.EVALUATION_BATCH_SIZE)):

@@ -148,13 +148,17 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, 
     assert expected in one_error_line(completed)
 
 
-def test_an_empty_line_to_classify_gets_one_line_and_exit_code_2(trained_model, tmp_path, capsys):
+def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_is_one_line(
+    trained_model, tmp_path, capsys
+):
     _, model_path = trained_model
     review_file = tmp_path / "reviews.txt"
-    review_file.write_text("wonderful\n\nawful\n")
+    review_file.write_text("wonderful\n\nawful\n\n")  # a blank line between, and a trailing one
     completed = run_in_process(capsys, predict.main, model_path, "--file", str(review_file))
-    assert completed.returncode == 2
-    assert "line 2 is empty" in one_error_line(completed)
+    assert completed.returncode == 0 and len(completed.stdout.splitlines()) == 2
+    assert completed.stderr.strip() == f"note: skipped 2 empty lines of {review_file}"
+    completed = run_in_process(capsys, predict.main, model_path, "wonderful", " ")
+    assert completed.returncode == 2 and "argument 2 is empty" in one_error_line(completed)
 
 
 @pytest.mark.parametrize(

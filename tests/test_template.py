@@ -3,7 +3,11 @@
 import os
 import shutil
 
-from conftest import ROOT, run_script, write_corpus
+import keras
+
+import common
+import lstm_simple
+from conftest import ROOT, one_error_line, run_in_process, run_script, write_corpus
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 
@@ -86,3 +90,20 @@ def test_your_own_lists_of_texts_and_labels_in_place_of_the_data_call(tmp_path):
     assert "120 training and 40 test texts, 2 classes:" in completed.stdout
     assert "  bad " in completed.stdout and "  good " in completed.stdout  # the class names are the labels
     assert accuracy_of(completed) == 100.0
+
+
+def test_a_model_that_does_not_mask_while_mask_padding_says_it_does_is_one_line(tmp_path, capsys, monkeypatch):
+    """Batches padded after the text, read unmasked, would teach the LSTM the padding last: refused, not trained."""
+
+    def build_model(config):
+        model = keras.Sequential(
+            [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(config.top_words, 4)]
+            + [keras.layers.LSTM(4), common.output_layer(config.num_classes)]
+        )
+        model.compile(loss=common.loss_for(config.num_classes), optimizer="adam")
+        return model
+
+    monkeypatch.setattr(lstm_simple, "build_model", build_model)
+    corpus = write_corpus(tmp_path / "corpus", reviews_per_class=10)
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", corpus, *QUICK)
+    assert completed.returncode == 2 and "set MASK_PADDING = False" in one_error_line(completed)
