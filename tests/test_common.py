@@ -122,7 +122,7 @@ def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path,
         model = keras.Sequential(
             [
                 keras.Input(shape=(None,), dtype="int32"),
-                keras.layers.Embedding(config.top_words, 8),
+                keras.layers.Embedding(config.top_words, 8, mask_zero=config.mask_padding),
                 keras.layers.GlobalAveragePooling1D(),
                 common.output_layer(config.num_classes),
             ]
