@@ -53,10 +53,13 @@ class RunWatcher(keras.callbacks.Callback):
             return
         # Adam's step after the epoch, as the plateau rule logs it, for every schedule (a record's learning curve).
         logs.setdefault("learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-        if self.args.watch_test:
+        if self.args.watch_test:  # watched, not changed: predicting draws dropout masks, whose state comes back
+            state = [keras.ops.convert_to_numpy(variable) for variable in self.model.non_trainable_variables]
             test = self.test_batches
             scores = report.test_figures(test.predict(self.model), test.labels, self.class_names)
             logs["test_loss"], logs["test_accuracy"] = scores["loss"], scores["accuracy"]
+            for variable, value in zip(self.model.non_trainable_variables, state):
+                variable.assign(value)
 
     def on_train_end(self, logs=None):
         history = self.model.history

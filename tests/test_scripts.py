@@ -177,3 +177,13 @@ def test_the_baseline_weighs_words_and_pairs_as_scikit_learns_sublinear_tf_idf()
     assert weight(1, "4 4") == pytest.approx(four_four / length, abs=1e-4)
     assert weights[1, 0] == 0  # index 0 counts the unseen pair "4 6": it weighs nothing
     assert np.linalg.norm(weights, axis=1) == pytest.approx([1.0, 1.0], abs=1e-6)
+
+
+def test_watching_the_test_set_changes_nothing_of_the_run(shared_corpus, capsys):
+    """lstm_recurrent_dropout.py: predicting draws the RNN's dropout masks; watching must not move the training."""
+    import lstm_recurrent_dropout
+
+    flags = ["--data-dir", shared_corpus, *QUICK, "--epochs", "2", "--limit", "300"]
+    watched = lstm_recurrent_dropout.main([*flags, "--watch-test"])
+    unwatched = lstm_recurrent_dropout.main(flags)
+    assert watched["loss"] == unwatched["loss"]
