@@ -59,8 +59,9 @@ class TfIdfOfWordsAndPairs:
 
     @staticmethod
     def as_strings(sequences):
-        # Word indices as tokens: the same words the LSTMs see, without the start mark.
-        return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences])
+        # Word indices as tokens: the same words the LSTMs see, without the start mark. dtype=object: NumPy's own
+        # string type is as wide as the longest text for every text (7.3 GB on 20 Newsgroups, for 0.2 of texts).
+        return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences], dtype=object)
 
     def tf_idf(self, texts):
         import tensorflow as tf
