@@ -177,7 +177,7 @@ def read_texts(args, parser):
     except UnicodeDecodeError:
         text = raw.decode(encoding, errors="replace")
         print(
-            f"warning: {source} is not valid {encoding[:6].upper()}; its undecodable bytes were replaced",
+            f"warning: {source} is not valid {'UTF-16' if encoding == 'utf-16' else 'UTF-8'}; what is not was replaced",
             file=sys.stderr,
         )
     # Lines end at a newline only: str.splitlines would also split at \x0c, \x1c or U+2028 inside a text.

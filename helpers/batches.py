@@ -16,11 +16,6 @@ BATCH_LENGTH_MULTIPLE = 16  # batch lengths are rounded up to a multiple of this
 COMPILED_BATCH_LENGTHS = (32, 64, 96, 128, 160, 192, 256, 320, 384, 448)
 
 
-def pad(sequences, max_len, truncating="pre"):
-    """The tutorial's padding: zeros before the text, every text max_len long."""
-    return keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32", truncating=truncating)
-
-
 class LengthBucketedBatches(keras.utils.PyDataset):
     """Batches of texts of similar length, each cut to max_len as the tutorial cuts it and padded to its longest.
 
@@ -155,7 +150,9 @@ class PaddedTexts:
     """The tutorial's padding: every text padded (in front) or cut to max_len, batched by Keras as model.fit does."""
 
     def __init__(self, sequences, labels, batch_size, max_len, shuffle, truncating="pre", class_weight=None):
-        self.x, self.labels = pad(sequences, max_len, truncating), labels
+        # sequence.pad_sequences(X, maxlen=max_review_length): zeros in front, every text max_len long.
+        self.x = keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32", truncating=truncating)
+        self.labels = labels
         self.batch_size, self.shuffle, self.class_weight = batch_size, shuffle, class_weight
 
     def for_fit(self):

@@ -179,13 +179,9 @@ def check_flags(args, parser):
     """What no single flag's type can check: flags that need another, seeds that must stay in range."""
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
-    if not args.validation_split > 0:
-        for flag, value in (
-            ("--patience", args.patience),
-            ("--plateau-patience", args.plateau_patience),
-        ):
-            if value is not None:
-                parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
+    for flag, value in (("--patience", args.patience), ("--plateau-patience", args.plateau_patience)):
+        if value is not None and not args.validation_split > 0:
+            parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
     if args.literal and args.plateau_patience is not None:
         parser.error("--literal keeps Adam's constant step, so --plateau-patience would do nothing; leave one out")
 

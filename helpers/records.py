@@ -34,14 +34,11 @@ def peak_memory_mb():
 
 
 def cpu_name():
-    try:
+    try:  # Linux names the model; elsewhere the platform's own word for it
         with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+            return next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 def git_commit():

@@ -61,7 +61,9 @@ def _handle_stop_signals():
     """Install the handler for every stop signal; returns the handlers it replaced (none off the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {signum: signal.signal(signum, _on_signal) for signum in STOP_SIGNALS}
+    # A signal the user had ignored (`nohup` ignores SIGHUP) stays ignored.
+    ignored = [signum for signum in STOP_SIGNALS if signal.getsignal(signum) is signal.SIG_IGN]
+    return {signum: signal.signal(signum, _on_signal) for signum in STOP_SIGNALS if signum not in ignored}
 
 
 def hold_interrupts():
@@ -101,8 +103,10 @@ def _runs_asked(argv):
     """--runs N, read ahead of the script's own parser (which reports a malformed one)."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--runs", default="1")
-    runs = parser.parse_known_args(argv)[0].runs
-    return max(1, int(runs)) if runs.isdigit() else 1
+    try:
+        return max(1, int(parser.parse_known_args(argv)[0].runs))
+    except ValueError:
+        return 1
 
 
 def run(main, argv=None, seeds=True):
@@ -112,7 +116,7 @@ def run(main, argv=None, seeds=True):
     one line, exit 128 + its number. With seeds and --runs N, main() runs N
     times, told which run it is (--run-index), then the mean is printed.
     """
-    prog = os.path.basename(main.__code__.co_filename)
+    prog, argv_given = os.path.basename(main.__code__.co_filename), argv
     argv = sys.argv[1:] if argv is None else list(argv)
     previous_handlers = _handle_stop_signals()
     was_deferred, _Interrupt.deferred = _Interrupt.deferred, False
@@ -142,17 +146,20 @@ def run(main, argv=None, seeds=True):
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
     if code is not None:
-        _exit(code, message)
+        _exit(code, message, code - 128 if code > 128 and argv_given is None else None)
     return results
 
 
-def _exit(code, message):
+def _exit(code, message, signum=None):
     # Outside the except clause: what the traceback held (a data iterator) is finalised now, not after our line.
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        sys.stdout.flush()  # a closed pipe or none at all: the message still goes to stderr
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        print(message, file=sys.stderr, flush=True)
+    for stream, text in ((sys.stdout, ""), (sys.stderr, message + "\n")):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: the message still goes to stderr
+            stream.write(text)
+            stream.flush()
+    if signum:  # a script stopped by a signal dies of it, so that a shell loop around it stops too
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
     sys.exit(code)
 
 

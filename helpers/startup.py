@@ -6,6 +6,7 @@ level can be set: they are caught here and dropped, anything else passed on.
 A stop signal meanwhile is remembered and acted on when the run starts.
 """
 
+import importlib.util
 import os
 import re
 import sys
@@ -46,24 +47,30 @@ START_UP_NOTICE = re.compile(
 def import_tensorflow_quietly():
     """Import TensorFlow and let it find its devices, its C++ start-up notices dropped."""
     sys.stderr.flush()
+    failure = None
     with tempfile.TemporaryFile() as captured:
         saved_stderr = os.dup(2)
         os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow as tf
+        try:  # TensorFlow imports Keras: a backend missing or misspelled (KERAS_BACKEND) is one line
+            if importlib.util.find_spec("tensorflow"):  # another backend may do without it
+                import tensorflow as tf
 
-            tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
-        except ImportError:
-            pass  # another Keras backend without TensorFlow: Keras says what is missing
+                tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
+            import keras  # noqa: F401
+        except (ImportError, ValueError) as error:
+            failure = f"error: Keras cannot start ({shell.first_line(error)}); check KERAS_BACKEND"
         finally:
             sys.stderr.flush()
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
         captured.seek(0)
         for line in captured.read().decode("utf-8", errors="replace").splitlines(keepends=True):
-            if not START_UP_NOTICE.match(line):
+            if not START_UP_NOTICE.match(line) and not failure:
                 sys.stderr.write(line)
         sys.stderr.flush()
+    if failure:
+        print(f"{os.path.basename(sys.argv[0])}: {failure}", file=sys.stderr)
+        sys.exit(2)
 
 
 import_tensorflow_quietly()

@@ -79,7 +79,6 @@ class TextCorpus:
     test_texts: list
     test_labels: np.ndarray
     class_names: list
-    undecodable_files: list = dataclasses.field(default_factory=list)  # their names
 
 
 def _shown(name):
@@ -118,24 +117,30 @@ def _find_layout(path, entries):
 
     The first folder named train or test on a path decides: train/<class>/test/ is part of that class.
     """
-    files, classes, roots, hidden, links = collections.defaultdict(list), {"train": set(), "test": set()}, set(), 0, 0
+    files, classes, roots = collections.defaultdict(list), {"train": set(), "test": set()}, set()
+    hidden = loose = links = 0
     for name, is_file in entries:
         parts = name.split("/")
         split_at = next((index for index, part in enumerate(parts) if part in ("train", "test")), None)
         if split_at is None or len(parts) < split_at + 2:
             continue
-        if any(_is_hidden(part) for part in parts):
-            hidden += bool(is_file)
+        hidden_at = [index for index, part in enumerate(parts) if _is_hidden(part)]
+        if hidden_at:
+            hidden += hidden_at[0] == len(parts) - 1  # the hidden entry itself, not what a hidden folder holds
             continue
         roots.add("/".join(parts[:split_at]))
+        if is_file is not False and len(parts) == split_at + 2:
+            loose += 1  # beside the class folders, as the Stanford download's labeledBow.feat and urls_pos.txt
+            continue
         split, label = parts[split_at], _shown(parts[split_at + 1])
         classes[split].add(label)
         if is_file is None:
             links += 1  # in an archive: a link or device, no text of its own
         elif is_file and len(parts) > split_at + 2:
             files[split, label].append(name)
-    notes = [f"left out {hidden} hidden files (names starting with '.', such as macOS' ._ copies)"] * bool(hidden)
+    notes = [f"left out {hidden} hidden files or folders (names starting with '.', as macOS' ._ copies)"] * bool(hidden)
     notes += [f"left out {links} links or special files in the archive"] * bool(links)
+    notes += [f"left out {loose} files beside the class folders of train/ and test/"] * bool(loose)
     if len(roots) > 1:
         places = ", ".join(root or "the top level" for root in sorted(roots))
         raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data-dir at one of them")
@@ -189,20 +194,16 @@ def read_corpus(path, archive=None):
             archive = archive or io.BytesIO(pathlib.Path(path).read_bytes())
             digest = _fingerprint(archive.getvalue())
             with tarfile.open(fileobj=archive, mode="r:*") as tar:
-                members = tar.getmembers()
+                members = {member: member.name.removeprefix("./") for member in tar.getmembers()}
                 _check_archive_end(tar)
-                entries = [
-                    (member.name.removeprefix("./"), member.isfile() if member.isreg() or member.isdir() else None)
-                    for member in members
+                kinds = [
+                    (name, member.isfile() if member.isreg() or member.isdir() else None)
+                    for member, name in members.items()
                 ]
-                files, class_names, notes = _find_layout(path, entries)
+                files, class_names, notes = _find_layout(path, kinds)
                 wanted = {name for names in files.values() for name in names}
                 # A name twice in a .tar is read as tar itself would extract it: its last copy.
-                contents = {
-                    member.name.removeprefix("./"): tar.extractfile(member).read()
-                    for member in members
-                    if member.name.removeprefix("./") in wanted
-                }
+                contents = {name: tar.extractfile(member).read() for member, name in members.items() if name in wanted}
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
         if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
             raise UsageError(f"--data-dir {path}: {shell.describe_os_error(error)}")
@@ -211,8 +212,6 @@ def read_corpus(path, archive=None):
         is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
         kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz or .tar"
         raise UsageError(f"--data-dir {path} is {kind}; give {FOLDER_OR_ARCHIVE}")
-    for note in notes:
-        print(f"note: {path}: {note}", file=sys.stderr)
     undecodable, texts, labels = [], {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
         for class_index, label in enumerate(class_names):
@@ -223,8 +222,13 @@ def read_corpus(path, archive=None):
                     undecodable.append(_shown(name))
                     texts[split].append(contents[name].decode("utf-8-sig", errors="replace"))
                 labels[split].append(class_index)
+    if undecodable:  # said each time the texts are read, and so on every run of a folder
+        more, some = ", ..." * (len(undecodable) > 3), ", ".join(undecodable[:3])
+        notes.append(f"{len(undecodable)} files are not valid UTF-8 ({some}{more}); what is not was replaced")
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
     train_labels, test_labels = (np.array(labels[split], np.int32) for split in ("train", "test"))
-    corpus = TextCorpus(texts["train"], train_labels, texts["test"], test_labels, class_names, undecodable)
+    corpus = TextCorpus(texts["train"], train_labels, texts["test"], test_labels, class_names)
     return corpus, digest.hexdigest()[:16]
 
 
@@ -341,13 +345,6 @@ def load_text_folders(path):
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     corpus = corpus or read_corpus(path, archive)[0]
-    if corpus.undecodable_files:
-        names = corpus.undecodable_files
-        print(
-            f"warning: {len(names)} files in {path} are not valid UTF-8 ({', '.join(names[:3])}"
-            f"{', ...' if len(names) > 3 else ''}); their undecodable bytes were replaced",
-            file=sys.stderr,
-        )
     print("Encoding the texts (cached for next time) ...", flush=True)
     dataset = encode_corpus(corpus, source)
     try:

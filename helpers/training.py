@@ -69,10 +69,9 @@ class RunWatcher(keras.callbacks.Callback):
             history.best_epoch = self.early_stopping.best_epoch + 1
             kept = f"epoch {history.best_epoch} of {len(self.seconds)}"
             print(f"Kept the weights of {kept}, the best on the validation texts.")
-        seconds = sum(self.seconds)
-        per_epoch = seconds / max(1, len(self.seconds))
-        per_epoch_text = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
-        print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch_text} s/epoch).", flush=True)
+        seconds, per_epoch = sum(self.seconds), sum(self.seconds) / max(1, len(self.seconds))
+        per_epoch = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
+        print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch} s/epoch).", flush=True)
 
 
 def callbacks(args, model, test_batches, class_names):

@@ -9,8 +9,14 @@ from helpers import batches as batching  # the tests' own variables are called b
 from helpers import recurrent_dropout, texts
 
 
+def pad(sequences, max_len):
+    """The tutorial's padding (sequence.pad_sequences), to compare with."""
+    return keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32")
+
+
 def test_padding_goes_before_the_review_and_long_reviews_keep_their_last_words():
-    padded = batching.pad([np.array([1, 5, 6]), np.array([1, 7, 8, 9, 10, 11])], 4)
+    sequences = [np.array([1, 5, 6]), np.array([1, 7, 8, 9, 10, 11])]
+    padded = batching.PaddedTexts(sequences, np.zeros(2, np.int32), 2, 4, shuffle=False).x  # --literal's
     assert padded.tolist() == [[0, 1, 5, 6], [8, 9, 10, 11]]
 
 
@@ -20,7 +26,7 @@ def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct
     sequences = [rng.integers(1, 50, size=length).astype(np.int32) for length in rng.integers(1, 70, size=300)]
     labels = rng.integers(0, 2, size=300).astype(np.int32)
     max_len = 50
-    straight = batching.pad(sequences, max_len)  # the tutorial's: zeros in front, the last max_len words kept
+    straight = pad(sequences, max_len)  # the tutorial's: zeros in front, the last max_len words kept
     batches = batching.LengthBucketedBatches(sequences, labels, 16, max_len, shuffle=True, seed=1, padding=padding)
     seen, lengths = [], set()
     for index in range(len(batches)):
@@ -115,7 +121,7 @@ def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
     common.set_seed(0)
     model = _tiny_masked_model()
     review = np.array([1, 5, 7, 3], np.int32)
-    predictions = [model.predict(batching.pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
+    predictions = [model.predict(pad([review], length), verbose=0)[0, 0] for length in (4, 9, 40)]
     np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
 
 
@@ -138,7 +144,7 @@ def test_every_masked_batch_is_right_padded_as_cudnn_requires():
             x, _ = batches[index]
             _assert_valid_mask(tf.constant(x != texts.PADDING_INDEX))
     with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
-        _assert_valid_mask(tf.constant(batching.pad(sequences[:8], 64) != texts.PADDING_INDEX))
+        _assert_valid_mask(tf.constant(pad(sequences[:8], 64) != texts.PADDING_INDEX))
 
 
 def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():

@@ -41,8 +41,8 @@ def no_partial_files(folder):
 # Losing or corrupting what the user has
 
 
-@pytest.mark.parametrize("signal_number, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, code, saved, tmp_path):
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved, tmp_path):
     earlier = tmp_path / "model"
     shutil.copytree(saved, earlier)
     before = {name: (earlier / name).read_bytes() for name in os.listdir(earlier)}
@@ -59,7 +59,7 @@ def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(
             break
     _, stderr = process.communicate(timeout=120)
     name = signal.Signals(signal_number).name
-    assert process.returncode == code, stderr
+    assert process.returncode == -signal_number, stderr  # died of it: a shell reports 128 + its number
     assert stderr.strip().splitlines()[-1] == f"lstm_simple.py: stopped by {name}; nothing unfinished was saved"
     assert {name: (earlier / name).read_bytes() for name in os.listdir(earlier)} == before
     assert no_partial_files(tmp_path)
@@ -158,7 +158,17 @@ def test_hidden_entries_are_never_read_not_even_a_dangling_link_or_an_unreadable
     finally:
         os.chmod(private, 0o755)
     assert len(corpus.train_texts) == 10
-    assert "left out 1 hidden files" in capsys.readouterr().err
+    assert "left out 2 hidden files or folders" in capsys.readouterr().err  # the link and the folder
+
+
+def test_the_stanford_downloads_files_beside_the_class_folders_are_left_out_and_counted(tmp_path, capsys):
+    root = write_corpus(tmp_path / "aclImdb", reviews_per_class=5)
+    beside = ["labeledBow.feat", "urls_neg.txt", "urls_pos.txt"]  # as in aclImdb_v1.tar.gz
+    write_files(root, {f"{split}/{name}": "0 1:2" for split in ("train", "test") for name in beside})
+    write_files(root, {"train/unsupBow.feat": "0 1:2", "train/urls_unsup.txt": "http://", "imdb.vocab": "the"})
+    corpus, _ = texts.read_corpus(root)
+    assert corpus.class_names == ["neg", "pos"] and len(corpus.train_texts) == 10
+    assert "left out 8 files beside the class folders of train/ and test/" in capsys.readouterr().err
 
 
 def test_the_layout_is_decided_at_the_top_a_folder_named_test_inside_a_class_is_part_of_it(tmp_path):
@@ -276,3 +286,32 @@ def test_main_called_again_in_process_after_a_stop_starts_afresh(corpus):
     shell._Interrupt.received, shell._Interrupt.deferred = signal.SIGINT, False  # as the stopped run left it
     scores = lstm_simple.main(["--data-dir", corpus, *QUICK])
     assert 0 <= scores["accuracy"] <= 1
+
+
+def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(corpus, tmp_path):
+    command = [
+        sys.executable,
+        "-c",
+        "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+        "import runpy; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+    ]
+    command += ["lstm_simple.py", "--data-dir", corpus, *QUICK[:-1], "2", "--epochs", "3"]
+    environment = user_environment(PYTHONUNBUFFERED="1", KERAS_HOME=str(tmp_path / "keras_home"))
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+    )
+    for line in process.stdout:
+        if line.startswith("Epoch 1/"):
+            process.send_signal(signal.SIGHUP)  # what a closed terminal sends to a run under nohup
+            break
+    output, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "Accuracy: " in output
+
+
+def test_a_keras_backend_that_cannot_start_is_one_line():
+    completed = subprocess.run(
+        [sys.executable, "lstm_simple.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+        env=user_environment(KERAS_BACKEND="jaxx"),
+    )  # fmt: skip
+    assert completed.returncode == 2 and "check KERAS_BACKEND" in one_error_line(completed)

@@ -140,9 +140,11 @@ def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path)
         texts.read_corpus(str(not_an_archive))[0]
 
 
-def test_invalid_utf8_is_replaced_and_counted(corpus):
+def test_invalid_utf8_is_replaced_and_counted_every_time_the_texts_are_read(corpus, capsys):
     with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
         handle.write("caf\xe9 awful".encode("latin-1"))
     read = texts.read_corpus(corpus)[0]
-    assert len(read.undecodable_files) == 1
+    texts.load_text_folders(corpus)
+    texts.load_text_folders(corpus)  # from the cache: a folder's texts are read all the same
+    assert capsys.readouterr().err.count("1 files are not valid UTF-8 (train/neg/latin1.txt)") == 3
     assert "caf\ufffd awful" in read.train_texts

@@ -135,7 +135,7 @@ def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_noth
     assert not os.path.exists(tmp_path / "runs") or os.listdir(tmp_path / "runs") == []
 
 
-def test_ctrl_c_in_the_second_run_exits_130_with_nothing_saved(shared_corpus, tmp_path):
+def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(shared_corpus, tmp_path):
     command = [
         sys.executable,
         "lstm_simple.py",
@@ -158,7 +158,7 @@ def test_ctrl_c_in_the_second_run_exits_130_with_nothing_saved(shared_corpus, tm
             process.send_signal(signal.SIGINT)
             break
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == -signal.SIGINT, stderr  # died of it: a shell reports 130
     assert stderr.strip().splitlines()[-1] == "lstm_simple.py: interrupted; nothing unfinished was saved"
     assert not os.path.exists(tmp_path / "model")
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".partial-")]
