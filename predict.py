@@ -4,9 +4,11 @@
     python predict.py imdb_model "A wonderful film, I loved every minute."
     python predict.py imdb_model --file my_reviews.txt      # one text per line
     cat my_reviews.txt | python predict.py imdb_model       # the same, from standard input
+    python predict.py imdb_model --file my_reviews.txt --output out.csv
 
 For each text it prints the predicted class, its probability and the start
-of the text, tab-separated. The text is encoded exactly as in training: the
+of the text, tab-separated; with --output, it writes a CSV file instead
+(text, class, probability: the whole text, the class as named in training). The text is encoded exactly as in training: the
 same tokens, vocabulary, top-words cut and maximum length.
 """
 
@@ -14,6 +16,7 @@ import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices
 
 import codecs
 import contextlib
+import csv
 import json
 import os
 import sys
@@ -189,6 +192,20 @@ def read_texts(args, parser):
     return kept, "line"
 
 
+def write_predictions(path, to_classify, probabilities, class_names):
+    """The predictions as a CSV file, written whole, never over another file."""
+    predictions = [(class_names[row.argmax()], float(row.max())) for row in probabilities]
+    with shell.written_whole(path, replace=False) as (temporary,):
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "class", "probability"])
+            writer.writerows(
+                (text, name, f"{probability:.6f}") for text, (name, probability) in zip(to_classify, predictions)
+            )
+    print(f"Wrote {len(predictions)} predictions to {path}")
+    return predictions
+
+
 def main(argv=None):
     parser = flags.OneLineErrorParser(prog="predict.py", description=__doc__)
     parser.add_argument("model", help="folder written by a script's --save PATH")
@@ -199,7 +216,18 @@ def main(argv=None):
         help="texts to classify (if none: each line of --file or of standard input)",
     )
     parser.add_argument("--file", type=flags.path_argument, metavar="PATH", help="classify each line of this text file")
+    parser.add_argument(
+        "--output",
+        type=flags.path_argument,
+        metavar="PATH",
+        help="write the predictions to this new CSV file (text, class, probability) instead of printing them; "
+        "a file that exists is not replaced",
+    )
     args = parser.parse_args(argv)
+    if args.output:  # checked before any work, as the scripts check theirs
+        shell.check_output_folder("--output", os.path.dirname(os.path.abspath(args.output)))
+        if os.path.lexists(args.output):
+            raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
     model, encoding = load_saved_model(args.model)
     to_classify, unit = read_texts(args, parser)
     if not to_classify:
@@ -219,6 +247,8 @@ def main(argv=None):
         mask_padding=batches.masks_padding(model),
     )
     probabilities = padded.predict(model)
+    if args.output:
+        return write_predictions(args.output, to_classify, probabilities, encoding["class_names"])
     predictions = []
     for text, row in zip(to_classify, probabilities):
         # A tab or line break in a class name (a folder's) must not break the tab-separated lines.

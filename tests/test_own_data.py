@@ -1,5 +1,6 @@
 """Your own data: any number of classes, a saved model, new text classified from the shell."""
 
+import csv
 import importlib
 import json
 import os
@@ -208,3 +209,20 @@ def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here
     assert completed.returncode == 0, completed.stderr
     loaded = json.loads(completed.stdout.splitlines()[-1])
     np.testing.assert_allclose(loaded, list(expected.values()), rtol=1e-5, atol=1e-6)
+
+
+def test_predictions_go_to_a_new_csv_file_whole_and_never_over_a_users_file(trained_model, tmp_path, capsys):
+    _, model_path = trained_model
+    review_file = tmp_path / "reviews.txt"
+    review_file.write_text('wonderful, "truly" wonderful\nawful word3 awful\n')
+    output = tmp_path / "predictions.csv"
+    completed = run_in_process(capsys, predict.main, model_path, "--file", str(review_file), "--output", str(output))
+    assert completed.returncode == 0, completed.stderr
+    with open(output, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["text", "class", "probability"]
+    assert [row[:2] for row in rows[1:]] == [['wonderful, "truly" wonderful', "pos"], ["awful word3 awful", "neg"]]
+    assert all(0.5 <= float(row[2]) <= 1 for row in rows[1:])
+    again = run_in_process(capsys, predict.main, model_path, "a text", "--output", str(output))
+    assert again.returncode == 2 and "exists" in one_error_line(again)
+    assert list(csv.reader(open(output, newline="", encoding="utf-8"))) == rows
