@@ -8,8 +8,8 @@
 
 For each text it prints the predicted class, its probability and the start
 of the text, tab-separated; with --output, it writes a CSV file instead
-(text, class, probability: the whole text, the class as named in training). The text is encoded exactly as in training: the
-same tokens, vocabulary, top-words cut and maximum length.
+(text, class, probability: the whole text). The text is encoded exactly as in
+training: the same tokens, vocabulary, top-words cut and maximum length.
 """
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
