@@ -118,12 +118,11 @@ def run(main, argv=None, seeds=True):
     """
     prog, argv_given = os.path.basename(main.__code__.co_filename), argv
     argv = sys.argv[1:] if argv is None else list(argv)
-    previous_handlers = _handle_stop_signals()
-    was_deferred, _Interrupt.deferred = _Interrupt.deferred, False
+    previous_handlers, was_deferred = _handle_stop_signals(), _Interrupt.deferred
     _unwritten.clear()
     code = message = None
     try:
-        stop_if_interrupted()  # a signal held while the imports ran
+        begin_run()  # the one start of a run: a signal held while the imports ran stops it now
         runs = _runs_asked(argv) if seeds else 1
         results = [main(argv + [f"--run-index={index}"] if runs > 1 else argv) for index in range(runs)]
         stop_if_interrupted()

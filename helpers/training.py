@@ -76,7 +76,8 @@ class RunWatcher(keras.callbacks.Callback):
 
 def callbacks(args, model, test_batches, class_names):
     """Not the tutorial's: with --validation-split, the step halved when the validation loss stalls ('plateau')
-    and early stopping that keeps the best epoch; always, RunWatcher (last: it reads what the others did)."""
+    and early stopping that keeps the best epoch; always, RunWatcher (last: it reads what the others did).
+    A model left uncompiled, or unmasked where MASK_PADDING says it masks, is refused first, in one line."""
     if not model.compiled:  # a build_model() of the user's that returns before compiling
         raise shell.UsageError(f"build_model() in {args.script} must compile the model before returning it")
     if getattr(test_batches, "padding", "pre") == "post" and not batches.masks_padding(model):
