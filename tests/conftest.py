@@ -13,6 +13,16 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 FILLER_WORDS = [f"word{number}" for number in range(300)]
+SMALL_RUN = [
+    "--epochs",
+    "1",
+    "--max-len",
+    "30",
+    "--top-words",
+    "200",
+    "--verbose",
+    "0",
+]  # a run that only has to finish
 SIGNAL_WORDS = {"neg": "awful", "pos": "wonderful", "mixed": "meh"}
 
 
@@ -46,6 +56,35 @@ def private_keras_home(tmp_path, monkeypatch):
 @pytest.fixture
 def corpus(tmp_path):
     return write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory):
+    """A small two-class corpus for the tests that need texts but not learning."""
+    return write_corpus(tmp_path_factory.mktemp("small") / "data", reviews_per_class=30, seed=5)
+
+
+@pytest.fixture(scope="session")
+def saved_model(small_corpus, tmp_path_factory):
+    """A model saved by lstm_simple.py --save, to read or to copy (never to change in place)."""
+    import lstm_simple
+
+    folder = tmp_path_factory.mktemp("saved") / "model"
+    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder), *SMALL_RUN])
+    return folder
+
+
+def write_files(root, layout):
+    """layout: {relative path: text or bytes, or None for an empty folder}; returns root as a string."""
+    for name, content in layout.items():
+        path = os.path.join(root, *name.rstrip("/").split("/"))
+        if content is None:
+            os.makedirs(path, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return str(root)
 
 
 @pytest.fixture(scope="session")

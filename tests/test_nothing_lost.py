@@ -16,22 +16,20 @@ import baseline
 import common
 import lstm_simple
 import predict
-from conftest import ROOT, exit_code_of, one_error_line, run_in_process, run_script, user_environment, write_corpus
+from conftest import (
+    ROOT,
+    SMALL_RUN,
+    exit_code_of,
+    one_error_line,
+    run_in_process,
+    run_script,
+    user_environment,
+    write_corpus,
+    write_files,
+)
 from helpers import report, saving, shell, texts
 
-QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("lost") / "data", reviews_per_class=30, seed=5)
-
-
-@pytest.fixture(scope="module")
-def saved(small_corpus, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("saved") / "model"
-    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + QUICK)
-    return folder
+QUICK = SMALL_RUN
 
 
 def copy_of(folder, tmp_path):
@@ -64,9 +62,9 @@ def test_runs_of_any_corpus_and_flags_share_a_results_folder_and_no_record_is_wr
 
 @pytest.mark.parametrize("script", ["lstm_simple.py", "predict.py"])
 def test_ctrl_c_while_the_libraries_import_stops_the_run_and_keeps_an_earlier_save(
-    script, saved, tmp_path, small_corpus
+    script, saved_model, tmp_path, small_corpus
 ):
-    earlier = copy_of(saved, tmp_path)
+    earlier = copy_of(saved_model, tmp_path)
     model_bytes = (earlier / saving.MODEL_FILE).read_bytes()
     module = os.path.splitext(script)[0]
     argv = (
@@ -151,8 +149,8 @@ def test_a_corpus_of_empty_texts_is_one_line_for_every_script(tmp_path, capsys):
     assert "hold no words" in capsys.readouterr().err
 
 
-def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved, tmp_path, capsys):
-    folder = copy_of(saved, tmp_path)
+def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved_model, tmp_path, capsys):
+    folder = copy_of(saved_model, tmp_path)
     encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     encoding["top_words"] = 5000
     (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
@@ -162,8 +160,8 @@ def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved, tmp_pa
 
 
 @pytest.mark.parametrize("field, value", [("max_len", True), ("top_words", False), ("max_len", 1.5)])
-def test_an_encoding_field_of_the_wrong_type_is_one_line(saved, tmp_path, field, value, capsys):
-    folder = copy_of(saved, tmp_path)
+def test_an_encoding_field_of_the_wrong_type_is_one_line(saved_model, tmp_path, field, value, capsys):
+    folder = copy_of(saved_model, tmp_path)
     encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     encoding[field] = value
     (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
@@ -197,10 +195,10 @@ def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus,
     assert stderr == "" and os.path.exists(folder / saving.MODEL_FILE)
 
 
-def test_predict_ends_quietly_when_its_reader_has_gone(saved, tmp_path):
+def test_predict_ends_quietly_when_its_reader_has_gone(saved_model, tmp_path):
     texts = tmp_path / "texts.txt"
     texts.write_text("a fine text\n" * 5000)
-    command = [sys.executable, "predict.py", str(saved), "--file", str(texts)]
+    command = [sys.executable, "predict.py", str(saved_model), "--file", str(texts)]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=user_environment()
     )
@@ -213,19 +211,10 @@ def test_predict_ends_quietly_when_its_reader_has_gone(saved, tmp_path):
 # Silent wrong behaviour
 
 
-def write_texts(root, layout):
-    """layout: {relative path: text}."""
-    for name, text in layout.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text if isinstance(text, bytes) else text.encode())
-    return str(root)
-
-
 def test_a_class_named_unsup_is_a_class_and_only_a_training_only_one_is_left_out(tmp_path, capsys):
-    both = write_texts(tmp_path / "both", {f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("a", "unsup")})
+    both = write_files(tmp_path / "both", {f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("a", "unsup")})
     assert texts.read_corpus(both)[0].class_names == ["a", "unsup"]
-    stanford = write_texts(
+    stanford = write_files(
         tmp_path / "stanford",
         {**{f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("neg", "pos")}, "train/unsup/1.txt": "x"},
     )
@@ -237,7 +226,7 @@ def test_hidden_files_are_not_read_as_texts_and_are_counted(tmp_path, capsys):
     layout = {f"{s}/{c}/1.txt": "word" for s in ("train", "test") for c in ("a", "b")}
     layout["train/a/._1.txt"] = b"\x00\x05\x16\x07Mac OS X junk\xff"
     layout["train/b/.hidden.txt"] = "hidden"
-    corpus = texts.read_corpus(write_texts(tmp_path / "data", layout))[0]
+    corpus = texts.read_corpus(write_files(tmp_path / "data", layout))[0]
     error = capsys.readouterr().err
     assert len(corpus.train_texts) == 2 and "not valid UTF-8" not in error
     assert "left out 2 hidden files or folders" in error
@@ -248,7 +237,7 @@ def test_linked_class_folders_and_texts_in_subfolders_are_read(tmp_path):
     layout.update({"test/b/1.txt": "word", "train/b/2019/1.txt": "nested", "train/b/2019/q1/2.txt": "deeper"})
     layout.update({"elsewhere/1.txt": "linked", "elsewhere/2.txt": "linked"})
     root = tmp_path / "data"
-    write_texts(root, layout)
+    write_files(root, layout)
     os.symlink(root / "elsewhere", root / "train" / "c")
     os.symlink(root / "elsewhere", root / "test" / "c")
     corpus = texts.read_corpus(str(root))[0]
@@ -288,7 +277,7 @@ def test_every_class_gets_validation_texts_and_one_too_small_is_named(capsys, tm
 
     layout = {f"{s}/big/{n}.txt": "word" for s in ("train", "test") for n in range(5)}
     layout.update({"train/tiny/1.txt": "one", "test/tiny/1.txt": "one"})
-    corpus = write_texts(tmp_path / "data", layout)
+    corpus = write_files(tmp_path / "data", layout)
     assert exit_code_of(lstm_simple.main, ["--data-dir", corpus, "--validation-split", "0.5"] + QUICK) == 2
     assert "class 'tiny' has 1 training text" in capsys.readouterr().err
 
@@ -312,15 +301,15 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
 
 
 def test_predict_splits_lines_at_newlines_only_and_reads_standard_input_without_arguments(
-    saved, tmp_path, capsys, monkeypatch
+    saved_model, tmp_path, capsys, monkeypatch
 ):
     texts = tmp_path / "texts.txt"
     texts.write_text("page one\x0cpage two\nfirst\u2028second\r\n", encoding="utf-8")
-    completed = run_in_process(capsys, predict.main, str(saved), "--file", str(texts))
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(texts))
     assert completed.returncode == 0, completed.stderr
     assert len(completed.stdout.splitlines()) == 2
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a text\nanother\n")))
-    from_stdin = run_in_process(capsys, predict.main, str(saved))
+    from_stdin = run_in_process(capsys, predict.main, str(saved_model))
     assert from_stdin.returncode == 0 and len(from_stdin.stdout.splitlines()) == 2
 
 
@@ -335,7 +324,7 @@ def test_the_record_counts_the_texts_trained_on_apart_from_those_held_out(small_
 # Wrong advice
 
 
-def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, saved, tmp_path, monkeypatch):
+def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, saved_model, tmp_path, monkeypatch):
     # As root (CI) a chmod does not stop reading, so the refusal is what the OS would raise.
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "data.tar.gz")
@@ -351,7 +340,7 @@ def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, save
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: mode != os.R_OK and real_access(path, mode))
     with pytest.raises(shell.UsageError, match="cannot be read"):
-        predict.load_saved_model(str(saved))
+        predict.load_saved_model(str(saved_model))
 
 
 def test_save_under_a_file_says_that_the_file_is_no_folder(tmp_path, capsys):
@@ -380,10 +369,10 @@ def textdata_notice(line):
     return bool(startup.START_UP_NOTICE.match(line))
 
 
-def test_predict_keeps_keras_download_messages_off_standard_output(saved, tmp_path, monkeypatch, capsys):
+def test_predict_keeps_keras_download_messages_off_standard_output(saved_model, tmp_path, monkeypatch, capsys):
     import keras
 
-    folder = copy_of(saved, tmp_path)
+    folder = copy_of(saved_model, tmp_path)
     encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     encoding.update(word_index_source=saving.KERAS_IMDB, vocabulary=None)
     (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))

@@ -16,22 +16,10 @@ import pytest
 import baseline
 import lstm_simple
 import predict
-from conftest import ROOT, one_error_line, run_in_process, user_environment, write_corpus
+from conftest import ROOT, SMALL_RUN, one_error_line, run_in_process, user_environment, write_corpus, write_files
 from helpers import saving, texts
 
-QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("third") / "data", reviews_per_class=30, seed=6)
-
-
-@pytest.fixture(scope="module")
-def saved(corpus, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("saved") / "model"
-    lstm_simple.main(["--data-dir", corpus, "--save", str(folder)] + QUICK)
-    return folder
+QUICK = SMALL_RUN
 
 
 def no_partial_files(folder):
@@ -42,9 +30,9 @@ def no_partial_files(folder):
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved, tmp_path):
+def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved_model, tmp_path):
     earlier = tmp_path / "model"
-    shutil.copytree(saved, earlier)
+    shutil.copytree(saved_model, earlier)
     before = {name: (earlier / name).read_bytes() for name in os.listdir(earlier)}
     corpus = write_corpus(tmp_path / "data", reviews_per_class=300, seed=2)
     command = [sys.executable, "lstm_simple.py", "--data-dir", corpus, "--save", str(earlier), "--epochs", "20"]
@@ -66,10 +54,10 @@ def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(
 
 
 def test_a_stop_signal_while_the_model_is_written_leaves_the_earlier_save_and_no_partial_files(
-    saved, tmp_path, capsys, monkeypatch
+    saved_model, tmp_path, capsys, monkeypatch
 ):
     earlier = tmp_path / "model"
-    shutil.copytree(saved, earlier)
+    shutil.copytree(saved_model, earlier)
     before = {name: (earlier / name).read_bytes() for name in os.listdir(earlier)}
     original = saving.portable
 
@@ -98,15 +86,6 @@ def test_a_users_own_text_encoding_or_model_is_never_replaced(theirs, tmp_path, 
 
 
 # Texts silently dropped or misread
-
-
-def write_files(root, files):
-    for name, content in files.items():
-        path = os.path.join(root, *name.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return str(root)
 
 
 def test_every_file_of_a_class_folder_is_a_text_whatever_its_name_ends_with(tmp_path):
@@ -195,27 +174,28 @@ def test_an_archive_through_a_pipe_is_read(tmp_path):
 
 
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
-def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, corpus, tmp_path):
+def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corpus, tmp_path):
     model = tmp_path / "model"
-    command = (
-        f"{sys.executable} lstm_simple.py --data-dir {corpus} --save {model} {' '.join(QUICK)} --verbose 2 {closed}"
-    )
+    flags = " ".join(QUICK[:-1])
+    command = f"{sys.executable} lstm_simple.py --data-dir {small_corpus} --save {model} {flags} 2 {closed}"
     environment = user_environment(KERAS_HOME=str(tmp_path / "keras_home"))
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=environment)
     assert completed.returncode == 0, completed.stderr
     assert sorted(os.listdir(model)) == [saving.MODEL_FILE, saving.ENCODING_FILE]
 
 
-def test_predict_with_standard_input_closed_is_one_line(saved, tmp_path):
-    command = f"{sys.executable} predict.py {saved} <&-"
+def test_predict_with_standard_input_closed_is_one_line(saved_model, tmp_path):
+    command = f"{sys.executable} predict.py {saved_model} <&-"
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=user_environment())
     assert completed.returncode == 2 and "nothing to classify" in one_error_line(completed)
 
 
 @pytest.mark.parametrize("max_len", [10**9, 10**18])
-def test_a_hand_edited_max_len_beyond_the_flags_bound_is_one_line_naming_the_field(max_len, saved, tmp_path, capsys):
+def test_a_hand_edited_max_len_beyond_the_flags_bound_is_one_line_naming_the_field(
+    max_len, saved_model, tmp_path, capsys
+):
     folder = tmp_path / "model"
-    shutil.copytree(saved, folder)
+    shutil.copytree(saved_model, folder)
     encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding | {"max_len": max_len}))
     completed = run_in_process(capsys, predict.main, str(folder), "a text")
@@ -235,8 +215,8 @@ def test_an_output_named_with_a_slash_after_a_file_is_refused_before_loading(fla
 # Flags and data silently ignored or misjudged
 
 
-def test_watch_test_shows_the_test_figures_after_each_epoch(corpus, capsys):
-    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", corpus, *QUICK[:-1], "2", "--watch-test")
+def test_watch_test_shows_the_test_figures_after_each_epoch(small_corpus, capsys):
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", small_corpus, *QUICK[:-1], "2", "--watch-test")
     assert completed.returncode == 0 and "test_accuracy: " in completed.stdout
 
 
@@ -255,47 +235,47 @@ def test_the_baseline_advises_a_validation_split_of_0_when_a_class_has_one_text(
 # predict.py
 
 
-def test_a_utf16_file_from_powershell_is_read_as_its_texts(saved, tmp_path, capsys):
+def test_a_utf16_file_from_powershell_is_read_as_its_texts(saved_model, tmp_path, capsys):
     texts_file = tmp_path / "texts.txt"
     texts_file.write_bytes(codecs.BOM_UTF16_LE + "wonderful word2\r\nawful word3\r\n".encode("utf-16-le"))
-    completed = run_in_process(capsys, predict.main, str(saved), "--file", str(texts_file))
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(texts_file))
     assert completed.returncode == 0 and "\0" not in completed.stdout
     assert [line.split("\t")[2] for line in completed.stdout.splitlines()] == ["wonderful word2", "awful word3"]
 
 
-def test_a_class_name_with_a_tab_keeps_the_output_three_columns(saved, tmp_path, capsys):
+def test_a_class_name_with_a_tab_keeps_the_output_three_columns(saved_model, tmp_path, capsys):
     folder = tmp_path / "model"
-    shutil.copytree(saved, folder)
+    shutil.copytree(saved_model, folder)
     encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
     (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding | {"class_names": ["n\teg", "p\tos"]}))
     completed = run_in_process(capsys, predict.main, str(folder), "wonderful", "awful")
     assert completed.returncode == 0 and all(len(line.split("\t")) == 3 for line in completed.stdout.splitlines())
 
 
-def test_an_argument_that_names_a_file_gets_a_note_about_file(saved, tmp_path, capsys):
+def test_an_argument_that_names_a_file_gets_a_note_about_file(saved_model, tmp_path, capsys):
     texts_file = tmp_path / "texts.txt"
     texts_file.write_text("wonderful\n")
-    completed = run_in_process(capsys, predict.main, str(saved), str(texts_file))
+    completed = run_in_process(capsys, predict.main, str(saved_model), str(texts_file))
     assert completed.returncode == 0 and f"give --file {texts_file}" in completed.stderr
 
 
-def test_main_called_again_in_process_after_a_stop_starts_afresh(corpus):
+def test_main_called_again_in_process_after_a_stop_starts_afresh(small_corpus):
     """A notebook's second call of main() after a Ctrl-C stopped the first: the old signal is over."""
     from helpers import shell
 
     shell._Interrupt.received, shell._Interrupt.deferred = signal.SIGINT, False  # as the stopped run left it
-    scores = lstm_simple.main(["--data-dir", corpus, *QUICK])
+    scores = lstm_simple.main(["--data-dir", small_corpus, *QUICK])
     assert 0 <= scores["accuracy"] <= 1
 
 
-def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(corpus, tmp_path):
+def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(small_corpus, tmp_path):
     command = [
         sys.executable,
         "-c",
         "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
         "import runpy; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
     ]
-    command += ["lstm_simple.py", "--data-dir", corpus, *QUICK[:-1], "2", "--epochs", "3"]
+    command += ["lstm_simple.py", "--data-dir", small_corpus, *QUICK[:-1], "2", "--epochs", "3"]
     environment = user_environment(PYTHONUNBUFFERED="1", KERAS_HOME=str(tmp_path / "keras_home"))
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment

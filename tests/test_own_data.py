@@ -14,7 +14,7 @@ import cnn_lstm
 import common
 import lstm_simple
 import predict
-from conftest import lstm_args, one_error_line, run_in_process, run_script, write_corpus
+from conftest import lstm_args, one_error_line, run_in_process, run_script, write_corpus, write_files
 from helpers import saving, texts
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
@@ -174,11 +174,9 @@ def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_i
     ],
 )
 def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expected, capsys):
-    for relative, text in layout.items():
-        path = tmp_path / "data" / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    completed = run_in_process(capsys, cnn_lstm.main, "--data-dir", str(tmp_path / "data"), "--epochs", "1")
+    completed = run_in_process(
+        capsys, cnn_lstm.main, "--data-dir", write_files(tmp_path / "data", layout), "--epochs", "1"
+    )
     assert completed.returncode == 2
     assert expected in one_error_line(completed)
 

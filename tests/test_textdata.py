@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import write_files
 from helpers import texts
 from helpers.shell import UsageError
 
@@ -120,13 +121,7 @@ def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_ev
     ],
 )
 def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
-    for relative, text in layout.items():
-        path = tmp_path / "data" / relative
-        if text is None:
-            os.makedirs(path, exist_ok=True)
-        else:
-            os.makedirs(path.parent, exist_ok=True)
-            path.write_text(text)
+    write_files(tmp_path / "data", layout)
     with pytest.raises(UsageError, match=re.escape(message)):
         texts.read_corpus(str(tmp_path / "data"))[0]
 

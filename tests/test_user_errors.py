@@ -13,15 +13,18 @@ import pytest
 
 import cnn_lstm
 import lstm_simple
-from conftest import ROOT, exit_code_of, one_error_line, run_in_process, user_environment, write_corpus
+from conftest import (
+    ROOT,
+    SMALL_RUN,
+    exit_code_of,
+    one_error_line,
+    run_in_process,
+    user_environment,
+    write_files,
+)
 from helpers import records, saving, shell, texts, training
 
-QUICK = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("errors") / "data", reviews_per_class=30, seed=4)
+QUICK = SMALL_RUN
 
 
 def mode_of(path):
@@ -167,13 +170,6 @@ def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(shared_corpus, tmp
 # 6. A malformed text_encoding.json is one line
 
 
-@pytest.fixture(scope="module")
-def tiny_saved_model(small_corpus, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("saved") / "model"
-    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + QUICK)
-    return folder
-
-
 @pytest.mark.parametrize(
     "encoding, expected",
     [
@@ -183,12 +179,12 @@ def tiny_saved_model(small_corpus, tmp_path_factory):
         ("{not json", "not a text encoding"),
     ],
 )
-def test_a_malformed_text_encoding_is_one_line(tiny_saved_model, tmp_path, encoding, expected, capsys):
+def test_a_malformed_text_encoding_is_one_line(saved_model, tmp_path, encoding, expected, capsys):
     import predict
 
     folder = tmp_path / "copy"
     folder.mkdir()
-    (folder / saving.MODEL_FILE).write_bytes((tiny_saved_model / saving.MODEL_FILE).read_bytes())
+    (folder / saving.MODEL_FILE).write_bytes((saved_model / saving.MODEL_FILE).read_bytes())
     text = encoding if isinstance(encoding, str) else json.dumps(encoding)
     (folder / saving.ENCODING_FILE).write_text(text)
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
@@ -214,23 +210,21 @@ def test_a_data_dir_that_is_no_archive_is_one_line(tmp_path, kind, capsys):
 
 
 def test_two_layouts_in_one_folder_are_named_readably(tmp_path):
-    for root in ("", "copy/"):
-        for split in ("train", "test"):
-            for label in ("a", "b"):
-                path = tmp_path / "data" / f"{root}{split}/{label}/1.txt"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("x")
+    layout = {
+        f"{root}{split}/{label}/1.txt": "x" for root in ("", "copy/") for split in ("train", "test") for label in "ab"
+    }
+    write_files(tmp_path / "data", layout)
     with pytest.raises(shell.UsageError, match=r"\(in the top level, copy\)"):
         texts.read_corpus(str(tmp_path / "data"))[0]
 
 
-def test_a_corrupt_model_file_is_called_damaged_not_missing(tiny_saved_model, tmp_path, capsys):
+def test_a_corrupt_model_file_is_called_damaged_not_missing(saved_model, tmp_path, capsys):
     import predict
 
     folder = tmp_path / "copy"
     folder.mkdir()
-    (folder / saving.ENCODING_FILE).write_text((tiny_saved_model / saving.ENCODING_FILE).read_text())
-    (folder / saving.MODEL_FILE).write_bytes((tiny_saved_model / saving.MODEL_FILE).read_bytes()[:500])
+    (folder / saving.ENCODING_FILE).write_text((saved_model / saving.ENCODING_FILE).read_text())
+    (folder / saving.MODEL_FILE).write_bytes((saved_model / saving.MODEL_FILE).read_bytes()[:500])
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
     error = capsys.readouterr().err
     assert "damaged" in error and "not found" not in error.lower()
