@@ -54,7 +54,7 @@ def load_keras_imdb(top_words):
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
             f"could not download keras.datasets.imdb ({shell.first_line(error)}); "
-            "without network, pass --data-dir PATH to the Stanford aclImdb folder or its .tar.gz"
+            "without network, pass --data PATH to the Stanford aclImdb folder or its .tar.gz"
         )
 
     x_train, x_test = ([np.array(row, dtype=np.int32) for row in rows] for rows in (x_train, x_test))
@@ -78,27 +78,25 @@ def take_shuffled_subset(sequences, labels, limit, seed):
 def hold_out_validation(sequences, labels, fraction, seed, class_names):
     """Split the training texts into (train, validation), seeded, each class in proportion; every class gives
     validation one text at least and keeps one for training, so that early stopping judges every class."""
-    rng = np.random.default_rng(seed)
-    is_validation = np.zeros(len(labels), bool)
-    for label in np.unique(labels):
-        rows = rng.permutation(np.flatnonzero(labels == label))
-        if len(rows) < 2:
-            raise UsageError(
-                f"class {class_names[label]!r} has {len(rows)} training text: --validation-split cannot hold one out "
-                "and still train on it; add training texts of that class (or give a larger --limit), "
-                "or give --validation-split 0"
-            )
-        is_validation[rows[: min(max(1, int(round(fraction * len(rows)))), len(rows) - 1)]] = True
+    counts = np.bincount(labels, minlength=len(class_names))
+    for label in np.flatnonzero(counts < 2):
+        raise UsageError(
+            f"class {class_names[label]!r} has {counts[label]} training text: --validation-split cannot hold one out "
+            "and still train on it; add training texts of that class (or give a larger --limit), "
+            "or give --validation-split 0"
+        )
+    is_validation = texts.held_out(labels, fraction, seed)
     train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
     train = [sequences[row] for row in train_rows], labels[train_rows]
     return train, ([sequences[row] for row in validation_rows], labels[validation_rows])
 
 
 def load_data(args):
-    """The training and test texts as word indices below --top-words: keras.datasets.imdb, or --data-dir."""
-    if args.data_dir is None:
+    """The training and test texts as word indices below --top-words: keras.datasets.imdb, or --data."""
+    if args.data is None:
         return prepared(load_keras_imdb(args.top_words), args)
-    return prepared(texts.load_text_folders(args.data_dir), args)
+    columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
+    return prepared(texts.load_own_texts(args.data, columns, args.test_data, args.test_split), args)
 
 
 def load_texts(args, train_texts, train_labels, test_texts, test_labels):

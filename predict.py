@@ -5,11 +5,14 @@
     python predict.py imdb_model --file my_reviews.txt      # one text per line
     cat my_reviews.txt | python predict.py imdb_model       # the same, from standard input
     python predict.py imdb_model --file my_reviews.txt --output out.csv
+    python predict.py imdb_model --file new.csv --text-column review --output out.csv   # a table (.tsv, .jsonl)
 
 For each text it prints the predicted class, its probability and the start
-of the text, tab-separated; with --output, it writes a CSV file instead
-(text, class, probability: the whole text). The text is encoded exactly as in
-training: the same tokens, vocabulary, top-words cut and maximum length.
+of the text, tab-separated; with --output, it writes a new file instead: the
+input's rows (for plain text, a column `text`) with the columns
+`predicted_class` and `probability` added, as CSV (or TSV, JSONL: as the
+file's name ends). The text is encoded exactly as in training: the same
+tokens, vocabulary, top-words cut and maximum length.
 """
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
@@ -17,6 +20,7 @@ import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices
 import codecs
 import contextlib
 import csv
+import gzip
 import json
 import os
 import sys
@@ -24,7 +28,7 @@ import sys
 import keras
 import numpy as np
 
-from helpers import batches, flags, saving, shell, texts
+from helpers import batches, flags, saving, shell, tables, texts
 from helpers.saving import ENCODING_FILE, KERAS_IMDB, MODEL_FILE
 from helpers.shell import UsageError
 
@@ -150,9 +154,14 @@ def encode_for_prediction(raw_texts, encoding):
 
 
 def read_texts(args, parser):
-    """Texts from the command line, a file or standard input; one per line."""
+    """Texts from the command line, a table, a file or standard input (one per line); and the table, if one."""
     if args.texts and args.file:
         parser.error("give texts on the command line or with --file, not both")
+    if args.file and tables.kind_of(args.file):
+        table = tables.read_table(args.file, args.text_column, header=not args.no_header)
+        return table.texts, "row", table
+    if args.text_column != "text" or args.no_header:
+        parser.error("--text-column and --no-header are for a table given with --file (.csv, .tsv, .jsonl)")
     if args.texts:
         for text in args.texts:
             if os.path.isfile(text):  # `predict.py model texts.txt`: the name itself would be classified
@@ -160,7 +169,7 @@ def read_texts(args, parser):
                     f"note: the argument {text!r} names a file; to classify its lines, give --file {text}",
                     file=sys.stderr,
                 )
-        return args.texts, "argument"
+        return args.texts, "argument", None
     if args.file:
         try:
             with open(args.file, "rb") as handle:
@@ -189,21 +198,40 @@ def read_texts(args, parser):
     empty = len(lines) - len(kept) - (lines[-1] == "")  # the newline that ends the last line ends no text
     if empty:
         print(f"note: skipped {empty} empty line{'s' * (empty > 1)} of {source}", file=sys.stderr)
-    return kept, "line"
+    return kept, "line", None
 
 
-def write_predictions(path, to_classify, probabilities, class_names):
-    """The predictions as a CSV file, written whole, never over another file."""
-    predictions = [(class_names[row.argmax()], float(row.max())) for row in probabilities]
+def write_table(path, columns, rows, added_columns, added_values, header=True):
+    """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
+    written whole, never over another file."""
+    kind = tables.kind_of(path) or ".csv"
     with shell.written_whole(path, replace=False) as (temporary,):
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["text", "class", "probability"])
-            writer.writerows(
-                (text, name, f"{probability:.6f}") for text, (name, probability) in zip(to_classify, predictions)
-            )
+        opener = gzip.open if path.lower().endswith(".gz") else open
+        with opener(temporary, "wt", encoding="utf-8", newline="") as handle:
+            if kind == ".jsonl":
+                for row, values in zip(rows, added_values):
+                    row = row if isinstance(row, dict) else dict(zip(columns, row))
+                    handle.write(json.dumps(row | dict(zip(added_columns, values)), ensure_ascii=False) + "\n")
+            else:
+                writer = csv.writer(handle, delimiter="\t" if kind == ".tsv" else ",")
+                if header:
+                    writer.writerow(list(columns) + list(added_columns))
+                for row, values in zip(rows, added_values):
+                    writer.writerow((list(row.values()) if isinstance(row, dict) else list(row)) + list(values))
+    return os.path.abspath(path)
+
+
+def write_predictions(path, to_classify, table, probabilities, class_names):
+    """The input's rows (or its texts) with the predicted class and its probability, written whole as a new file."""
+    predictions = [(class_names[row.argmax()], float(row.max())) for row in probabilities]
+    columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
+    added = [(name, f"{probability:.6f}") for name, probability in predictions]
+    write_table(path, columns, rows, PREDICTION_COLUMNS, added, header=not (table and table.header is False))
     print(f"Wrote {len(predictions)} predictions to {path}")
     return predictions
+
+
+PREDICTION_COLUMNS = ("predicted_class", "probability")
 
 
 def main(argv=None):
@@ -215,13 +243,22 @@ def main(argv=None):
         default=[],  # without a default, argparse calls a '*' positional required
         help="texts to classify (if none: each line of --file or of standard input)",
     )
-    parser.add_argument("--file", type=flags.path_argument, metavar="PATH", help="classify each line of this text file")
+    parser.add_argument(
+        "--file",
+        type=flags.path_argument,
+        metavar="PATH",
+        help="classify each line of this text file, or each row of a table (.csv, .tsv, .jsonl, each also .gz)",
+    )
+    parser.add_argument("--text-column", default="text", metavar="NAME", help="the table's column that holds the text")
+    parser.add_argument(
+        "--no-header", action="store_true", help="the CSV or TSV table has no header: --text-column is a number from 0"
+    )
     parser.add_argument(
         "--output",
         type=flags.path_argument,
         metavar="PATH",
-        help="write the predictions to this new CSV file (text, class, probability) instead of printing them; "
-        "a file that exists is not replaced",
+        help="write the input's rows with the columns predicted_class and probability added to this new file (CSV, "
+        "or TSV or JSONL when its name ends so) instead of printing them; a file that exists is not replaced",
     )
     args = parser.parse_args(argv)
     if args.output:  # checked before any work, as the scripts check theirs
@@ -229,7 +266,9 @@ def main(argv=None):
         if os.path.lexists(args.output):
             raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
     model, encoding = load_saved_model(args.model)
-    to_classify, unit = read_texts(args, parser)
+    to_classify, unit, table = read_texts(args, parser)
+    if table and args.output and set(PREDICTION_COLUMNS) & set(table.columns):
+        raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
     if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
     for number, text in enumerate(to_classify, start=1):
@@ -248,7 +287,7 @@ def main(argv=None):
     )
     probabilities = padded.predict(model)
     if args.output:
-        return write_predictions(args.output, to_classify, probabilities, encoding["class_names"])
+        return write_predictions(args.output, to_classify, table, probabilities, encoding["class_names"])
     predictions = []
     for text, row in zip(to_classify, probabilities):
         # A tab or line break in a class name (a folder's) must not break the tab-separated lines.

@@ -106,11 +106,34 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
     )
     add("--run-index", type=int, default=0, help=argparse.SUPPRESS)  # set by shell.run for each run of --runs
     add(
+        "--data",
         "--data-dir",
         type=path_argument,
         metavar="PATH",
         help="read your own texts instead of downloading keras.datasets.imdb: a folder with train/<class>/ and "
-        "test/<class>/ folders of text files (such as Stanford's aclImdb), or a .tar.gz of one",
+        "test/<class>/ folders of text files (such as Stanford's aclImdb) or with <class>/ folders alone, a .tar.gz "
+        "of one, or a table with a text and a label a row: .csv, .tsv or .jsonl (each also .gz)",
+    )
+    add(
+        "--test-data",
+        type=path_argument,
+        metavar="PATH",
+        help="with --data: the test texts, as a table or <class>/ folders (else --test-split sets some aside)",
+    )
+    add(
+        "--test-split",
+        type=fraction_below(1.0),
+        metavar="FRACTION",
+        help="with --data that has no test/ folder: this fraction of each class (at least one text) is the test set, "
+        "the same texts for every seed (default: 0.2)",
+    )
+    add("--text-column", default="text", metavar="NAME", help="a table's column (or JSONL key) that holds the text")
+    add("--label-column", default="label", metavar="NAME", help="a table's column (or JSONL key) holding the class")
+    add(
+        "--no-header",
+        action="store_true",
+        help="the CSV or TSV table has no header row: name its columns by number from 0 "
+        "(--text-column 1 --label-column 0)",
     )
     add(
         "--limit",
@@ -177,6 +200,16 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
 
 def check_flags(args, parser):
     """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+    data_flags = {"--test-data": args.test_data, "--test-split": args.test_split, "--no-header": args.no_header}
+    data_flags |= {"--text-column": args.text_column != "text", "--label-column": args.label_column != "label"}
+    for flag in (flag for flag, given in data_flags.items() if given and args.data is None):
+        parser.error(f"{flag} is about your own data; give it with --data PATH")
+    if args.test_data and args.test_split is not None:
+        parser.error("--test-data is the test set, so --test-split would set aside nothing; leave one out")
+    if args.test_split is not None and args.test_split == 0:
+        parser.error("--test-split 0 leaves no test texts; give a fraction such as 0.2, or --test-data")
+    if args.no_header and (args.text_column, args.label_column) == ("text", "label"):
+        parser.error("--no-header numbers the columns from 0: name them, e.g. --label-column 0 --text-column 1")
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
     for flag, value in (("--patience", args.patience), ("--plateau-patience", args.plateau_patience)):

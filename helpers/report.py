@@ -26,6 +26,7 @@ def summarize_data(dataset, top_words, max_len):
         "distinct_words": None if dataset.vocabulary is None else len(dataset.vocabulary),
         "kept_words": max(0, top_words - texts.FIRST_WORD_INDEX),
         "share_known": float(len(known) / max(1, np.sum(tokens != texts.START_INDEX))),
+        "test_source": dataset.test_source,
     }
 
 
@@ -36,6 +37,8 @@ def print_data_summary(summary, max_len, truncating=None):
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
         print(f"  {name:<{width}}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
+    if summary.get("test_source"):
+        print(f"  Test texts: {summary['test_source']}.")
     cut = ""
     if max_len is not None:
         kept_part = "last" if truncating == "pre" else "first"

@@ -1,9 +1,11 @@
-"""Your own texts and the Keras-IMDB encoding: text folders (or a .tar.gz of one), words as indices, the cache.
+"""Your own texts and the Keras-IMDB encoding: text folders, archives or tables, words as indices, the cache.
 
-A corpus is laid out like the Stanford download, `train/<class>/` and
-`test/<class>/`, and as in Keras' `text_dataset_from_directory` every file of
-a class folder is a text, whatever its name ends with (hidden names are left
-out and counted). Words are encoded the way Keras built `keras.datasets.imdb`
+A folder is laid out like the Stanford download, `train/<class>/` and
+`test/<class>/`, or holds the `<class>/` folders alone, and as in Keras'
+`text_dataset_from_directory` every file of a class folder is a text, whatever
+its name ends with (hidden names are left out and counted); tables are read by
+tables.py. Without a test split of its own, a test set is set aside, the same
+for every seed. Words are encoded the way Keras built `keras.datasets.imdb`
 (see the index constants), so that `--top-words` means the same on both
 paths. The encoded corpus is cached beside Keras' datasets, keyed on content.
 """
@@ -21,7 +23,7 @@ import zipfile
 
 import numpy as np
 
-from helpers import shell
+from helpers import shell, tables
 from helpers.shell import UsageError
 
 PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
@@ -35,10 +37,11 @@ FIRST_WORD_INDEX = 4  # the most frequent word gets 4, the next 5, and so on, as
 KERAS_TEXT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTERS})
 
-LAYOUT = "train/<class>/<one file per text> and test/<class>/..."
-FOLDER_OR_ARCHIVE = f"a folder with {LAYOUT}, or a .tar.gz of one"
+LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ folders alone"
+DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
 UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews, in train/ only
-CACHE_FORMAT_VERSION = 4  # 4: keyed on the content; any file of a class folder is a text; no byte-order mark
+CACHE_FORMAT_VERSION = 5  # 5: tables, integer class names in numeric order; 4: keyed on the content
+TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
 
 
 def tokenize(text):
@@ -47,7 +50,7 @@ def tokenize(text):
 
 
 def rank_words(tokenized_texts):
-    """Words by frequency, most frequent first; ties in alphabetical order."""
+    """Words by frequency, most frequent first; ties in alphabetical order (any iterable: a generator saves memory)."""
     counts = collections.Counter()
     for tokens in tokenized_texts:
         counts.update(tokens)
@@ -79,6 +82,33 @@ class TextCorpus:
     test_texts: list
     test_labels: np.ndarray
     class_names: list
+    has_test: bool = True  # False: every text is in train_texts, and a test set is still to be set aside
+
+
+def corpus_of(train_texts, train_names, test_texts, test_names, has_test=True):
+    """A TextCorpus of texts labelled by class names; the classes sorted by class_order."""
+    class_names = sorted(set(train_names) | set(test_names), key=class_order)
+    index = {name: number for number, name in enumerate(class_names)}
+    train_labels, test_labels = (
+        np.array([index[name] for name in names], np.int32) for names in (train_names, test_names)
+    )
+    return TextCorpus(list(train_texts), train_labels, list(test_texts), test_labels, class_names, has_test)
+
+
+def class_order(name):
+    """Sort key of class names, as folders sort but for whole numbers, which go first in numeric order (2 before 10)."""
+    is_number = name.isascii() and name.removeprefix("-").isdigit()
+    return (0, int(name), name) if is_number else (1, 0, name)
+
+
+def held_out(labels, fraction, seed):
+    """A mask of the rows set aside: `fraction` of each class (at least one; one kept), seeded, in proportion."""
+    rng = np.random.default_rng(seed)
+    is_held_out = np.zeros(len(labels), bool)
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        is_held_out[rows[: min(max(1, int(round(fraction * len(rows)))), len(rows) - 1)]] = True
+    return is_held_out
 
 
 def _shown(name):
@@ -116,7 +146,10 @@ def _find_layout(path, entries):
     """The files of each (split, class), checked; the class names; the notes a user should read.
 
     The first folder named train or test on a path decides: train/<class>/test/ is part of that class.
+    With neither, the top-level folders are the classes, read as train/ (has_test False).
     """
+    has_test = any(part in ("train", "test") for name, _ in entries for part in name.split("/"))
+    entries = entries if has_test else [("train/" + name, is_file) for name, is_file in entries]
     files, classes, roots = collections.defaultdict(list), {"train": set(), "test": set()}, set()
     hidden = loose = links = 0
     for name, is_file in entries:
@@ -143,24 +176,27 @@ def _find_layout(path, entries):
     notes += [f"left out {loose} files beside the class folders of train/ and test/"] * bool(loose)
     if len(roots) > 1:
         places = ", ".join(root or "the top level" for root in sorted(roots))
-        raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data-dir at one of them")
+        raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data at one of them")
     if UNLABELLED_FOLDER in classes["train"] - classes["test"]:
         classes["train"].discard(UNLABELLED_FOLDER)
         notes.append(f"left out train/{UNLABELLED_FOLDER}: it has no test/{UNLABELLED_FOLDER} (unlabelled texts)")
-    for split in ("train", "test"):
+    for split in ("train", "test") if has_test else ("train",):
         if not classes[split]:
-            raise UsageError(f"{path} has no {split}/<class>/ folders of texts; --data-dir needs {LAYOUT}")
-    if classes["train"] != classes["test"]:
+            where = f"{split}/<class>/" if has_test else "<class>/"
+            raise UsageError(f"{path} has no {where} folders of texts; --data needs {LAYOUT}")
+    if has_test and classes["train"] != classes["test"]:
         raise UsageError(
             f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
             "give both splits the same class folders"
         )
     for split, label in ((split, label) for split in ("train", "test") for label in sorted(classes[split])):
         if not files[split, label]:
-            raise UsageError(f"{path}: {split}/{label} holds no files; add texts or remove the folder")
+            shown = f"{split}/{label}" if has_test else label
+            raise UsageError(f"{path}: {shown} holds no files; add texts or remove the folder")
     if len(classes["train"]) < 2:
         raise UsageError(f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two")
-    return {key: sorted(set(names)) for key, names in files.items()}, sorted(classes["train"]), notes
+    files = {key: sorted(set(names)) for key, names in files.items()}
+    return files, sorted(classes["train"], key=class_order), notes, has_test
 
 
 def _check_archive_end(archive):
@@ -184,10 +220,10 @@ def read_corpus(path, archive=None):
     try:
         digest = _fingerprint()
         if os.path.isdir(path):
-            files, class_names, notes = _find_layout(path, _folder_entries(path))
+            files, class_names, notes, has_test = _find_layout(path, _folder_entries(path))
             contents = {}
             for name in sorted(name for names in files.values() for name in names):
-                with open(os.path.join(path, name), "rb") as handle:
+                with open(os.path.join(path, name if has_test else name.removeprefix("train/")), "rb") as handle:
                     contents[name] = handle.read()
                 digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(contents[name]).digest())
         else:
@@ -200,22 +236,23 @@ def read_corpus(path, archive=None):
                     (name, member.isfile() if member.isreg() or member.isdir() else None)
                     for member, name in members.items()
                 ]
-                files, class_names, notes = _find_layout(path, kinds)
+                files, class_names, notes, has_test = _find_layout(path, kinds)
                 wanted = {name for names in files.values() for name in names}
+                members = {member: name if has_test else "train/" + name for member, name in members.items()}
                 # A name twice in a .tar is read as tar itself would extract it: its last copy.
                 contents = {name: tar.extractfile(member).read() for member, name in members.items() if name in wanted}
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
         if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
-            raise UsageError(f"--data-dir {path}: {shell.describe_os_error(error)}")
+            raise UsageError(f"{path}: {shell.describe_os_error(error)}")
         if isinstance(error, EOFError) or "unexpected end" in str(error):
-            raise UsageError(f"--data-dir {path} is cut short (its end is missing); copy or download it again")
+            raise UsageError(f"{path} is cut short (its end is missing); copy or download it again")
         is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
-        kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz or .tar"
-        raise UsageError(f"--data-dir {path} is {kind}; give {FOLDER_OR_ARCHIVE}")
+        kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
+        raise UsageError(f"{path} is {kind}; give {DATA_FORMS}")
     undecodable, texts, labels = [], {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
         for class_index, label in enumerate(class_names):
-            for name in files[split, label]:
+            for name in files.get((split, label), []):
                 try:
                     texts[split].append(contents[name].decode("utf-8-sig"))  # -sig: Notepad's byte-order mark
                 except UnicodeDecodeError:
@@ -228,7 +265,7 @@ def read_corpus(path, archive=None):
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr)
     train_labels, test_labels = (np.array(labels[split], np.int32) for split in ("train", "test"))
-    corpus = TextCorpus(texts["train"], train_labels, texts["test"], test_labels, class_names)
+    corpus = TextCorpus(texts["train"], train_labels, texts["test"], test_labels, class_names, has_test)
     return corpus, digest.hexdigest()[:16]
 
 
@@ -246,6 +283,7 @@ class Dataset:
     validation_sequences: list = None  # held out of the training texts with --validation-split
     validation_labels: np.ndarray = None
     summary: dict = None  # what the data summary printed before training said (for the run record)
+    test_source: str = None  # where the test texts came from, when not from the data's own test split
 
     @property
     def num_classes(self):
@@ -254,30 +292,25 @@ class Dataset:
 
 def encode_corpus(corpus, source):
     """The corpus as a Dataset: the training words ranked, both splits encoded with that ranking (no cut)."""
-    train_tokens = [tokenize(text) for text in corpus.train_texts]
-    vocabulary = rank_words(train_tokens)
+    if len(corpus.class_names) < 2:
+        raise UsageError(f"{source}: the labels name only {corpus.class_names}; a classifier needs two classes or more")
+    # Tokenized twice rather than held: a million texts' tokens as Python strings would take several GB.
+    vocabulary = rank_words(tokenize(text) for text in corpus.train_texts)
     if not vocabulary:
         raise UsageError(f"{source}: the training texts hold no words; give texts with words in them")
     word_index = word_index_of(vocabulary)
-    train_sequences = [encode(tokens, word_index) for tokens in train_tokens]
+    train_sequences = [encode(tokenize(text), word_index) for text in corpus.train_texts]
     test_sequences = [encode(tokenize(text), word_index) for text in corpus.test_texts]
     labels_and_names = (corpus.train_labels, test_sequences, corpus.test_labels, corpus.class_names)
     return Dataset(train_sequences, *labels_and_names, vocabulary, source=source)
 
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels):
-    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted."""
+    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
-    # Numbers in numeric order, then names in alphabetical order, as class folders sort.
-    names = sorted(set(train_labels) | set(test_labels), key=lambda name: (isinstance(name, str), name))
-    if len(names) < 2:
-        raise UsageError(f"the labels name only {names}; a classifier needs at least two classes")
-    index = {name: number for number, name in enumerate(names)}
-    train_indices = np.array([index[label] for label in train_labels], np.int32)
-    test_indices = np.array([index[label] for label in test_labels], np.int32)
-    corpus = TextCorpus(list(train_texts), train_indices, list(test_texts), test_indices, [str(name) for name in names])
-    return encode_corpus(corpus, "your lists of texts")
+    train_names, test_names = ([str(label) for label in labels] for labels in (train_labels, test_labels))
+    return encode_corpus(corpus_of(train_texts, train_names, test_texts, test_names), "your lists of texts")
 
 
 def cache_dir():
@@ -290,6 +323,7 @@ def _save_cache(cache_path, dataset):
     """The encoded corpus as one .npz: each split's texts as one flat array and the offsets between them."""
     arrays = {
         "class_names": np.array(dataset.class_names),
+        "test_source": np.array(dataset.test_source or ""),
         "words_utf8": np.frombuffer("\n".join(dataset.vocabulary).encode(), np.uint8),
     }
     for split in ("train", "test"):
@@ -320,36 +354,105 @@ def _load_cache(cache_path, source):
     for split in ("train", "test"):  # each text a view of the flat array
         splits += [np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1]), arrays[f"{split}_labels"]]
     vocabulary = bytes(arrays["words_utf8"]).decode("utf-8").split("\n")
-    return Dataset(*splits, [str(name) for name in arrays["class_names"]], vocabulary, source=source)
+    dataset = Dataset(*splits, [str(name) for name in arrays["class_names"]], vocabulary, source=source)
+    dataset.test_source = str(arrays["test_source"]) or None
+    return dataset
 
 
-def load_text_folders(path):
-    """The encoded corpus at path, from the cache when what is read there is unchanged."""
+@dataclasses.dataclass
+class TableColumns:
+    """Which columns of a table hold the text and the label (by name, or by number from 0 without a header)."""
+
+    text: str = "text"
+    label: str = "label"
+    header: bool = True
+
+
+def _table_corpus(path, raw, columns):
+    table = tables.read_table(path, columns.text, columns.label, columns.header, raw)
+    return corpus_of(table.texts, table.labels, [], [], has_test=False)
+
+
+def _source(path, columns, flag):
+    """What one path holds, read as far as its cache key needs: (the key, a function that returns its TextCorpus)."""
     if not os.path.exists(path):
-        raise UsageError(f"--data-dir {path} does not exist; give {FOLDER_OR_ARCHIVE}")
-    source, corpus, archive = os.path.abspath(path), None, None
-    print(f"Reading {path} ...", flush=True)
+        raise UsageError(f"{flag} {path} does not exist; give {DATA_FORMS}")
     if os.path.isdir(path):  # a folder's key is its files' names and contents: they must be read to know it
         corpus, fingerprint = read_corpus(path)
-    else:  # an archive's is its bytes
-        try:
-            # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
-            archive = io.BytesIO(pathlib.Path(path).read_bytes())
-        except OSError as error:
-            raise UsageError(f"--data-dir {path}: {shell.describe_os_error(error)}")
-        fingerprint = _fingerprint(archive.getvalue()).hexdigest()[:16]
-    cache_path = os.path.join(cache_dir(), f"text-folders-{fingerprint}.npz")
+        return fingerprint, lambda: corpus
+    try:
+        # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
+        raw = pathlib.Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"{flag} {path}: {shell.describe_os_error(error)}")
+    if tables.kind_of(path):  # a table's key: its bytes and which columns are read
+        options = f"{columns.text}\0{columns.label}\0{columns.header}\0".encode()
+        return _fingerprint(options + hashlib.sha256(raw).digest()).hexdigest()[:16], lambda: _table_corpus(
+            path, raw, columns
+        )
+    archive = io.BytesIO(raw)
+    return _fingerprint(raw).hexdigest()[:16], lambda: read_corpus(path, archive)[0]
+
+
+def _with_test_data(corpus, test, path, test_path):
+    """The training corpus with the test texts of --test-data."""
+    if corpus.has_test:
+        raise UsageError(f"--data {path} has a test/ folder of its own; leave out --test-data, or put its texts there")
+    if test.has_test:
+        raise UsageError(f"--test-data {test_path} has train/ and test/ folders; give a table or <class>/ folders")
+    unknown = sorted(set(test.class_names) - set(corpus.class_names), key=class_order)
+    if unknown:
+        raise UsageError(f"--test-data {test_path} has classes the training data has not: {unknown}; add texts of them")
+    names = [[part.class_names[label] for label in part.train_labels] for part in (corpus, test)]
+    return corpus_of(corpus.train_texts, names[0], test.train_texts, names[1])
+
+
+def split_off_test(corpus, fraction, path):
+    """The corpus with `fraction` of each class's texts set aside as its test set, the same for every seed."""
+    counts = np.bincount(corpus.train_labels, minlength=len(corpus.class_names))
+    for name, count in zip(corpus.class_names, counts):
+        if count < 2:
+            raise UsageError(
+                f"{path}: class {name!r} has {count} text; a test split needs two of each (one to test, one to "
+                "train): add texts of that class, or give a test set with --test-data"
+            )
+    is_test = held_out(corpus.train_labels, fraction, TEST_SPLIT_SEED)
+    texts = [[text for text, test in zip(corpus.train_texts, is_test) if test == wanted] for wanted in (False, True)]
+    labels = corpus.train_labels[~is_test], corpus.train_labels[is_test]
+    return TextCorpus(texts[0], labels[0], texts[1], labels[1], corpus.class_names)
+
+
+def load_own_texts(path, columns=None, test_path=None, test_split=None):
+    """The encoded corpus at path (and its test set at test_path), from the cache when what is read is unchanged.
+
+    Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
+    """
+    columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
+    print(f"Reading {path} ...", flush=True)
+    sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
+    key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")
+    cache_path = os.path.join(cache_dir(), f"text-folders-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz")
+    dataset = None
     if os.path.exists(cache_path):
         try:
-            return _load_cache(cache_path, source)
+            dataset = _load_cache(cache_path, os.path.abspath(path))
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
-    corpus = corpus or read_corpus(path, archive)[0]
-    print("Encoding the texts (cached for next time) ...", flush=True)
-    dataset = encode_corpus(corpus, source)
-    try:
-        os.makedirs(cache_dir(), exist_ok=True)
-        _save_cache(cache_path, dataset)
-    except OSError as error:
-        print(f"warning: could not cache the encoded data in {cache_dir()} ({error})", file=sys.stderr)
+    if dataset is None:
+        corpus, test_source = sources[0][1](), None
+        if test_path:
+            corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
+        elif not corpus.has_test:
+            corpus = split_off_test(corpus, fraction, path)
+            test_source = f"{100 * fraction:g} % of each class, the same for every seed (--test-split {fraction:g})"
+        print("Encoding the texts (cached for next time) ...", flush=True)
+        dataset = encode_corpus(corpus, os.path.abspath(path))
+        dataset.test_source = test_source
+        try:
+            os.makedirs(cache_dir(), exist_ok=True)
+            _save_cache(cache_path, dataset)
+        except OSError as error:
+            print(f"warning: could not cache the encoded data in {cache_dir()} ({error})", file=sys.stderr)
+    if test_split is not None and dataset.test_source is None:
+        raise UsageError(f"--data {path} has a test/ folder of its own, which it keeps; leave out --test-split")
     return dataset

@@ -89,11 +89,11 @@ def test_the_cache_costs_the_words_own_length_not_the_longest_words(tmp_path):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=20, seed=2)
     with open(os.path.join(corpus, "train", "pos", "long.txt"), "w") as handle:
         handle.write("wonderful " + "x" * 10_000)  # one 10,000-character token, as a base64 attachment
-    dataset = texts.load_text_folders(corpus)
+    dataset = texts.load_own_texts(corpus)
     (cache_file,) = os.listdir(texts.cache_dir())
     # Fixed-width strings would cost 4 bytes x 10,000 characters for each of the ~300 words: 12 MB.
     assert os.path.getsize(os.path.join(texts.cache_dir(), cache_file)) < 100_000
-    again = texts.load_text_folders(corpus)
+    again = texts.load_own_texts(corpus)
     assert again.vocabulary == dataset.vocabulary and "x" * 10_000 in again.vocabulary
 
 
@@ -170,7 +170,7 @@ def test_an_encoding_field_of_the_wrong_type_is_one_line(saved_model, tmp_path, 
 
 
 def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
-    first = texts.load_text_folders(small_corpus)
+    first = texts.load_own_texts(small_corpus)
     (name,) = os.listdir(texts.cache_dir())
     cache_file = os.path.join(texts.cache_dir(), name)
     with np.load(cache_file) as cached:
@@ -178,7 +178,7 @@ def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
     arrays["test_labels"] = arrays["test_labels"] + 10
     with open(cache_file, "wb") as handle:
         np.savez(handle, **arrays)
-    again = texts.load_text_folders(small_corpus)
+    again = texts.load_own_texts(small_corpus)
     assert "rebuilding it" in capsys.readouterr().err
     assert again.test_labels.tolist() == first.test_labels.tolist()
 

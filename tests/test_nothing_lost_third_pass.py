@@ -105,7 +105,7 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_word(tmp_path):
     files = {
         f"{split}/{label}/1.txt": bom + f"Hello {label} world".encode() for split in ("train", "test") for label in "ab"
     }
-    dataset = texts.load_text_folders(write_files(tmp_path / "data", files))
+    dataset = texts.load_own_texts(write_files(tmp_path / "data", files))
     assert "hello" in dataset.vocabulary and not [word for word in dataset.vocabulary if "\ufeff" in word]
 
 
@@ -122,7 +122,7 @@ def test_names_that_are_not_utf8_or_differ_only_in_unicode_form_are_read(tmp_pat
     os.makedirs(os.path.join(os.fsencode(root), b"test", b"dlat\xe9"))
     with open(os.path.join(os.fsencode(root), b"test", b"dlat\xe9", b"1.txt"), "w") as handle:
         handle.write("sweet")
-    dataset = texts.load_text_folders(str(root))
+    dataset = texts.load_own_texts(str(root))
     assert dataset.class_names == [composed, "dlat\ufffd", "other"]
 
 
@@ -165,7 +165,7 @@ def test_an_archive_through_a_pipe_is_read(tmp_path):
     os.mkfifo(pipe)
     writer = threading.Thread(target=lambda: pipe.write_bytes(archive.read_bytes()))
     writer.start()
-    dataset = texts.load_text_folders(str(pipe))
+    dataset = texts.load_own_texts(str(pipe))
     writer.join()
     assert len(dataset.train_labels) == len(dataset.test_labels) == 10
 

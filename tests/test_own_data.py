@@ -165,7 +165,7 @@ def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_i
 @pytest.mark.parametrize(
     "layout, expected",
     [
-        ({"readme.txt": "x"}, "no train/<class>/ folders"),
+        ({"readme.txt": "x"}, "has no <class>/ folders of texts; --data needs"),
         (
             {"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"},
             "differ from train classes",
@@ -218,7 +218,7 @@ def test_predictions_go_to_a_new_csv_file_whole_and_never_over_a_users_file(trai
     assert completed.returncode == 0, completed.stderr
     with open(output, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["text", "class", "probability"]
+    assert rows[0] == ["text", "predicted_class", "probability"]
     assert [row[:2] for row in rows[1:]] == [['wonderful, "truly" wonderful', "pos"], ["awful word3 awful", "neg"]]
     assert all(0.5 <= float(row[2]) <= 1 for row in rows[1:])
     again = run_in_process(capsys, predict.main, model_path, "a text", "--output", str(output))

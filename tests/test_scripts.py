@@ -78,14 +78,14 @@ def test_bad_input_gets_one_line_and_exit_code_2(arguments, expected, capsys):
     assert expected in line and "Traceback" not in completed.stderr
 
 
-def test_no_network_names_data_dir(monkeypatch, capsys):
+def test_no_network_names_data(monkeypatch, capsys):
     def offline(**kwargs):
         raise Exception("URL fetch failure on https://storage.googleapis.com/imdb.npz: None -- [Errno -3]")
 
     monkeypatch.setattr(common.keras.datasets.imdb, "load_data", offline)
     assert exit_code_of(lstm_simple.main, ["--epochs", "1"]) == 2
     error = capsys.readouterr().err.strip()
-    assert "\n" not in error and "--data-dir" in error
+    assert "\n" not in error and "--data PATH" in error
 
 
 def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):

@@ -13,7 +13,8 @@ from conftest import ROOT
 # Lower layers first: a module may import only modules of a lower layer.
 LAYERS = [
     {"helpers.shell"},
-    {"helpers.startup", "helpers.texts", "helpers.recurrent_dropout", "helpers.records"},
+    {"helpers.startup", "helpers.tables", "helpers.recurrent_dropout", "helpers.records"},
+    {"helpers.texts"},
     {"helpers.batches", "helpers.report", "helpers.saving"},
     {"helpers.flags", "helpers.training"},
     {"common"},
@@ -73,7 +74,8 @@ def test_the_top_level_is_the_design_cards_and_the_rest_sits_in_one_folder_benea
     assert {os.path.basename(path) for path in glob.glob(os.path.join(ROOT, "*.py"))} == TOP_LEVEL_CODE
     assert line_count(os.path.join(ROOT, "common.py")) < 300  # the tutorial's steps, read in one sitting
     copied = [os.path.join(ROOT, "common.py")] + glob.glob(os.path.join(ROOT, "helpers", "*.py"))
-    assert sum(line_count(path) for path in copied) < 1800  # what a copier takes besides the script
+    # What a copier takes besides the script: 1,800 lines after issue 24, and the table reader of issue 25.
+    assert sum(line_count(path) for path in copied) < 2100
 
 
 @pytest.mark.parametrize("path", [path for path in project_files() if "tools" not in path], ids=module_name)

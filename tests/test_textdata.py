@@ -85,7 +85,7 @@ def test_encoded_corpus_ranks_training_words_only(tmp_path):
     ]:
         os.makedirs(root / split / label, exist_ok=True)
         (root / split / label / name).write_text(text)
-    dataset = texts.load_text_folders(str(root))
+    dataset = texts.load_own_texts(str(root))
     assert dataset.vocabulary == ["movie", "bad", "good"]
     assert [sequence.tolist() for sequence in dataset.train_sequences] == [[1, 5, 5, 4], [1, 6, 4, 4]]
     assert [sequence.tolist() for sequence in dataset.test_sequences] == [[1, 5, 2], [1, 6]]
@@ -94,11 +94,11 @@ def test_encoded_corpus_ranks_training_words_only(tmp_path):
 def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_even_with_its_old_time(
     corpus, monkeypatch
 ):
-    first = texts.load_text_folders(corpus)
+    first = texts.load_own_texts(corpus)
     encodings = []
     original = texts.encode_corpus
     monkeypatch.setattr(texts, "encode_corpus", lambda *args: encodings.append(args) or original(*args))
-    second = texts.load_text_folders(corpus)
+    second = texts.load_own_texts(corpus)
     assert encodings == []
     assert all(np.array_equal(a, b) for a, b in zip(first.train_sequences, second.train_sequences))
     assert second.vocabulary == first.vocabulary
@@ -107,7 +107,7 @@ def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_ev
     with open(changed, "a") as handle:
         handle.write(" brandnewword")
     os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))  # as `touch -r`, rsync or an unpack leave it
-    assert "brandnewword" in texts.load_text_folders(corpus).vocabulary and len(encodings) == 1
+    assert "brandnewword" in texts.load_own_texts(corpus).vocabulary and len(encodings) == 1
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_ev
         ({"train/neg/a.txt": "x", "train/pos/b.txt": "y", "test/neg/c.txt": "x", "test/other/d.txt": "y"}, "differ"),
         ({"train/neg/a.txt": "x", "test/neg/b.txt": "y"}, "at least two"),
         ({"train/neg/a.txt": "x", "train/pos/": None, "test/neg/b.txt": "y", "test/pos/c.txt": "z"}, "holds no files"),
-        ({"readme.txt": "x"}, "no train/<class>/ folders"),
+        ({"readme.txt": "x"}, "has no <class>/ folders of texts"),
     ],
 )
 def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
@@ -128,7 +128,7 @@ def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
 
 def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
-        texts.load_text_folders(str(tmp_path / "nowhere"))
+        texts.load_own_texts(str(tmp_path / "nowhere"))
     not_an_archive = tmp_path / "reviews.tar.gz"
     not_an_archive.write_bytes(b"this is not gzip")
     with pytest.raises(UsageError, match="not a readable .tar.gz"):
@@ -139,7 +139,7 @@ def test_invalid_utf8_is_replaced_and_counted_every_time_the_texts_are_read(corp
     with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
         handle.write("caf\xe9 awful".encode("latin-1"))
     read = texts.read_corpus(corpus)[0]
-    texts.load_text_folders(corpus)
-    texts.load_text_folders(corpus)  # from the cache: a folder's texts are read all the same
+    texts.load_own_texts(corpus)
+    texts.load_own_texts(corpus)  # from the cache: a folder's texts are read all the same
     assert capsys.readouterr().err.count("1 files are not valid UTF-8 (train/neg/latin1.txt)") == 3
     assert "caf\ufffd awful" in read.train_texts

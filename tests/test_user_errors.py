@@ -83,7 +83,7 @@ def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_cor
 
 @pytest.mark.parametrize("damage", ["truncated", "bit flipped"])
 def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
-    first = texts.load_text_folders(small_corpus)
+    first = texts.load_own_texts(small_corpus)
     (cache_file,) = [os.path.join(texts.cache_dir(), name) for name in os.listdir(texts.cache_dir())]
     content = bytearray(open(cache_file, "rb").read())
     if damage == "truncated":
@@ -91,7 +91,7 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
     else:
         content[len(content) // 3] ^= 0xFF
     open(cache_file, "wb").write(bytes(content))
-    again = texts.load_text_folders(small_corpus)
+    again = texts.load_own_texts(small_corpus)
     assert [row.tolist() for row in again.train_sequences] == [row.tolist() for row in first.train_sequences]
     assert "could not be read; rebuilding it" in capsys.readouterr().err
     assert zipfile.is_zipfile(cache_file)  # rebuilt in place

@@ -4,6 +4,7 @@ Each published number comes from one of these commands (see the README):
 
     python tools/benchmark.py imdb --data-dir aclImdb_v1.tar.gz        # the tutorial's reproduction
     python tools/benchmark.py own-data --data-dir my_corpus.tar.gz     # the README's own-data command
+    python tools/benchmark.py own-data --data bbc_news.csv --data-flags "--label-column category"   # on a table
     python tools/benchmark.py quick-try --data-dir aclImdb_v1.tar.gz   # the README's quick try
     python tools/benchmark.py backend --backend jax --data-dir aclImdb_v1.tar.gz
 
@@ -17,6 +18,7 @@ otherwise idle machine: it measures time.
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -63,7 +65,7 @@ def study(args):
     results_dir = os.path.join(families.STUDY_DIR, families.corpus_name(args.data_dir), args.recipe)
     last_seed = args.first_seed + args.seeds - 1
     for script in args.scripts + ([families.BASELINE] if args.baseline else []):
-        arguments = ["--data-dir", args.data_dir, *families.recipe_flags(args.recipe, script)]
+        arguments = ["--data", args.data_dir, *args.data_flags, *families.recipe_flags(args.recipe, script)]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
@@ -108,7 +110,17 @@ def main(argv=None):
 
     def command(name, function, help_text, seeds, first_seed, scripts=families.SCRIPTS):
         sub = commands.add_parser(name, help=help_text, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-        sub.add_argument("--data-dir", metavar="PATH", required=True, help="the corpus: a folder or .tar.gz")
+        sub.add_argument(
+            "--data",
+            "--data-dir",
+            dest="data_dir",
+            metavar="PATH",
+            required=True,
+            help="the corpus: as --data takes it",
+        )
+        sub.add_argument(
+            "--data-flags", type=shlex.split, default=[], help="the scripts' flags about reading it (own-data, study)"
+        )
         sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
         sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
         sub.add_argument("--scripts", nargs="*", choices=families.SCRIPTS, default=list(scripts), help="scripts to run")

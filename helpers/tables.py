@@ -1,0 +1,158 @@
+"""Tables of texts as people bring them: CSV, TSV and JSONL (each also gzipped), a text and a label a row.
+
+A header row names the columns (without one, they are numbered from 0). CSV
+is read as Python's csv module reads it (quoted fields with commas and line
+breaks, any field size), TSV is split on tabs, JSONL is one object a line. A
+row that cannot be read, or has an empty text or no label, stops the reading
+with the file and its line and row named: nothing is trained on half a table.
+"""
+
+import csv
+import dataclasses
+import gzip
+import json
+import pathlib
+import zlib
+
+from helpers import shell
+from helpers.shell import UsageError
+
+SUFFIXES = (".csv", ".tsv", ".jsonl")
+SUFFIXES_NAMED = ".csv, .tsv or .jsonl (each also .gz)"
+csv.field_size_limit(2**31 - 1)  # any field size: csv refuses fields over 128 KB by default
+
+
+def kind_of(path):
+    """'.csv', '.tsv' or '.jsonl' for a table's path (also gzipped), else None."""
+    name = path.lower().removesuffix(".gz")
+    return next((suffix for suffix in SUFFIXES if name.endswith(suffix)), None)
+
+
+@dataclasses.dataclass
+class Table:
+    """A table's column names (None without a header), its rows as read, and the chosen columns' values."""
+
+    columns: list
+    rows: list  # lists of fields (CSV, TSV) or dicts (JSONL), in the file's order
+    texts: list
+    labels: list  # class names as text; None when no label column was asked for
+    header: bool = True  # False: the file had none, and columns are numbered from 0
+
+
+def _lines(text):
+    """A text's lines, each with its newline: csv joins a quoted field's lines back (str.splitlines would also
+    split at a form feed or U+2028 inside a field)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
+
+
+def _records(text, kind):
+    """(line where the record starts, its fields or object) for each record; blank lines skipped."""
+    if kind == ".jsonl":
+        for number, line in enumerate(_lines(text), start=1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except ValueError as error:
+                    yield number, error
+        return
+    # TSV: split on tabs only, quotes kept as written (the SMS Spam Collection's form).
+    options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if kind == ".tsv" else {}
+    reader, line = csv.reader(_lines(text), strict=True, **options), 1
+    try:
+        for fields in reader:
+            if fields and any(field.strip() for field in fields):
+                yield line, fields
+            line = reader.line_num + 1
+    except csv.Error as error:
+        yield line, error
+
+
+def _decoded(path, raw, kind):
+    """The file's text; a part that is not UTF-8 is named by its line and row."""
+    try:
+        return raw.decode("utf-8-sig")  # -sig: a byte-order mark (Excel's "CSV UTF-8") is skipped
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        row = sum(1 for _ in _records(raw[: error.start].decode("utf-8-sig"), kind))
+        raise UsageError(
+            f"{path}, line {line} (record {row}): not UTF-8 (byte 0x{raw[error.start]:02x}); "
+            "save the table as UTF-8 (e.g. iconv -f cp1252 -t utf-8), or fix that row"
+        )
+
+
+def _column_index(path, columns, name, flag, header):
+    """The position of a CSV or TSV column named by a flag: by its header name, or its number without one."""
+    if header:
+        if name not in columns:
+            shown = ", ".join(repr(column) for column in columns)
+            raise UsageError(f"{path} has no column {name!r} (its columns: {shown}); name the column with {flag}")
+        return columns.index(name)
+    if not (name.isascii() and name.isdigit()) or int(name) >= len(columns):
+        raise UsageError(
+            f"{path} has no header (--no-header): its columns are numbered 0 to {len(columns) - 1}; "
+            f"give {flag} as one of these numbers"
+        )
+    return int(name)
+
+
+def read_table(path, text_column, label_column=None, header=True, raw=None):
+    """The table at path (its bytes: raw, when read already); every row checked."""
+    kind = kind_of(path)
+    try:
+        raw = raw if raw is not None else pathlib.Path(path).read_bytes()
+        if path.lower().endswith(".gz"):
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:
+        reason = shell.describe_os_error(error) if getattr(error, "filename", None) else "not a readable gzip file"
+        raise UsageError(f"{path}: {reason}; give a table as {SUFFIXES_NAMED}")
+    if kind == ".jsonl" and not header:
+        raise UsageError(f"{path}: --no-header is for CSV and TSV files; a JSONL row names its keys")
+    columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
+    for number, (line, record) in enumerate(
+        _records(_decoded(path, raw, kind), kind), start=int(kind == ".jsonl" or not header)
+    ):
+        where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
+        if isinstance(record, Exception):
+            raise UsageError(f"{where} cannot be read ({shell.first_line(record)}); fix or remove that row")
+        if kind == ".jsonl":
+            if not isinstance(record, dict):
+                raise UsageError(f"{where} is not a JSON object; give one object per line, such as " + '{"text": ...}')
+            keys = list(record)
+            for name, flag in ((text_column, "--text-column"), (label_column, "--label-column")):
+                if name is not None and name not in record:
+                    shown = ", ".join(repr(key) for key in keys)
+                    raise UsageError(f"{where} has no key {name!r} (its keys: {shown}); name it with {flag}")
+            text, label, columns = record[text_column], record.get(label_column), columns or keys
+        else:
+            if columns is None:
+                columns = record if header else [str(index) for index in range(len(record))]
+                positions = [
+                    None if name is None else _column_index(path, columns, name, flag, header)
+                    for name, flag in ((text_column, "--text-column"), (label_column, "--label-column"))
+                ]
+                if header:
+                    continue
+            if len(record) != len(columns):
+                separator = "a tab" if kind == ".tsv" else "a comma"
+                raise UsageError(
+                    f"{where} has {len(record)} fields, not {len(columns)} as the {'header' if header else 'first row'}"
+                    f"; a field with {separator} or a line break in it must be quoted"
+                )
+            text = record[positions[0]]
+            label = None if positions[1] is None else record[positions[1]]
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError(f"{where}: the text is empty or not a string; give it a text or remove the row")
+        if labels is not None:
+            label = label if isinstance(label, str) else "" if label is None else json.dumps(label)
+            if not label.strip():
+                raise UsageError(f"{where} has no label; give it one or remove the row")
+            labels.append(label.strip())
+        texts.append(text)
+        rows.append(record)
+    if not texts:
+        raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
+    return Table(columns, rows, texts, labels, header)

@@ -1,0 +1,263 @@
+"""Your data as it comes: CSV, TSV and JSONL tables, a test split set for you, --test-data, predict.py's tables."""
+
+import csv
+import gzip
+import json
+import os
+
+import numpy as np
+import pytest
+
+import lstm_simple
+import predict
+from conftest import SMALL_RUN, lstm_args, one_error_line, run_in_process, run_script, write_corpus, write_files
+from helpers import tables, texts
+from helpers.shell import UsageError
+
+
+def rows_of_folder(root, split):
+    """(text, label) of each file of root/split/<class>/, in the order the folder reader reads them."""
+    corpus, _ = texts.read_corpus(root)
+    split_texts, labels = getattr(corpus, f"{split}_texts"), getattr(corpus, f"{split}_labels")
+    return [(text, corpus.class_names[label]) for text, label in zip(split_texts, labels)]
+
+
+def write_table(path, rows, kind=None, header=("text", "label"), order=(0, 1)):
+    """rows of (text, label) as a CSV, TSV or JSONL file (by the name's end; .gz compressed)."""
+    kind = kind or tables.kind_of(str(path))
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8", newline="") as handle:
+        if kind == ".jsonl":
+            for row in rows:
+                handle.write(json.dumps({header[0]: row[0], header[1]: row[1]}) + "\n")
+            return str(path)
+        writer = csv.writer(handle, delimiter="\t" if kind == ".tsv" else ",", lineterminator="\n")
+        if header:
+            writer.writerow([header[index] for index in order])
+        for row in rows:
+            writer.writerow([row[index] for index in order])
+    return str(path)
+
+
+def encoded(dataset):
+    return [sequence.tolist() for sequence in dataset.train_sequences + dataset.test_sequences]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".csv.gz", ".jsonl.gz"])
+def test_the_same_texts_from_a_folder_and_from_a_table_are_the_same_encoded_sequences(tmp_path, suffix):
+    root = write_corpus(tmp_path / "folder", class_names=("neg", "pos", "mixed"), reviews_per_class=20)
+    from_folder = texts.load_own_texts(root)
+    train = write_table(tmp_path / f"train{suffix}", rows_of_folder(root, "train"))
+    test = write_table(tmp_path / f"test{suffix}", rows_of_folder(root, "test"))
+    from_table = texts.load_own_texts(train, test_path=test)
+    assert encoded(from_table) == encoded(from_folder)
+    assert from_table.class_names == from_folder.class_names == ["mixed", "neg", "pos"]
+    assert from_table.train_labels.tolist() + from_table.test_labels.tolist() == (
+        from_folder.train_labels.tolist() + from_folder.test_labels.tolist()
+    )
+
+
+def test_a_script_reaches_the_same_accuracy_from_a_folder_and_from_a_csv_table(tmp_path, capsys):
+    root = write_corpus(tmp_path / "folder", reviews_per_class=40)
+    train = write_table(tmp_path / "train.csv", rows_of_folder(root, "train"), header=("review", "sentiment"))
+    test = write_table(tmp_path / "test.csv", rows_of_folder(root, "test"), header=("review", "sentiment"))
+    from_folder = run_in_process(capsys, lstm_simple.main, "--data", root, "--seed", "3", *SMALL_RUN)
+    table_flags = ["--test-data", test, "--text-column", "review", "--label-column", "sentiment"]
+    from_table = run_in_process(capsys, lstm_simple.main, "--data", train, *table_flags, "--seed", "3", *SMALL_RUN)
+    accuracy = [line for line in from_folder.stdout.splitlines() if line.startswith("Accuracy")]
+    assert from_folder.returncode == from_table.returncode == 0 and accuracy
+    assert accuracy == [line for line in from_table.stdout.splitlines() if line.startswith("Accuracy")]
+
+
+def test_csv_fields_are_read_as_pythons_csv_reads_them(tmp_path):
+    long_text = "word " * 100_000  # 500 KB: over csv's default field limit
+    raw = '\ufefflabel,text\nb,"a text, with a comma\nand a line break"\na,"He said ""hi"""\nb,' + long_text + "\n\n"
+    path = tmp_path / "table.csv"
+    path.write_text(raw, encoding="utf-8")
+    table = tables.read_table(str(path), "text", "label")
+    assert table.columns == ["label", "text"]  # the byte-order mark is not part of the first name
+    assert table.texts == ["a text, with a comma\nand a line break", 'He said "hi"', long_text]
+    assert table.labels == ["b", "a", "b"]
+
+
+def test_a_tsv_is_split_on_tabs_and_its_quotes_kept_and_a_file_without_header_numbers_its_columns(tmp_path):
+    path = write_files(tmp_path, {"sms.tsv": 'ham\tOk "lar"... Joking\r\nspam\tFree entry, text "WIN"\n'})
+    table = tables.read_table(os.path.join(path, "sms.tsv"), "1", "0", header=False)
+    assert table.texts == ['Ok "lar"... Joking', 'Free entry, text "WIN"'] and table.labels == ["ham", "spam"]
+
+
+def test_jsonl_texts_may_span_lines_and_labels_may_be_numbers_in_numeric_order(tmp_path):
+    rows = [{"body": f"line one\nline two {number}", "stars": number % 11} for number in range(44)]
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    dataset = texts.load_own_texts(str(path), texts.TableColumns("body", "stars"))
+    assert dataset.class_names == [str(number) for number in range(11)]  # 2 before 10, as numbers sort
+    assert len(dataset.test_labels) == 11  # a fifth of 4 texts a class rounds to 1
+
+
+def test_a_non_latin_script_is_read_and_encoded(tmp_path):
+    rows = [("Фильм был прекрасен, я в восторге", "хорошо"), ("Ужасный фильм, скучно", "плохо")] * 5
+    dataset = texts.load_own_texts(write_table(tmp_path / "ru.csv", rows))
+    assert dataset.class_names == ["плохо", "хорошо"] and "фильм" in dataset.vocabulary
+
+
+@pytest.mark.parametrize(
+    ("content", "flags", "expected"),
+    [
+        ("text,label\nfine,a\n,b\n", {}, "table.csv, line 3 (row 2): the text is empty"),
+        ("text,label\nfine,a\nno label,\n", {}, "table.csv, line 3 (row 2) has no label"),
+        ("text,label\nfine,a\nthree,fields,here\n", {}, "line 3 (row 2) has 3 fields, not 2 as the header"),
+        ("text,label\nfine,a\nonly one field\n", {}, "line 3 (row 2) has 1 fields, not 2 as the header"),
+        ('text,label\nfine,a\n"never closed,b\n', {}, "line 3 (row 2) cannot be read"),
+        ("review,label\nfine,a\n", {}, "has no column 'text' (its columns: 'review', 'label'); name the column"),
+        ("fine,a\n", {"header": False}, "its columns are numbered 0 to 1"),
+    ],
+)
+def test_each_bad_row_is_one_line_naming_the_file_and_row(tmp_path, content, flags, expected):
+    path = tmp_path / "table.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UsageError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        tables.read_table(str(path), "text", "label", **flags)
+
+
+def test_bad_jsonl_rows_and_a_file_that_is_not_utf8_name_their_line_and_row(tmp_path):
+    bad_json = write_files(tmp_path, {"a.jsonl": '{"text": "x", "label": "a"}\n\n{"text": "y", "label": \n'})
+    with pytest.raises(UsageError, match=r"a.jsonl, line 3 \(row 2\) cannot be read"):
+        tables.read_table(os.path.join(bad_json, "a.jsonl"), "text", "label")
+    write_files(tmp_path, {"b.jsonl": '{"text": "x", "label": "a"}\n["x", "a"]\n'})
+    with pytest.raises(UsageError, match=r"line 2 \(row 2\) is not a JSON object"):
+        tables.read_table(str(tmp_path / "b.jsonl"), "text", "label")
+    write_files(tmp_path, {"c.jsonl": '{"text": "x", "label": "a"}\n{"body": "y", "label": "a"}\n'})
+    with pytest.raises(UsageError, match=r"line 2 \(row 2\) has no key 'text' \(its keys: 'body', 'label'\)"):
+        tables.read_table(str(tmp_path / "c.jsonl"), "text", "label")
+    write_files(tmp_path, {"d.csv": b'text,label\nfine,a\n"two\nlines",b\ncaf\xe9,a\n'})
+    with pytest.raises(UsageError, match=r"d.csv, line 5 \(record 4\): not UTF-8 \(byte 0xe9\); save the table as"):
+        tables.read_table(str(tmp_path / "d.csv"), "text", "label")
+
+
+def test_a_bad_table_given_to_a_script_is_one_line_and_nothing_is_trained(tmp_path):
+    path = write_files(tmp_path, {"t.csv": "text,label\ngood,a\nalso good,b\n,a\n"})
+    completed = run_script("lstm_simple.py", "--data", os.path.join(path, "t.csv"), *SMALL_RUN)
+    assert completed.returncode == 2 and "line 4 (row 3): the text is empty" in one_error_line(completed)
+    assert "Epoch" not in completed.stdout and not list((tmp_path / "keras_home").rglob("*.npz"))
+
+
+def split_table(tmp_path, counts):
+    rows = [
+        (f"text {name} {number} {'common ' * number}", name)
+        for name, count in counts.items()
+        for number in range(count)
+    ]
+    return write_table(tmp_path / "all.csv", rows[::2] + rows[1::2])
+
+
+def test_the_test_split_is_each_class_in_proportion_at_least_one_each_and_the_same_for_every_seed(tmp_path, capsys):
+    path = split_table(tmp_path, {"big": 200, "small": 30, "tiny": 2})
+    first = texts.load_own_texts(path)
+    assert np.bincount(first.test_labels).tolist() == [40, 6, 1]
+    assert np.bincount(first.train_labels).tolist() == [160, 24, 1]
+    summaries = []
+    for seed in ("1", "2"):
+        data = __import__("common").load_data(lstm_args("--data", path, "--seed", seed, "--max-len", "30"))
+        summaries.append([sequence.tolist() for sequence in data.test_sequences])
+    assert summaries[0] == summaries[1]
+    printed = capsys.readouterr().out
+    assert "20 % of each class, the same for every seed (--test-split 0.2)" in printed
+    half = texts.load_own_texts(path, test_split=0.5)
+    assert np.bincount(half.test_labels).tolist() == [100, 15, 1]
+
+
+def test_a_class_too_small_to_split_is_one_line(tmp_path):
+    path = split_table(tmp_path, {"big": 20, "alone": 1})
+    with pytest.raises(UsageError, match="class 'alone' has 1 text; a test split needs two of each"):
+        texts.load_own_texts(path)
+
+
+def test_test_data_is_the_test_set_and_must_not_bring_classes_of_its_own(tmp_path):
+    train = write_table(tmp_path / "train.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
+    test = write_table(tmp_path / "test.jsonl", [("good", "pos"), ("a bad one", "neg"), ("fine", "pos")])
+    dataset = texts.load_own_texts(train, test_path=test)
+    assert len(dataset.train_labels) == 10 and dataset.test_labels.tolist() == [1, 0, 1]
+    odd = write_table(tmp_path / "odd.csv", [("so so", "meh")])
+    with pytest.raises(UsageError, match=r"--test-data .*odd.csv has classes the training data has not: \['meh'\]"):
+        texts.load_own_texts(train, test_path=odd)
+    with pytest.raises(UsageError, match="has a test/ folder of its own; leave out --test-data"):
+        texts.load_own_texts(write_corpus(tmp_path / "folder"), test_path=test)
+
+
+def test_a_folder_of_class_folders_alone_gets_a_test_split_and_can_be_the_test_data(tmp_path):
+    root = write_corpus(tmp_path / "folder", reviews_per_class=10)
+    dataset = texts.load_own_texts(os.path.join(root, "train"))
+    assert np.bincount(dataset.test_labels).tolist() == [2, 2] and len(dataset.train_labels) == 16
+    train = write_table(tmp_path / "train.csv", rows_of_folder(root, "train"))
+    with_folder = texts.load_own_texts(train, test_path=os.path.join(root, "test"))
+    assert len(with_folder.test_labels) == 20
+
+
+def test_the_cache_is_keyed_on_the_tables_bytes_and_its_column_flags(tmp_path, monkeypatch):
+    path = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5, header=("text", "y"))
+    encodings = []
+    original = texts.encode_corpus
+    monkeypatch.setattr(texts, "encode_corpus", lambda *args: encodings.append(1) or original(*args))
+    first = texts.load_own_texts(path, texts.TableColumns(label="y"))
+    again = texts.load_own_texts(path, texts.TableColumns(label="y"))
+    assert encoded(first) == encoded(again) and len(encodings) == 1 and again.test_source == first.test_source
+    texts.load_own_texts(path, texts.TableColumns(label="y"), test_split=0.4)
+    assert len(encodings) == 2  # another split, another key
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("a brandnewword,pos\n")
+    assert "brandnewword" in texts.load_own_texts(path, texts.TableColumns(label="y")).vocabulary
+    assert len(encodings) == 3
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--text-column", "review"], "--text-column is about your own data; give it with --data PATH"),
+        (["--data", "x.csv", "--test-data", "y.csv", "--test-split", "0.3"], "--test-data is the test set"),
+        (["--data", "x.csv", "--test-split", "0"], "--test-split 0 leaves no test texts"),
+        (["--data", "x.tsv", "--no-header"], "--no-header numbers the columns from 0: name them"),
+    ],
+)
+def test_table_flags_that_cannot_work_are_refused_before_any_work(capsys, flags, expected):
+    completed = run_in_process(capsys, lstm_simple.main, *flags)
+    assert completed.returncode == 2 and expected in completed.stderr
+
+
+def test_a_test_split_is_refused_for_a_folder_that_has_its_own(tmp_path, capsys):
+    completed = run_in_process(capsys, lstm_simple.main, "--data", write_corpus(tmp_path / "c"), "--test-split", "0.3")
+    assert completed.returncode == 2 and "has a test/ folder of its own, which it keeps" in completed.stderr
+
+
+def test_data_dir_still_reads_a_table(tmp_path, capsys):
+    path = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", path, *SMALL_RUN)
+    assert completed.returncode == 0 and "Accuracy" in completed.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_predict_reads_a_table_and_writes_its_rows_with_the_prediction_added(tmp_path, capsys, saved_model, suffix):
+    rows = [("A wonderful, wonderful film", "x"), ("awful\nawful", "y")]
+    path = write_table(tmp_path / f"new{suffix}", rows, header=("review", "id"))
+    output = tmp_path / f"out{suffix}"
+    flags = ["--file", path, "--text-column", "review", "--output", str(output)]
+    completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
+    assert completed.returncode == 0, completed.stderr
+    if suffix == ".csv":
+        with open(output, encoding="utf-8", newline="") as handle:
+            written = list(csv.reader(handle))
+        assert written[0] == ["review", "id", "predicted_class", "probability"]
+        assert [row[:2] for row in written[1:]] == [list(row) for row in rows]
+        assert all(row[2] in ("neg", "pos") and 0.5 <= float(row[3]) <= 1 for row in written[1:])
+    else:
+        written = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+        assert [(row["review"], row["id"]) for row in written] == rows and all("predicted_class" in r for r in written)
+    again = run_in_process(capsys, predict.main, str(saved_model), *flags)
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_predict_names_the_columns_a_table_has_when_the_text_column_is_missing(tmp_path, capsys, saved_model):
+    path = write_table(tmp_path / "new.csv", [("good", "x")], header=("review", "id"))
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", path)
+    assert completed.returncode == 2
+    assert "has no column 'text' (its columns: 'review', 'id'); name the column with --text-column" in completed.stderr
