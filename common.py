@@ -69,7 +69,8 @@ def take_shuffled_subset(sequences, labels, limit, seed):
     order = rng.permutation(len(labels))
     # Deal one item of each class first, so that even a tiny limit sees every class.
     first_of_each = [order[labels[order] == label][0] for label in np.unique(labels)]
-    rest = [index for index in order if index not in set(first_of_each)]
+    dealt = set(first_of_each)
+    rest = [index for index in order if index not in dealt]
     chosen = np.array((first_of_each + rest)[:limit])
     chosen = chosen[rng.permutation(len(chosen))]
     return [sequences[index] for index in chosen], labels[chosen]

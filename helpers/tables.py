@@ -80,7 +80,7 @@ def _decoded(path, raw, kind):
         row = sum(1 for _ in _records(raw[: error.start].decode("utf-8-sig"), kind))
         raise UsageError(
             f"{path}, line {line} (record {row}): not UTF-8 (byte 0x{raw[error.start]:02x}); "
-            "save the table as UTF-8 (e.g. iconv -f cp1252 -t utf-8), or fix that row"
+            "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'; or iconv -f cp1252 -t utf-8), or fix that row"
         )
 
 
@@ -89,7 +89,9 @@ def _column_index(path, columns, name, flag, header):
     if header:
         if name not in columns:
             shown = ", ".join(repr(column) for column in columns)
-            raise UsageError(f"{path} has no column {name!r} (its columns: {shown}); name the column with {flag}")
+            other = [separator for separator in ";|\t" if len(columns) == 1 and separator in columns[0]]
+            hint = f"; is it separated by {other[0]!r}? save it with commas, or tabs as .tsv" if other else ""
+            raise UsageError(f"{path} has no column {name!r} (its columns: {shown}){hint}; name the column with {flag}")
         return columns.index(name)
     if not (name.isascii() and name.isdigit()) or int(name) >= len(columns):
         raise UsageError(
@@ -112,9 +114,9 @@ def read_table(path, text_column, label_column=None, header=True, raw=None):
     if kind == ".jsonl" and not header:
         raise UsageError(f"{path}: --no-header is for CSV and TSV files; a JSONL row names its keys")
     columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
-    for number, (line, record) in enumerate(
-        _records(_decoded(path, raw, kind), kind), start=int(kind == ".jsonl" or not header)
-    ):
+    content, raw = _decoded(path, raw, kind), None  # the bytes go as soon as they are text: a table can be big
+    records, content = _records(content, kind), None
+    for number, (line, record) in enumerate(records, start=int(kind == ".jsonl" or not header)):
         where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
         if isinstance(record, Exception):
             raise UsageError(f"{where} cannot be read ({shell.first_line(record)}); fix or remove that row")

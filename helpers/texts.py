@@ -14,6 +14,7 @@ import collections
 import dataclasses
 import hashlib
 import io
+import itertools
 import os
 import pathlib
 import sys
@@ -64,8 +65,7 @@ def word_index_of(vocabulary):
 
 def encode(tokens, word_index):
     """One text as integers: START, then each word's index, or OOV if unknown."""
-    indices = [word_index.get(token, OUT_OF_VOCABULARY_INDEX) for token in tokens]
-    return np.array([START_INDEX] + indices, dtype=np.int32)
+    return np.array([START_INDEX, *map(word_index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY_INDEX))], np.int32)
 
 
 def cut_to_top_words(sequences, top_words):
@@ -368,8 +368,8 @@ class TableColumns:
     header: bool = True
 
 
-def _table_corpus(path, raw, columns):
-    table = tables.read_table(path, columns.text, columns.label, columns.header, raw)
+def _table_corpus(path, columns):
+    table = tables.read_table(path, columns.text, columns.label, columns.header)
     return corpus_of(table.texts, table.labels, [], [], has_test=False)
 
 
@@ -381,15 +381,16 @@ def _source(path, columns, flag):
         corpus, fingerprint = read_corpus(path)
         return fingerprint, lambda: corpus
     try:
+        if tables.kind_of(path):  # a table's key: its bytes and which columns are read; read again if not cached
+            digest = _fingerprint(f"{columns.text}\0{columns.label}\0{columns.header}\0".encode())
+            with open(path, "rb") as handle:  # in pieces: a table can be a few GB
+                for piece in iter(lambda: handle.read(2**24), b""):
+                    digest.update(piece)
+            return digest.hexdigest()[:16], lambda: _table_corpus(path, columns)
         # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
         raw = pathlib.Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"{flag} {path}: {shell.describe_os_error(error)}")
-    if tables.kind_of(path):  # a table's key: its bytes and which columns are read
-        options = f"{columns.text}\0{columns.label}\0{columns.header}\0".encode()
-        return _fingerprint(options + hashlib.sha256(raw).digest()).hexdigest()[:16], lambda: _table_corpus(
-            path, raw, columns
-        )
     archive = io.BytesIO(raw)
     return _fingerprint(raw).hexdigest()[:16], lambda: read_corpus(path, archive)[0]
 

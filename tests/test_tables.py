@@ -261,3 +261,19 @@ def test_predict_names_the_columns_a_table_has_when_the_text_column_is_missing(t
     completed = run_in_process(capsys, predict.main, str(saved_model), "--file", path)
     assert completed.returncode == 2
     assert "has no column 'text' (its columns: 'review', 'id'); name the column with --text-column" in completed.stderr
+
+
+def test_a_csv_separated_by_semicolons_gets_a_hint(tmp_path):
+    path = write_files(tmp_path, {"excel.csv": "text;label\nfine;a\n"})
+    with pytest.raises(UsageError, match="is it separated by ';'"):
+        tables.read_table(os.path.join(path, "excel.csv"), "text", "label")
+
+
+def test_predict_writes_a_table_without_header_as_it_came(tmp_path, capsys, saved_model):
+    path = write_files(tmp_path, {"new.tsv": "1\tA wonderful film\n2\tawful, awful\n"})
+    output = tmp_path / "out.tsv"
+    flags = ["--file", os.path.join(path, "new.tsv"), "--no-header", "--text-column", "1", "--output", str(output)]
+    completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
+    assert completed.returncode == 0, completed.stderr
+    written = [line.split("\t") for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [row[:2] for row in written] == [["1", "A wonderful film"], ["2", "awful, awful"]] and len(written[0]) == 4

@@ -16,6 +16,7 @@ EARLIER_DIR = os.path.join(RESULTS_DIR, "earlier")  # records of earlier code, t
 STUDY_DIR = os.path.join(RESULTS_DIR, "study")  # own-data recipes: study/<corpus>/<recipe>/
 QUICK_TRY_DIR = os.path.join(RESULTS_DIR, "quick-try")
 BACKENDS_DIR = os.path.join(RESULTS_DIR, "backends")
+TABLES_DIR = os.path.join(RESULTS_DIR, "tables")  # tools/table_benchmark.py: reading a big table
 
 SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
 BASELINE = "baseline.py"
@@ -76,7 +77,7 @@ def recipe_flags(recipe, script):
 
 
 def corpus_name(data_path):
-    """bbc_news for .../bbc_news.tar.gz or .../bbc_news/."""
+    """bbc_news for .../bbc_news.tar.gz or .../bbc_news/; a table keeps its suffix (bbc_news.csv)."""
     name = os.path.basename(os.path.normpath(data_path))
     for suffix in (".tar.gz", ".tgz", ".tar"):
         name = name.removesuffix(suffix)
