@@ -21,6 +21,7 @@ import codecs
 import contextlib
 import csv
 import gzip
+import io
 import json
 import os
 import sys
@@ -201,23 +202,40 @@ def read_texts(args, parser):
     return kept, "line", None
 
 
+def _field(value):
+    """A JSONL value as a CSV or TSV field: text as it is, anything else as JSON (null as nothing)."""
+    return value if isinstance(value, str) else "" if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def write_table(path, columns, rows, added_columns, added_values, header=True):
     """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
     written whole, never over another file."""
     kind = tables.kind_of(path) or ".csv"
-    with shell.written_whole(path, replace=False) as (temporary,):
-        opener = gzip.open if path.lower().endswith(".gz") else open
-        with opener(temporary, "wt", encoding="utf-8", newline="") as handle:
+    if kind == ".jsonl":  # each row an object: a JSONL row as it came, a CSV or TSV row by its columns
+        rows = [row if isinstance(row, dict) else dict(zip(columns, row)) for row in rows]
+    elif rows and isinstance(rows[0], dict):  # JSONL to CSV: every key of any row, in the order they first appear
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        rows = [[row.get(column) for column in columns] for row in rows]
+    with shell.written_whole(path, replace=False) as (temporary,), open(temporary, "wb") as binary:
+        # The name inside a .gz is the output's, not the temporary file's (gunzip -N restores it).
+        name = os.path.basename(path).removesuffix(".gz").removesuffix(".GZ")
+        stream = gzip.GzipFile(name, "wb", fileobj=binary) if path.lower().endswith(".gz") else binary
+        with io.TextIOWrapper(stream, encoding="utf-8", newline="") as handle:
             if kind == ".jsonl":
                 for row, values in zip(rows, added_values):
-                    row = row if isinstance(row, dict) else dict(zip(columns, row))
                     handle.write(json.dumps(row | dict(zip(added_columns, values)), ensure_ascii=False) + "\n")
-            else:
-                writer = csv.writer(handle, delimiter="\t" if kind == ".tsv" else ",")
+                return os.path.abspath(path)
+            # A TSV as we read it: split on tabs, no quoting; a text holding a tab or line break cannot be one.
+            options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None} if kind == ".tsv" else {}
+            writer = csv.writer(handle, **options)
+            try:
                 if header:
                     writer.writerow(list(columns) + list(added_columns))
-                for row, values in zip(rows, added_values):
-                    writer.writerow((list(row.values()) if isinstance(row, dict) else list(row)) + list(values))
+                writer.writerows(
+                    [_field(value) for value in row] + list(values) for row, values in zip(rows, added_values)
+                )
+            except csv.Error:
+                raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
     return os.path.abspath(path)
 
 

@@ -7,11 +7,13 @@ row that cannot be read, or has an empty text or no label, stops the reading
 with the file and its line and row named: nothing is trained on half a table.
 """
 
+import codecs
 import csv
 import dataclasses
 import gzip
 import json
 import pathlib
+import sys
 import zlib
 
 from helpers import shell
@@ -64,29 +66,36 @@ def _records(text, kind):
     reader, line = csv.reader(_lines(text), strict=True, **options), 1
     try:
         for fields in reader:
-            if fields and any(field.strip() for field in fields):
+            if fields:  # a blank line is no row; a row of empty fields (Excel's ",,") is, and is counted
                 yield line, fields
             line = reader.line_num + 1
     except csv.Error as error:
         yield line, error
 
 
-def _decoded(path, raw, kind):
-    """The file's text; a part that is not UTF-8 is named by its line and row."""
+def _decoded(path, raw, kind, header):
+    """The file's text (UTF-8, or UTF-16 after its byte-order mark); a part that is not is named by line and row."""
+    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
-        return raw.decode("utf-8-sig")  # -sig: a byte-order mark (Excel's "CSV UTF-8") is skipped
+        text = raw.decode(encoding)  # -sig: a byte-order mark (Excel's "CSV UTF-8") is skipped
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        row = sum(1 for _ in _records(raw[: error.start].decode("utf-8-sig"), kind))
+        # "x" stands for the bad byte: the records up to it, the one it is in counted too.
+        row = sum(1 for _ in _records(raw[: error.start].decode(encoding) + "x", kind)) - (header and kind != ".jsonl")
+        name, where = "UTF-16" if encoding == "utf-16" else "UTF-8", f"row {row}" if row else "the header"
         raise UsageError(
-            f"{path}, line {line} (record {row}): not UTF-8 (byte 0x{raw[error.start]:02x}); "
-            "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'; or iconv -f cp1252 -t utf-8), or fix that row"
+            f"{path}, line {line} ({where}): not {name} (byte 0x{raw[error.start]:02x}); "
+            "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'), or fix that row"
         )
+    # A file of old Mac line ends (\r alone, Excel for Mac's "CSV (Macintosh)") has no \n to split on.
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
 
 
 def _column_index(path, columns, name, flag, header):
     """The position of a CSV or TSV column named by a flag: by its header name, or its number without one."""
     if header:
+        if columns.count(name) > 1:
+            raise UsageError(f"{path} has {columns.count(name)} columns named {name!r}; rename all but one")
         if name not in columns:
             shown = ", ".join(repr(column) for column in columns)
             other = [separator for separator in ";|\t" if len(columns) == 1 and separator in columns[0]]
@@ -101,11 +110,11 @@ def _column_index(path, columns, name, flag, header):
     return int(name)
 
 
-def read_table(path, text_column, label_column=None, header=True, raw=None):
-    """The table at path (its bytes: raw, when read already); every row checked."""
+def read_table(path, text_column, label_column=None, header=True):
+    """The table at path, every row checked; label_column None: texts only (predict.py)."""
     kind = kind_of(path)
     try:
-        raw = raw if raw is not None else pathlib.Path(path).read_bytes()
+        raw = pathlib.Path(path).read_bytes()
         if path.lower().endswith(".gz"):
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:
@@ -114,12 +123,15 @@ def read_table(path, text_column, label_column=None, header=True, raw=None):
     if kind == ".jsonl" and not header:
         raise UsageError(f"{path}: --no-header is for CSV and TSV files; a JSONL row names its keys")
     columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
-    content, raw = _decoded(path, raw, kind), None  # the bytes go as soon as they are text: a table can be big
+    empty_rows = 0
+    content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
     records, content = _records(content, kind), None
     for number, (line, record) in enumerate(records, start=int(kind == ".jsonl" or not header)):
         where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
         if isinstance(record, Exception):
-            raise UsageError(f"{where} cannot be read ({shell.first_line(record)}); fix or remove that row")
+            reason = shell.first_line(record)
+            reason = "a line break inside a field that is not quoted" if "new-line character" in reason else reason
+            raise UsageError(f"{where} cannot be read ({reason}); fix or remove that row")
         if kind == ".jsonl":
             if not isinstance(record, dict):
                 raise UsageError(f"{where} is not a JSON object; give one object per line, such as " + '{"text": ...}')
@@ -138,11 +150,18 @@ def read_table(path, text_column, label_column=None, header=True, raw=None):
                 ]
                 if header:
                     continue
+            if not any(field.strip() for field in record):
+                empty_rows += 1
+                continue
             if len(record) != len(columns):
-                separator = "a tab" if kind == ".tsv" else "a comma"
+                advice = (
+                    "a TSV field cannot hold a tab or a line break (quotes are text there): save it as CSV"
+                    if kind == ".tsv"
+                    else "a field with a comma or a line break in it must be quoted"
+                )
                 raise UsageError(
                     f"{where} has {len(record)} fields, not {len(columns)} as the {'header' if header else 'first row'}"
-                    f"; a field with {separator} or a line break in it must be quoted"
+                    f"; {advice}"
                 )
             text = record[positions[0]]
             label = None if positions[1] is None else record[positions[1]]
@@ -157,4 +176,6 @@ def read_table(path, text_column, label_column=None, header=True, raw=None):
         rows.append(record)
     if not texts:
         raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
+    if empty_rows:
+        print(f"note: {path}: skipped {empty_rows} rows whose every field is empty", file=sys.stderr)
     return Table(columns, rows, texts, labels, header)

@@ -17,6 +17,7 @@ import io
 import itertools
 import os
 import pathlib
+import re
 import sys
 import tarfile
 import unicodedata
@@ -96,9 +97,9 @@ def corpus_of(train_texts, train_names, test_texts, test_names, has_test=True):
 
 
 def class_order(name):
-    """Sort key of class names, as folders sort but for whole numbers, which go first in numeric order (2 before 10)."""
-    is_number = name.isascii() and name.removeprefix("-").isdigit()
-    return (0, int(name), name) if is_number else (1, 0, name)
+    """Sort key of class names, as folders sort but for numbers, which go first in numeric order (2 before 10.0)."""
+    is_number = re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", name) is not None  # ASCII digits only: float() takes others
+    return (0, float(name), name) if is_number else (1, 0.0, name)
 
 
 def held_out(labels, fraction, seed):
@@ -148,7 +149,16 @@ def _find_layout(path, entries):
     The first folder named train or test on a path decides: train/<class>/test/ is part of that class.
     With neither, the top-level folders are the classes, read as train/ (has_test False).
     """
-    has_test = any(part in ("train", "test") for name, _ in entries for part in name.split("/"))
+    splits_below, top_folders = collections.defaultdict(set), set()
+    for name, is_file in entries:
+        parts = name.split("/")
+        top_folders.update(parts[:1] if len(parts) > 1 or is_file is False else [])
+        split_at = next((index for index, part in enumerate(parts[:-1]) if part in ("train", "test")), None)
+        if split_at is not None:
+            splits_below["/".join(parts[:split_at])].add(parts[split_at])
+    # train/ and test/ side by side (a class folder's own test/ subfolder is part of the class), or nothing else.
+    has_test = any(len(splits) == 2 for splits in splits_below.values())
+    has_test = has_test or bool(splits_below) and top_folders <= {"train", "test"}
     entries = entries if has_test else [("train/" + name, is_file) for name, is_file in entries]
     files, classes, roots = collections.defaultdict(list), {"train": set(), "test": set()}, set()
     hidden = loose = links = 0
@@ -248,6 +258,7 @@ def read_corpus(path, archive=None):
             raise UsageError(f"{path} is cut short (its end is missing); copy or download it again")
         is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
         kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
+        kind = "JSON (one object a line is JSONL: name it .jsonl)" if path.lower().endswith(".json") else kind
         raise UsageError(f"{path} is {kind}; give {DATA_FORMS}")
     undecodable, texts, labels = [], {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
@@ -381,8 +392,12 @@ def _source(path, columns, flag):
         corpus, fingerprint = read_corpus(path)
         return fingerprint, lambda: corpus
     try:
-        if tables.kind_of(path):  # a table's key: its bytes and which columns are read; read again if not cached
-            digest = _fingerprint(f"{columns.text}\0{columns.label}\0{columns.header}\0".encode())
+        if tables.kind_of(
+            path
+        ):  # a table's key: its bytes, its kind and which columns are read; read again if not cached
+            digest = _fingerprint(
+                f"{tables.kind_of(path)}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode()
+            )
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):
                     digest.update(piece)
@@ -429,7 +444,9 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
-    print(f"Reading {path} ...", flush=True)
+    if columns != TableColumns() and not any(tables.kind_of(given or "") for given in (path, test_path)):
+        raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
+    print(f"Reading {path}{f' and {test_path}' if test_path else ''} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
     key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")
     cache_path = os.path.join(cache_dir(), f"text-folders-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz")
@@ -442,7 +459,13 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
     if dataset is None:
         corpus, test_source = sources[0][1](), None
         if test_path:
-            corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
+            try:
+                test = sources[1][1]()
+            except UsageError as error:  # a missing column or label: the test table needs those of --data
+                if "has no" not in str(error):
+                    raise
+                raise UsageError(f"{error} (--test-data needs the columns of --data, labels included)")
+            corpus, test_source = _with_test_data(corpus, test, path, test_path), "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
             test_source = f"{100 * fraction:g} % of each class, the same for every seed (--test-split {fraction:g})"

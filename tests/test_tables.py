@@ -131,7 +131,7 @@ def test_bad_jsonl_rows_and_a_file_that_is_not_utf8_name_their_line_and_row(tmp_
     with pytest.raises(UsageError, match=r"line 2 \(row 2\) has no key 'text' \(its keys: 'body', 'label'\)"):
         tables.read_table(str(tmp_path / "c.jsonl"), "text", "label")
     write_files(tmp_path, {"d.csv": b'text,label\nfine,a\n"two\nlines",b\ncaf\xe9,a\n'})
-    with pytest.raises(UsageError, match=r"d.csv, line 5 \(record 4\): not UTF-8 \(byte 0xe9\); save the table as"):
+    with pytest.raises(UsageError, match=r"d.csv, line 5 \(row 3\): not UTF-8 \(byte 0xe9\); save the table as"):
         tables.read_table(str(tmp_path / "d.csv"), "text", "label")
 
 
@@ -277,3 +277,96 @@ def test_predict_writes_a_table_without_header_as_it_came(tmp_path, capsys, save
     assert completed.returncode == 0, completed.stderr
     written = [line.split("\t") for line in output.read_text(encoding="utf-8").splitlines()]
     assert [row[:2] for row in written] == [["1", "A wonderful film"], ["2", "awful, awful"]] and len(written[0]) == 4
+
+
+def test_a_jsonl_table_written_as_csv_keeps_every_value_under_its_own_column(tmp_path, capsys, saved_model):
+    path = write_files(
+        tmp_path,
+        {
+            "in.jsonl": '{"id": 1, "text": "wonderful"}\n{"text": "awful", "id": 2}\n'
+            '{"id": 3, "text": "meh", "m": {"a": null}}\n'
+        },
+    )
+    output = tmp_path / "out.csv"
+    completed = run_in_process(
+        capsys, predict.main, str(saved_model), "--file", path + "/in.jsonl", "--output", str(output)
+    )
+    assert completed.returncode == 0, completed.stderr
+    with open(output, encoding="utf-8", newline="") as handle:
+        written = list(csv.reader(handle))
+    assert written[0] == ["id", "text", "m", "predicted_class", "probability"]
+    assert [row[:3] for row in written[1:]] == [["1", "wonderful", ""], ["2", "awful", ""], ["3", "meh", '{"a": null}']]
+
+
+def test_a_tsv_output_that_cannot_hold_a_text_is_one_line_and_no_file(tmp_path, capsys, saved_model):
+    output = tmp_path / "out.tsv"
+    completed = run_in_process(capsys, predict.main, str(saved_model), "a\ttab", "--output", str(output))
+    assert completed.returncode == 2 and "which a TSV cannot; give --output a .csv name" in completed.stderr
+    assert os.listdir(tmp_path) == [] or not any(name.startswith(("out", ".partial")) for name in os.listdir(tmp_path))
+
+
+def test_a_gzipped_output_names_itself_inside(tmp_path, capsys, saved_model):
+    output = tmp_path / "out.csv.gz"
+    completed = run_in_process(capsys, predict.main, str(saved_model), "A wonderful film", "--output", str(output))
+    assert completed.returncode == 0, completed.stderr
+    raw = output.read_bytes()
+    assert raw[3] & 0x08 and raw[10 : 10 + len(b"out.csv\0")] == b"out.csv\0"  # FNAME: the stored name
+    assert gzip.decompress(raw).decode().startswith("text,predicted_class,probability")
+
+
+def test_a_quoted_tsv_field_gets_advice_that_fits_a_tsv(tmp_path):
+    path = write_files(tmp_path, {"t.tsv": 'text\tlabel\n"line one\nline two"\tpos\n'})
+    with pytest.raises(UsageError, match="a TSV field cannot hold a tab or a line break .*: save it as CSV"):
+        tables.read_table(os.path.join(path, "t.tsv"), "text", "label")
+
+
+def test_the_row_of_a_byte_that_is_not_utf8_is_the_same_wherever_it_sits_in_the_row(tmp_path):
+    for content in (b"text,label\na,b\nc\xe9,d\n", b"text,label\na,b\n\xe9c,d\n"):
+        write_files(tmp_path, {"t.csv": content})
+        with pytest.raises(UsageError, match=r"t.csv, line 3 \(row 2\): not UTF-8 \(byte 0xe9\)"):
+            tables.read_table(str(tmp_path / "t.csv"), "text", "label")
+
+
+def test_utf16_and_old_mac_line_ends_are_read_and_a_stray_carriage_return_is_explained(tmp_path):
+    write_files(tmp_path, {"u.csv": "text,label\r\nca va,a\r\nnon,b\r\n".encode("utf-16")})
+    assert tables.read_table(str(tmp_path / "u.csv"), "text", "label").texts == ["ca va", "non"]
+    write_files(tmp_path, {"mac.csv": "text,label\rone,a\rtwo,b\r"})
+    assert tables.read_table(str(tmp_path / "mac.csv"), "text", "label").labels == ["a", "b"]
+    write_files(tmp_path, {"cr.tsv": "text\tlabel\nhello\rworld\tpos\nfine\tneg\n"})
+    with pytest.raises(UsageError, match=r"line 2 \(row 1\) cannot be read \(a line break inside a field that is not"):
+        tables.read_table(str(tmp_path / "cr.tsv"), "text", "label")
+
+
+def test_a_class_folder_may_hold_a_folder_named_test(tmp_path):
+    layout = {"fold/pos/a.txt": "good", "fold/pos/b.txt": "fine", "fold/pos/test/c.txt": "nice"}
+    layout |= {"fold/neg/d.txt": "bad", "fold/neg/e.txt": "poor"}
+    dataset = texts.load_own_texts(os.path.join(write_files(tmp_path, layout), "fold"))
+    assert dataset.class_names == ["neg", "pos"] and len(dataset.train_labels) + len(dataset.test_labels) == 5
+    with pytest.raises(UsageError, match="has no test/<class>/ folders"):
+        texts.load_own_texts(write_files(tmp_path / "only", {"train/a/1.txt": "x", "train/b/2.txt": "y"}))
+
+
+def test_lesser_table_cases(tmp_path, capsys):
+    same = "text,label\nalpha one,x\nalpha two,y\nalpha three,x\nalpha four,y\nalpha five,x\n"
+    write_files(tmp_path, {"c.csv": same, "c.tsv": same.replace(",", "\t").replace("alpha", "beta")})
+    assert "alpha" in texts.load_own_texts(str(tmp_path / "c.csv")).vocabulary
+    assert "beta" in texts.load_own_texts(str(tmp_path / "c.tsv")).vocabulary  # another kind, another key
+    write_files(tmp_path, {"e.csv": "text,label\nfine,a\n,,\nalso,b\n, \n"})
+    assert tables.read_table(str(tmp_path / "e.csv"), "text", "label").texts == ["fine", "also"]
+    assert "skipped 2 rows whose every field is empty" in capsys.readouterr().err
+    write_files(tmp_path, {"d.csv": "text,text,label\na,b,c\n"})
+    with pytest.raises(UsageError, match="has 2 columns named 'text'; rename all but one"):
+        tables.read_table(str(tmp_path / "d.csv"), "text", "label")
+    assert sorted(["10.0", "2.0", "1.0", "b", "a", "-1"], key=texts.class_order) == [
+        "-1",
+        "1.0",
+        "2.0",
+        "10.0",
+        "a",
+        "b",
+    ]
+    write_files(tmp_path, {"x.json": '[{"text": "a", "label": "b"}]'})
+    with pytest.raises(UsageError, match=r"is JSON \(one object a line is JSONL: name it .jsonl\)"):
+        texts.load_own_texts(str(tmp_path / "x.json"))
+    with pytest.raises(UsageError, match="--text-column, --label-column and --no-header are for a table"):
+        texts.load_own_texts(write_corpus(tmp_path / "folder"), texts.TableColumns(label="y"))
