@@ -97,9 +97,10 @@ def _column_index(path, columns, name, flag, header):
         if columns.count(name) > 1:
             raise UsageError(f"{path} has {columns.count(name)} columns named {name!r}; rename all but one")
         if name not in columns:
-            shown = ", ".join(repr(column) for column in columns)
+            shown = ", ".join(repr(column if len(column) < 40 else column[:37] + "...") for column in columns)
             other = [separator for separator in ";|\t" if len(columns) == 1 and separator in columns[0]]
             hint = f"; is it separated by {other[0]!r}? save it with commas, or tabs as .tsv" if other else ""
+            hint += "; if its first row is not a header, give --no-header" if max(map(len, columns)) >= 40 else ""
             raise UsageError(f"{path} has no column {name!r} (its columns: {shown}){hint}; name the column with {flag}")
         return columns.index(name)
     if not (name.isascii() and name.isdigit()) or int(name) >= len(columns):

@@ -381,6 +381,12 @@ class TableColumns:
 
 def _table_corpus(path, columns):
     table = tables.read_table(path, columns.text, columns.label, columns.header)
+    classes = len(set(table.labels))
+    if classes > 2 and classes > len(table.labels) / 2:  # a class per text or so: not labels, but texts or ids
+        raise UsageError(
+            f"{path}: the column {columns.label!r} has {classes:,} values in {len(table.labels):,} rows, not a few "
+            "classes; name the column of classes with --label-column"
+        )
     return corpus_of(table.texts, table.labels, [], [], has_test=False)
 
 

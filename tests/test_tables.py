@@ -370,3 +370,13 @@ def test_lesser_table_cases(tmp_path, capsys):
         texts.load_own_texts(str(tmp_path / "x.json"))
     with pytest.raises(UsageError, match="--text-column, --label-column and --no-header are for a table"):
         texts.load_own_texts(write_corpus(tmp_path / "folder"), texts.TableColumns(label="y"))
+
+
+def test_a_header_that_is_data_and_swapped_columns_get_advice(tmp_path):
+    message = "the first row of a long enough text to be no header, surely"
+    write_files(tmp_path, {"sms.tsv": f"ham\t{message}\nspam\tWin a prize now\n"})
+    with pytest.raises(UsageError, match="if its first row is not a header, give --no-header"):
+        tables.read_table(str(tmp_path / "sms.tsv"), "text", "label")
+    write_files(tmp_path, {"s.tsv": "".join(f"{'ham' if n % 3 else 'spam'}\ttext number {n}\n" for n in range(30))})
+    with pytest.raises(UsageError, match="the column '1' has 30 values in 30 rows, not a few classes"):
+        texts.load_own_texts(str(tmp_path / "s.tsv"), texts.TableColumns("0", "1", header=False))
