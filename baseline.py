@@ -22,6 +22,9 @@ from helpers import batches, flags, records, report, shell, training
 # The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
 TOP_WORDS = 20000  # word indices kept before pairs are formed: more than the LSTMs', a bag of words is cheap
 MAX_FEATURES = 50000  # the most frequent words and word pairs that get a TF-IDF weight
+# Keras' adapt() holds a count of every distinct word and pair it sees (3 GB for 144,000 generated texts): they are
+# counted on a seeded sample of this many words of training text (all of IMDB's 5.4 million; a big table's part).
+VOCABULARY_SAMPLE_WORDS = 6_000_000
 EPOCHS = 50  # the most: early stopping on the validation split ends it sooner
 BATCH_SIZE = 64
 SEED = 7
@@ -47,7 +50,7 @@ class TfIdfOfWordsAndPairs:
             ngrams=2,
             output_mode="count",
         )
-        self.vectorizer.adapt(texts, batch_size=1024)
+        self.vectorizer.adapt(texts[self.vocabulary_sample(training_sequences)], batch_size=1024)
         # scikit-learn's smooth IDF; none for index 0, which counts every word or pair not kept.
         texts_with = sum(
             (keras.ops.convert_to_numpy(self.vectorizer(texts[start : start + 1024])) > 0).sum(axis=0)
@@ -56,6 +59,18 @@ class TfIdfOfWordsAndPairs:
         inverse_document_frequency = np.log((1 + len(texts)) / (1 + texts_with)) + 1
         inverse_document_frequency[0] = 0.0
         self.inverse_document_frequency = inverse_document_frequency.astype("float32")
+
+    @staticmethod
+    def vocabulary_sample(sequences):
+        """The texts whose words and pairs are counted: all, or a seeded sample of VOCABULARY_SAMPLE_WORDS words."""
+        words = np.array([len(sequence) - 1 for sequence in sequences])
+        if words.sum() <= VOCABULARY_SAMPLE_WORDS:
+            return slice(None)
+        order = np.random.default_rng(0).permutation(len(sequences))  # a table sorted by class is sampled evenly
+        chosen = np.sort(order[np.cumsum(words[order]) <= VOCABULARY_SAMPLE_WORDS])
+        print(f"note: the words and pairs that get a weight are counted on {len(chosen):,} of the {len(words):,} "
+              "training texts (VOCABULARY_SAMPLE_WORDS)")  # fmt: skip
+        return chosen
 
     @staticmethod
     def as_strings(sequences):

@@ -196,3 +196,15 @@ def test_the_baselines_texts_cost_their_own_length_not_the_longest_texts():
     sequences = [np.arange(1, 20_001, dtype=np.int32)] + [np.array([1, 5, 6], np.int32)] * 1000
     strings = baseline.TfIdfOfWordsAndPairs.as_strings(sequences)
     assert strings.nbytes <= 8 * len(strings) and strings[1] == "5 6"
+
+
+def test_the_baselines_vocabulary_is_counted_on_a_bounded_sample_of_a_big_corpus(monkeypatch, capsys):
+    """Keras' adapt holds every distinct word and pair it sees: 3 GB for 144,000 texts; a sample bounds it."""
+    import baseline
+
+    sequences = [np.array([1, 4 + number % 7, 5, 6], np.int32) for number in range(1000)]  # 3 words each
+    assert baseline.TfIdfOfWordsAndPairs.vocabulary_sample(sequences) == slice(None)  # IMDB's 5.9 M words: all
+    monkeypatch.setattr(baseline, "VOCABULARY_SAMPLE_WORDS", 300)
+    chosen = baseline.TfIdfOfWordsAndPairs.vocabulary_sample(sequences)
+    assert len(chosen) == 100 and list(chosen) == sorted(set(chosen)) and chosen[-1] > 500  # spread, not the first
+    assert "counted on 100 of the 1,000 training texts" in capsys.readouterr().out
