@@ -158,6 +158,8 @@ def read_texts(args, parser):
     """Texts from the command line, a table, a file or standard input (one per line); and the table, if one."""
     if args.texts and args.file:
         parser.error("give texts on the command line or with --file, not both")
+    if args.file and args.file.lower().endswith(".json"):  # a JSON array or object is no text a line, nor a table
+        parser.error(f"--file {args.file} is JSON: give a .jsonl file (one object a line) and its --text-column")
     if args.file and tables.kind_of(args.file):
         table = tables.read_table(args.file, args.text_column, header=not args.no_header)
         return table.texts, "row", table
