@@ -1,6 +1,6 @@
 """Classify new text with a model saved by one of the scripts' --save.
 
-    python lstm_simple.py --data-dir aclImdb --save imdb_model
+    python lstm_simple.py --data aclImdb --save imdb_model
     python predict.py imdb_model "A wonderful film, I loved every minute."
     python predict.py imdb_model --file my_reviews.txt      # one text per line
     cat my_reviews.txt | python predict.py imdb_model       # the same, from standard input
@@ -137,7 +137,7 @@ def _prediction_word_index(encoding):
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
             "could not download Keras' IMDB word index; it is needed once for models trained on "
-            "keras.datasets.imdb; train with --data-dir to work offline"
+            "keras.datasets.imdb; train with --data to work offline"
         ) from error
     # load_data() shifts Keras' 1-based ranks by index_from=3: the most frequent word is 4, as ours.
     return {word: rank + texts.UNUSED_INDEX for word, rank in ranks.items()}
@@ -161,7 +161,7 @@ def read_texts(args, parser):
     if args.file and args.file.lower().endswith(".json"):  # a JSON array or object is no text a line, nor a table
         parser.error(f"--file {args.file} is JSON: give a .jsonl file (one object a line) and its --text-column")
     if args.file and tables.kind_of(args.file):
-        table = tables.read_table(args.file, args.text_column, header=not args.no_header)
+        table = tables.read_table(args.file, args.text_column, header=not args.no_header, keep_rows=True)
         return table.texts, "row", table
     if args.text_column != "text" or args.no_header:
         parser.error("--text-column and --no-header are for a table given with --file (.csv, .tsv, .jsonl)")
@@ -177,8 +177,10 @@ def read_texts(args, parser):
         try:
             with open(args.file, "rb") as handle:
                 raw = handle.read()
-        except OSError as error:
-            raise UsageError(f"cannot read --file {args.file} ({error.strerror}); give a text file, one text per line")
+            raw = gzip.decompress(raw) if args.file.lower().endswith(".gz") else raw
+        except (OSError, EOFError) as error:  # gzip's BadGzipFile is an OSError without a strerror
+            reason = getattr(error, "strerror", None) or "not a readable gzip file"
+            raise UsageError(f"cannot read --file {args.file} ({reason}); give a text file, one text per line")
         source = args.file
     else:
         if sys.stdin.isatty():  # a closed one is the null device (startup.py)
@@ -195,7 +197,10 @@ def read_texts(args, parser):
             f"warning: {source} is not valid {'UTF-16' if encoding == 'utf-16' else 'UTF-8'}; what is not was replaced",
             file=sys.stderr,
         )
-    # Lines end at a newline only: str.splitlines would also split at \x0c, \x1c or U+2028 inside a text.
+    if "\0" in text:  # a .zip, a picture, a program: its bytes read as text would be classified as nonsense
+        raise UsageError(f"{source} is not text (it holds NUL bytes); give a text file, one text per line, or a table")
+    # Lines end at a newline only (old Macs' \r alone too): str.splitlines would also split at \x0c or U+2028.
+    text = text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     kept = [line for line in lines if line.strip()]
     empty = len(lines) - len(kept) - (lines[-1] == "")  # the newline that ends the last line ends no text
@@ -213,6 +218,8 @@ def write_table(path, columns, rows, added_columns, added_values, header=True):
     """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
     written whole, never over another file."""
     kind = tables.kind_of(path) or ".csv"
+    if kind == ".jsonl" and len(set(columns)) < len(columns) and not isinstance(rows[0], dict):
+        raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
     if kind == ".jsonl":  # each row an object: a JSONL row as it came, a CSV or TSV row by its columns
         rows = [row if isinstance(row, dict) else dict(zip(columns, row)) for row in rows]
     elif rows and isinstance(rows[0], dict):  # JSONL to CSV: every key of any row, in the order they first appear
@@ -228,7 +235,7 @@ def write_table(path, columns, rows, added_columns, added_values, header=True):
                     handle.write(json.dumps(row | dict(zip(added_columns, values)), ensure_ascii=False) + "\n")
                 return os.path.abspath(path)
             # A TSV as we read it: split on tabs, no quoting; a text holding a tab or line break cannot be one.
-            options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None} if kind == ".tsv" else {}
+            options = tables.TSV_FORMAT if kind == ".tsv" else {}
             writer = csv.writer(handle, **options)
             try:
                 if header:
@@ -287,7 +294,8 @@ def main(argv=None):
             raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
     model, encoding = load_saved_model(args.model)
     to_classify, unit, table = read_texts(args, parser)
-    if table and args.output and set(PREDICTION_COLUMNS) & set(table.columns):
+    keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict))) if table else set()
+    if args.output and set(PREDICTION_COLUMNS) & keys:  # any row's: JSONL rows may have keys of their own
         raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
     if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")

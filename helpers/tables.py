@@ -21,6 +21,8 @@ from helpers.shell import UsageError
 
 SUFFIXES = (".csv", ".tsv", ".jsonl")
 SUFFIXES_NAMED = ".csv, .tsv or .jsonl (each also .gz)"
+# A TSV as the SMS Spam Collection's: split on tabs only, quotes are text (read and written alike).
+TSV_FORMAT = {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None}
 csv.field_size_limit(2**31 - 1)  # any field size: csv refuses fields over 128 KB by default
 
 
@@ -61,9 +63,7 @@ def _records(text, kind):
                 except ValueError as error:
                     yield number, error
         return
-    # TSV: split on tabs only, quotes kept as written (the SMS Spam Collection's form).
-    options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if kind == ".tsv" else {}
-    reader, line = csv.reader(_lines(text), strict=True, **options), 1
+    reader, line = csv.reader(_lines(text), strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
     try:
         for fields in reader:
             if fields:  # a blank line is no row; a row of empty fields (Excel's ",,") is, and is counted
@@ -111,9 +111,11 @@ def _column_index(path, columns, name, flag, header):
     return int(name)
 
 
-def read_table(path, text_column, label_column=None, header=True):
-    """The table at path, every row checked; label_column None: texts only (predict.py)."""
+def read_table(path, text_column, label_column=None, header=True, keep_rows=False):
+    """The table at path, every row checked; label_column None: texts only; keep_rows: the rows too (predict.py)."""
     kind = kind_of(path)
+    if text_column == label_column:
+        raise UsageError(f"--text-column and --label-column both name {text_column!r}; the class is another column")
     try:
         raw = pathlib.Path(path).read_bytes()
         if path.lower().endswith(".gz"):
@@ -126,8 +128,7 @@ def read_table(path, text_column, label_column=None, header=True):
     columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
     empty_rows = 0
     content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
-    records, content = _records(content, kind), None
-    for number, (line, record) in enumerate(records, start=int(kind == ".jsonl" or not header)):
+    for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
         where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
         if isinstance(record, Exception):
             reason = shell.first_line(record)
@@ -174,7 +175,7 @@ def read_table(path, text_column, label_column=None, header=True):
                 raise UsageError(f"{where} has no label; give it one or remove the row")
             labels.append(label.strip())
         texts.append(text)
-        rows.append(record)
+        rows.append(record) if keep_rows else None
     if not texts:
         raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
     if empty_rows:

@@ -43,6 +43,7 @@ LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ fo
 DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
 UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews, in train/ only
 CACHE_FORMAT_VERSION = 5  # 5: tables, integer class names in numeric order; 4: keyed on the content
+OWN_SPLIT_KEPT = "has a test/ folder of its own, which it keeps; leave out --test-split"
 TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
 
 
@@ -316,11 +317,21 @@ def encode_corpus(corpus, source):
     return Dataset(train_sequences, *labels_and_names, vocabulary, source=source)
 
 
+def _class_name(label):
+    """A label as a class name: 1.0 (pandas' float labels) and 1 are one class, as they are one value in Python."""
+    is_whole = isinstance(label, (float, np.floating)) and float(label).is_integer()
+    return str(int(label)) if is_whole else str(label)
+
+
 def encode_lists(train_texts, train_labels, test_texts, test_labels):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
-    train_names, test_names = ([str(label) for label in labels] for labels in (train_labels, test_labels))
+    train_names, test_names = ([_class_name(label) for label in labels] for labels in (train_labels, test_labels))
+    if set(test_names) - set(train_names):
+        raise UsageError(
+            f"the test labels {sorted(set(test_names) - set(train_names))} are not among the training labels"
+        )
     return encode_corpus(corpus_of(train_texts, train_names, test_texts, test_names), "your lists of texts")
 
 
@@ -379,10 +390,11 @@ class TableColumns:
     header: bool = True
 
 
-def _table_corpus(path, columns):
+def _table_corpus(path, columns, is_test):
+    """A table's texts and labels, all of them for training (has_test False) or, with is_test, for testing."""
     table = tables.read_table(path, columns.text, columns.label, columns.header)
     classes = len(set(table.labels))
-    if classes > 2 and classes > len(table.labels) / 2:  # a class per text or so: not labels, but texts or ids
+    if not is_test and classes > max(2, len(table.labels) / 2):  # a class per text or so: texts or ids, not labels
         raise UsageError(
             f"{path}: the column {columns.label!r} has {classes:,} values in {len(table.labels):,} rows, not a few "
             "classes; name the column of classes with --label-column"
@@ -398,16 +410,13 @@ def _source(path, columns, flag):
         corpus, fingerprint = read_corpus(path)
         return fingerprint, lambda: corpus
     try:
-        if tables.kind_of(
-            path
-        ):  # a table's key: its bytes, its kind and which columns are read; read again if not cached
-            digest = _fingerprint(
-                f"{tables.kind_of(path)}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode()
-            )
+        kind = tables.kind_of(path)
+        if kind:  # a table's key: its bytes, its kind and which columns are read; read again if not cached
+            digest = _fingerprint(f"{kind}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode())
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):
                     digest.update(piece)
-            return digest.hexdigest()[:16], lambda: _table_corpus(path, columns)
+            return digest.hexdigest()[:16], lambda: _table_corpus(path, columns, flag == "--test-data")
         # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
         raw = pathlib.Path(path).read_bytes()
     except OSError as error:
@@ -422,9 +431,11 @@ def _with_test_data(corpus, test, path, test_path):
         raise UsageError(f"--data {path} has a test/ folder of its own; leave out --test-data, or put its texts there")
     if test.has_test:
         raise UsageError(f"--test-data {test_path} has train/ and test/ folders; give a table or <class>/ folders")
-    unknown = sorted(set(test.class_names) - set(corpus.class_names), key=class_order)
-    if unknown:
-        raise UsageError(f"--test-data {test_path} has classes the training data has not: {unknown}; add texts of them")
+    if test.class_names != corpus.class_names:  # a class missing from either would be judged on nothing
+        raise UsageError(
+            f"--test-data {test_path} has the classes {test.class_names}, the training data {corpus.class_names}; "
+            "give both texts of every class"
+        )
     names = [[part.class_names[label] for label in part.train_labels] for part in (corpus, test)]
     return corpus_of(corpus.train_texts, names[0], test.train_texts, names[1])
 
@@ -464,13 +475,13 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     if dataset is None:
         corpus, test_source = sources[0][1](), None
+        if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
+            raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
         if test_path:
             try:
                 test = sources[1][1]()
-            except UsageError as error:  # a missing column or label: the test table needs those of --data
-                if "has no" not in str(error):
-                    raise
-                raise UsageError(f"{error} (--test-data needs the columns of --data, labels included)")
+            except UsageError as error:  # the same columns and flags as --data's: say which file it was
+                raise UsageError(f"--test-data: {error}")
             corpus, test_source = _with_test_data(corpus, test, path, test_path), "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
@@ -484,5 +495,5 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
         except OSError as error:
             print(f"warning: could not cache the encoded data in {cache_dir()} ({error})", file=sys.stderr)
     if test_split is not None and dataset.test_source is None:
-        raise UsageError(f"--data {path} has a test/ folder of its own, which it keeps; leave out --test-split")
+        raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     return dataset

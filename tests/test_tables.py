@@ -179,7 +179,7 @@ def test_test_data_is_the_test_set_and_must_not_bring_classes_of_its_own(tmp_pat
     dataset = texts.load_own_texts(train, test_path=test)
     assert len(dataset.train_labels) == 10 and dataset.test_labels.tolist() == [1, 0, 1]
     odd = write_table(tmp_path / "odd.csv", [("so so", "meh")])
-    with pytest.raises(UsageError, match=r"--test-data .*odd.csv has classes the training data has not: \['meh'\]"):
+    with pytest.raises(UsageError, match=r"odd.csv has the classes \['meh'\], the training data \['neg', 'pos'\]"):
         texts.load_own_texts(train, test_path=odd)
     with pytest.raises(UsageError, match="has a test/ folder of its own; leave out --test-data"):
         texts.load_own_texts(write_corpus(tmp_path / "folder"), test_path=test)
@@ -380,3 +380,52 @@ def test_a_header_that_is_data_and_swapped_columns_get_advice(tmp_path):
     write_files(tmp_path, {"s.tsv": "".join(f"{'ham' if n % 3 else 'spam'}\ttext number {n}\n" for n in range(30))})
     with pytest.raises(UsageError, match="the column '1' has 30 values in 30 rows, not a few classes"):
         texts.load_own_texts(str(tmp_path / "s.tsv"), texts.TableColumns("0", "1", header=False))
+
+
+def test_float_and_whole_number_labels_of_python_lists_are_one_class_and_unknown_test_labels_are_refused():
+    dataset = texts.encode_lists(["good film", "bad film"], [1.0, 0.0], ["good", "bad"], [1, 0])
+    assert dataset.class_names == ["0", "1"] and dataset.test_labels.tolist() == [1, 0]
+    with pytest.raises(UsageError, match=r"the test labels \['2'\] are not among the training labels"):
+        texts.encode_lists(["good film", "bad film"], [1, 0], ["meh"], [2])
+
+
+def test_test_data_must_hold_every_class_and_its_errors_say_which_file(tmp_path):
+    train = write_table(tmp_path / "train.csv", [("good film", "pos"), ("bad film", "neg"), ("so so", "meh")] * 5)
+    with pytest.raises(UsageError, match=r"has the classes \['pos'\], the training data \['meh', 'neg', 'pos'\]"):
+        texts.load_own_texts(train, test_path=write_table(tmp_path / "test.csv", [("good", "pos")]))
+    small = write_table(tmp_path / "small.csv", [("good", "pos"), ("bad", "neg"), ("so", "meh")])
+    assert len(texts.load_own_texts(train, test_path=small).test_labels) == 3  # a class a row is fine in a test set
+    other = write_table(tmp_path / "other.csv", [("good", "pos")], header=("review", "label"))
+    with pytest.raises(UsageError, match=r"^--test-data: .*other.csv has no column 'text'"):
+        texts.load_own_texts(train, test_path=other)
+    with pytest.raises(UsageError, match="--text-column and --label-column both name 'text'"):
+        tables.read_table(train, "text", "text")
+
+
+def test_a_test_split_for_a_folder_with_its_own_is_refused_before_any_encoding(tmp_path):
+    with pytest.raises(UsageError, match="has a test/ folder of its own, which it keeps"):
+        texts.load_own_texts(write_corpus(tmp_path / "c"), test_split=0.3)
+    assert not list((tmp_path / "keras_home").rglob("*.npz"))
+
+
+def test_predict_reads_a_gzipped_text_file_and_old_mac_lines_and_refuses_a_binary_file(tmp_path, capsys, saved_model):
+    (tmp_path / "new.txt.gz").write_bytes(gzip.compress(b"A wonderful film\nawful, awful\n"))
+    (tmp_path / "mac.txt").write_bytes(b"A wonderful film\rawful, awful\r")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01")
+    for name in ("new.txt.gz", "mac.txt"):
+        completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / name))
+        assert completed.returncode == 0 and len(completed.stdout.strip().splitlines()) == 2, completed.stderr
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "photo.jpg"))
+    assert completed.returncode == 2 and "is not text (it holds NUL bytes)" in completed.stderr
+
+
+def test_predict_refuses_outputs_that_would_lose_or_clash_with_a_column(tmp_path, capsys, saved_model):
+    write_files(tmp_path, {"dup.csv": "text,,\nA wonderful film,1,2\n", "clash.jsonl": ""})
+    (tmp_path / "clash.jsonl").write_text('{"text": "good"}\n{"text": "bad", "probability": 1}\n', encoding="utf-8")
+    flags = ["--file", str(tmp_path / "dup.csv"), "--output", str(tmp_path / "out.jsonl")]
+    completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
+    assert completed.returncode == 2 and "two columns of one name" in completed.stderr
+    flags = ["--file", str(tmp_path / "clash.jsonl"), "--output", str(tmp_path / "out.csv")]
+    completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
+    assert completed.returncode == 2 and "has a column named predicted_class or probability" in completed.stderr
+    assert not any(name.startswith("out") for name in os.listdir(tmp_path))
