@@ -213,6 +213,18 @@ def check_output_folder(flag, path):
         raise UsageError(f"{flag} {path}: cannot write in {folder}; choose a folder you may write to")
 
 
+def _link_or_claim(temporary, final_path):
+    """Put a file in place unless the name is taken: os.link fails, unlike a rename, if it is. Where the file system
+    has no hard links (FAT, exFAT, some network shares), the name is claimed by an exclusive create instead."""
+    try:
+        os.link(temporary, final_path)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.close(os.open(final_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # FileExistsError if taken meanwhile
+        os.replace(temporary, final_path)
+
+
 @contextlib.contextmanager
 def written_whole(*final_paths, replace=True):
     """Temporary names beside each final path, all renamed into place only if the block finishes: an error or a
@@ -229,8 +241,8 @@ def written_whole(*final_paths, replace=True):
         was_deferred, _Interrupt.deferred = _Interrupt.deferred, True  # the renames are not interrupted
         for temporary, final_path in zip(temporaries, final_paths):
             os.chmod(temporary, 0o666 & ~umask)  # NamedTemporaryFile makes it private (600)
-            try:  # os.link fails, unlike a rename, if the name is taken
-                (os.replace if replace else os.link)(temporary, final_path)
+            try:
+                (os.replace if replace else _link_or_claim)(temporary, final_path)
             except OSError as error:  # named by the user's path, not the temporary one
                 raise type(error)(error.errno, error.strerror, final_path) from None
     finally:

@@ -17,3 +17,21 @@ def test_a_file_written_atomically_appears_only_when_complete(tmp_path):
     with shell.written_whole(str(target)) as (temporary,):
         open(temporary, "w").write("whole")
     assert os.listdir(tmp_path) == ["record.json"] and target.read_text() == "whole"
+
+
+def test_a_new_file_is_put_in_place_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    """FAT and exFAT (USB sticks), some network shares: os.link fails with EPERM; a new file must still be written
+    whole, and a file that exists must still not be replaced."""
+
+    def no_hard_links(source, destination):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    target = tmp_path / "predictions.csv"
+    with shell.written_whole(str(target), replace=False) as (temporary,):
+        open(temporary, "w").write("whole")
+    assert os.listdir(tmp_path) == ["predictions.csv"] and target.read_text() == "whole"
+    with pytest.raises(FileExistsError):
+        with shell.written_whole(str(target), replace=False) as (temporary,):
+            open(temporary, "w").write("another")
+    assert os.listdir(tmp_path) == ["predictions.csv"] and target.read_text() == "whole"
