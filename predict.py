@@ -25,6 +25,7 @@ import io
 import json
 import os
 import sys
+import zlib
 
 import keras
 import numpy as np
@@ -158,7 +159,9 @@ def read_texts(args, parser):
     """Texts from the command line, a table, a file or standard input (one per line); and the table, if one."""
     if args.texts and args.file:
         parser.error("give texts on the command line or with --file, not both")
-    if args.file and args.file.lower().endswith(".json"):  # a JSON array or object is no text a line, nor a table
+    if args.file and args.file.lower().removesuffix(".gz").endswith(
+        ".json"
+    ):  # a JSON array or object is no text a line, nor a table
         parser.error(f"--file {args.file} is JSON: give a .jsonl file (one object a line) and its --text-column")
     if args.file and tables.kind_of(args.file):
         table = tables.read_table(args.file, args.text_column, header=not args.no_header, keep_rows=True)
@@ -178,7 +181,7 @@ def read_texts(args, parser):
             with open(args.file, "rb") as handle:
                 raw = handle.read()
             raw = gzip.decompress(raw) if args.file.lower().endswith(".gz") else raw
-        except (OSError, EOFError) as error:  # gzip's BadGzipFile is an OSError without a strerror
+        except (OSError, EOFError, zlib.error) as error:  # gzip's BadGzipFile is an OSError without a strerror
             reason = getattr(error, "strerror", None) or "not a readable gzip file"
             raise UsageError(f"cannot read --file {args.file} ({reason}); give a text file, one text per line")
         source = args.file
@@ -218,8 +221,6 @@ def write_table(path, columns, rows, added_columns, added_values, header=True):
     """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
     written whole, never over another file."""
     kind = tables.kind_of(path) or ".csv"
-    if kind == ".jsonl" and len(set(columns)) < len(columns) and not isinstance(rows[0], dict):
-        raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
     if kind == ".jsonl":  # each row an object: a JSONL row as it came, a CSV or TSV row by its columns
         rows = [row if isinstance(row, dict) else dict(zip(columns, row)) for row in rows]
     elif rows and isinstance(rows[0], dict):  # JSONL to CSV: every key of any row, in the order they first appear
@@ -297,6 +298,13 @@ def main(argv=None):
     keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict))) if table else set()
     if args.output and set(PREDICTION_COLUMNS) & keys:  # any row's: JSONL rows may have keys of their own
         raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
+    if (
+        args.output
+        and table
+        and tables.kind_of(args.output) == ".jsonl"
+        and len(set(table.columns)) < len(table.columns)
+    ):
+        raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
     if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
     for number, text in enumerate(to_classify, start=1):

@@ -222,7 +222,13 @@ def _link_or_claim(temporary, final_path):
         raise
     except OSError:
         os.close(os.open(final_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # FileExistsError if taken meanwhile
-        os.replace(temporary, final_path)
+        try:
+            os.replace(temporary, final_path)
+        except BaseException:  # the empty file claimed above must not stay to be taken for an output
+            with contextlib.suppress(OSError):
+                if os.path.getsize(final_path) == 0:
+                    os.remove(final_path)
+            raise
 
 
 @contextlib.contextmanager

@@ -194,7 +194,7 @@ def _find_layout(path, entries):
     for split in ("train", "test") if has_test else ("train",):
         if not classes[split]:
             where = f"{split}/<class>/" if has_test else "<class>/"
-            raise UsageError(f"{path} has no {where} folders of texts; --data needs {LAYOUT}")
+            raise UsageError(f"{path} has no {where} folders of texts; give {LAYOUT}")
     if has_test and classes["train"] != classes["test"]:
         raise UsageError(
             f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
@@ -402,12 +402,22 @@ def _table_corpus(path, columns, is_test):
     return corpus_of(table.texts, table.labels, [], [], has_test=False)
 
 
+def _named(flag, function, *arguments):
+    """function(*arguments), its one-line errors about --test-data's file saying so."""
+    try:
+        return function(*arguments)
+    except UsageError as error:
+        if flag == "--data":
+            raise
+        raise UsageError(f"{flag}: {error}") from None
+
+
 def _source(path, columns, flag):
     """What one path holds, read as far as its cache key needs: (the key, a function that returns its TextCorpus)."""
     if not os.path.exists(path):
         raise UsageError(f"{flag} {path} does not exist; give {DATA_FORMS}")
     if os.path.isdir(path):  # a folder's key is its files' names and contents: they must be read to know it
-        corpus, fingerprint = read_corpus(path)
+        corpus, fingerprint = _named(flag, read_corpus, path)
         return fingerprint, lambda: corpus
     try:
         kind = tables.kind_of(path)
@@ -416,13 +426,13 @@ def _source(path, columns, flag):
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):
                     digest.update(piece)
-            return digest.hexdigest()[:16], lambda: _table_corpus(path, columns, flag == "--test-data")
+            return digest.hexdigest()[:16], lambda: _named(flag, _table_corpus, path, columns, flag == "--test-data")
         # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
         raw = pathlib.Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"{flag} {path}: {shell.describe_os_error(error)}")
     archive = io.BytesIO(raw)
-    return _fingerprint(raw).hexdigest()[:16], lambda: read_corpus(path, archive)[0]
+    return _fingerprint(raw).hexdigest()[:16], lambda: _named(flag, read_corpus, path, archive)[0]
 
 
 def _with_test_data(corpus, test, path, test_path):
@@ -478,11 +488,7 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
         if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
             raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
         if test_path:
-            try:
-                test = sources[1][1]()
-            except UsageError as error:  # the same columns and flags as --data's: say which file it was
-                raise UsageError(f"--test-data: {error}")
-            corpus, test_source = _with_test_data(corpus, test, path, test_path), "the texts of --test-data"
+            corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
             test_source = f"{100 * fraction:g} % of each class, the same for every seed (--test-split {fraction:g})"

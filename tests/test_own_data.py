@@ -165,7 +165,7 @@ def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_i
 @pytest.mark.parametrize(
     "layout, expected",
     [
-        ({"readme.txt": "x"}, "has no <class>/ folders of texts; --data needs"),
+        ({"readme.txt": "x"}, "has no <class>/ folders of texts; give train/<class>/"),
         (
             {"train/a/1.txt": "x", "train/b/1.txt": "y", "test/a/1.txt": "x", "test/c/1.txt": "y"},
             "differ from train classes",

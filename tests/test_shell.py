@@ -35,3 +35,15 @@ def test_a_new_file_is_put_in_place_where_the_file_system_has_no_hard_links(tmp_
         with shell.written_whole(str(target), replace=False) as (temporary,):
             open(temporary, "w").write("another")
     assert os.listdir(tmp_path) == ["predictions.csv"] and target.read_text() == "whole"
+
+
+def test_without_hard_links_a_rename_that_fails_leaves_no_empty_file_behind(tmp_path, monkeypatch):
+    def refused(*arguments):
+        raise PermissionError(13, "Access is denied")  # a virus scanner holding the new file, on Windows
+
+    monkeypatch.setattr(os, "link", refused)
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(PermissionError):
+        with shell.written_whole(str(tmp_path / "out.csv"), replace=False) as (temporary,):
+            open(temporary, "w").write("whole")
+    assert os.listdir(tmp_path) == []

@@ -429,3 +429,21 @@ def test_predict_refuses_outputs_that_would_lose_or_clash_with_a_column(tmp_path
     completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
     assert completed.returncode == 2 and "has a column named predicted_class or probability" in completed.stderr
     assert not any(name.startswith("out") for name in os.listdir(tmp_path))
+
+
+def test_test_data_folders_say_which_flag_their_errors_are_about(tmp_path):
+    train = write_table(tmp_path / "train.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
+    flat = write_files(tmp_path / "flat", {"readme.txt": "x"})
+    with pytest.raises(UsageError, match=r"^--test-data: .*flat has no <class>/ folders of texts; give"):
+        texts.load_own_texts(train, test_path=flat)
+
+
+def test_predict_refuses_gzipped_json_and_names_a_damaged_gzip_file(tmp_path, capsys, saved_model):
+    (tmp_path / "reviews.json.gz").write_bytes(gzip.compress(b'[{"text": "good"}]'))
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "reviews.json.gz"))
+    assert completed.returncode == 2 and "is JSON: give a .jsonl file" in completed.stderr
+    damaged = bytearray(gzip.compress(b"A wonderful film\n" * 50))
+    damaged[12:14] = b"\xff\xff"
+    (tmp_path / "new.txt.gz").write_bytes(bytes(damaged))
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "new.txt.gz"))
+    assert completed.returncode == 2 and "not a readable gzip file" in completed.stderr, completed.stderr
