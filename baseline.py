@@ -4,7 +4,7 @@ Not a model of the tutorial. Each text becomes the TF-IDF weights of its words
 and word pairs, as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True)` weighs them (counted by `keras.layers.TextVectorization`),
 and one Dense layer reads them: logistic regression, trained with Adam. It
-reads the same `--data-dir`, takes the same split, seeds and flags (but those
+reads the same `--data`, takes the same split, seeds and flags (but those
 about cutting texts, `--literal` and `--save`; it holds out 10 % for
 validation by default), and prints the same lines as the four LSTM scripts,
 so that its accuracy can stand beside theirs (results/README.md has both).

@@ -69,7 +69,7 @@ def main(argv=None):
     # The listing's constants become flags, with the constants above as their defaults.
     args = flags.parse(argv, __file__, __doc__, TOP_WORDS, MAX_REVIEW_LENGTH, EPOCHS, BATCH_SIZE, SEED)
     common.set_seed(args.seed)  # numpy.random.seed(7)
-    # imdb.load_data(num_words=top_words), or your own texts with --data-dir; then, not the listing's,
+    # imdb.load_data(num_words=top_words), or your own texts with --data; then, not the listing's,
     # --limit, the data summary and --validation-split's held-out texts.
     data = common.load_data(args)
     # sequence.pad_sequences(X_train, maxlen=max_review_length), and X_test's: here each batch of BATCH_SIZE

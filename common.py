@@ -79,14 +79,11 @@ def take_shuffled_subset(sequences, labels, limit, seed):
 def hold_out_validation(sequences, labels, fraction, seed, class_names):
     """Split the training texts into (train, validation), seeded, each class in proportion; every class gives
     validation one text at least and keeps one for training, so that early stopping judges every class."""
-    counts = np.bincount(labels, minlength=len(class_names))
-    for label in np.flatnonzero(counts < 2):
-        raise UsageError(
-            f"class {class_names[label]!r} has {counts[label]} training text: --validation-split cannot hold one out "
-            "and still train on it; add training texts of that class (or give a larger --limit), "
-            "or give --validation-split 0"
-        )
-    is_validation = texts.held_out(labels, fraction, seed)
+    too_few = (
+        "class {name!r} has {count} training text: --validation-split cannot hold one out and still train on it; "
+        "add training texts of that class (or give a larger --limit), or give --validation-split 0"
+    )
+    is_validation = texts.held_out(labels, fraction, seed, class_names, too_few)
     train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
     train = [sequences[row] for row in train_rows], labels[train_rows]
     return train, ([sequences[row] for row in validation_rows], labels[validation_rows])

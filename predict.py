@@ -17,7 +17,6 @@ tokens, vocabulary, top-words cut and maximum length.
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
-import codecs
 import contextlib
 import csv
 import gzip
@@ -25,7 +24,6 @@ import io
 import json
 import os
 import sys
-import zlib
 
 import keras
 import numpy as np
@@ -177,21 +175,13 @@ def read_texts(args, parser):
                 )
         return args.texts, "argument", None
     if args.file:
-        try:
-            with open(args.file, "rb") as handle:
-                raw = handle.read()
-            raw = gzip.decompress(raw) if args.file.lower().endswith(".gz") else raw
-        except (OSError, EOFError, zlib.error) as error:  # gzip's BadGzipFile is an OSError without a strerror
-            reason = getattr(error, "strerror", None) or "not a readable gzip file"
-            raise UsageError(f"cannot read --file {args.file} ({reason}); give a text file, one text per line")
-        source = args.file
+        raw, source = tables.read_bytes(args.file, "a text file, one text per line"), args.file
     else:
         if sys.stdin.isatty():  # a closed one is the null device (startup.py)
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
-    # UTF-8, its byte-order mark dropped (Notepad); UTF-16 when it starts with one of its marks (PowerShell's >).
-    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    encoding = tables.encoding_of(raw)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -202,9 +192,8 @@ def read_texts(args, parser):
         )
     if "\0" in text:  # a .zip, a picture, a program: its bytes read as text would be classified as nonsense
         raise UsageError(f"{source} is not text (it holds NUL bytes); give a text file, one text per line, or a table")
-    # Lines end at a newline only (old Macs' \r alone too): str.splitlines would also split at \x0c or U+2028.
-    text = text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    # Lines end at a newline only: str.splitlines would also split at \x0c, \x1c or U+2028 inside a text.
+    lines = [line.removesuffix("\r") for line in tables.with_newlines(text).split("\n")]
     kept = [line for line in lines if line.strip()]
     empty = len(lines) - len(kept) - (lines[-1] == "")  # the newline that ends the last line ends no text
     if empty:

@@ -73,11 +73,31 @@ def _records(text, kind):
         yield line, error
 
 
-def _decoded(path, raw, kind, header):
-    """The file's text (UTF-8, or UTF-16 after its byte-order mark); a part that is not is named by line and row."""
-    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+def read_bytes(path, what):
+    """A file's bytes, gunzipped when its name ends .gz; if it cannot be read, one line saying to give `what`."""
     try:
-        text = raw.decode(encoding)  # -sig: a byte-order mark (Excel's "CSV UTF-8") is skipped
+        raw = pathlib.Path(path).read_bytes()
+        return gzip.decompress(raw) if path.lower().endswith(".gz") else raw
+    except (OSError, EOFError, zlib.error) as error:
+        reason = shell.describe_os_error(error) if getattr(error, "filename", None) else "not a readable gzip file"
+        raise UsageError(f"{path}: {reason}; give {what}")
+
+
+def encoding_of(raw):
+    """UTF-16 after its byte-order mark (PowerShell's >, Excel's "Unicode Text"), else UTF-8, a mark skipped (-sig)."""
+    return "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def with_newlines(text):
+    """Old Mac line ends (\r alone, Excel for Mac's "CSV (Macintosh)") as newlines: there is no \n to split on."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
+def _decoded(path, raw, kind, header):
+    """The file's text; a part that is not UTF-8 (or UTF-16) is named by its line and row."""
+    encoding = encoding_of(raw)
+    try:
+        text = raw.decode(encoding)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         # "x" stands for the bad byte: the records up to it, the one it is in counted too.
@@ -87,8 +107,7 @@ def _decoded(path, raw, kind, header):
             f"{path}, line {line} ({where}): not {name} (byte 0x{raw[error.start]:02x}); "
             "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'), or fix that row"
         )
-    # A file of old Mac line ends (\r alone, Excel for Mac's "CSV (Macintosh)") has no \n to split on.
-    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+    return with_newlines(text)
 
 
 def _column_index(path, columns, name, flag, header):
@@ -116,13 +135,7 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
     kind = kind_of(path)
     if text_column == label_column:
         raise UsageError(f"--text-column and --label-column both name {text_column!r}; the class is another column")
-    try:
-        raw = pathlib.Path(path).read_bytes()
-        if path.lower().endswith(".gz"):
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as error:
-        reason = shell.describe_os_error(error) if getattr(error, "filename", None) else "not a readable gzip file"
-        raise UsageError(f"{path}: {reason}; give a table as {SUFFIXES_NAMED}")
+    raw = read_bytes(path, f"a table as {SUFFIXES_NAMED}")
     if kind == ".jsonl" and not header:
         raise UsageError(f"{path}: --no-header is for CSV and TSV files; a JSONL row names its keys")
     columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
@@ -175,7 +188,8 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
                 raise UsageError(f"{where} has no label; give it one or remove the row")
             labels.append(label.strip())
         texts.append(text)
-        rows.append(record) if keep_rows else None
+        if keep_rows:
+            rows.append(record)
     if not texts:
         raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
     if empty_rows:

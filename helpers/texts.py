@@ -103,8 +103,12 @@ def class_order(name):
     return (0, float(name), name) if is_number else (1, 0.0, name)
 
 
-def held_out(labels, fraction, seed):
-    """A mask of the rows set aside: `fraction` of each class (at least one; one kept), seeded, in proportion."""
+def held_out(labels, fraction, seed, class_names, too_few):
+    """A mask of the rows set aside: `fraction` of each class (at least one; one kept), seeded, in proportion.
+    A class of fewer than two texts cannot give one and keep one: `too_few`, given its name and count, says so."""
+    counts = np.bincount(labels, minlength=len(class_names))
+    for label in np.flatnonzero(counts < 2):
+        raise UsageError(too_few.format(name=class_names[label], count=counts[label]))
     rng = np.random.default_rng(seed)
     is_held_out = np.zeros(len(labels), bool)
     for label in np.unique(labels):
@@ -452,14 +456,11 @@ def _with_test_data(corpus, test, path, test_path):
 
 def split_off_test(corpus, fraction, path):
     """The corpus with `fraction` of each class's texts set aside as its test set, the same for every seed."""
-    counts = np.bincount(corpus.train_labels, minlength=len(corpus.class_names))
-    for name, count in zip(corpus.class_names, counts):
-        if count < 2:
-            raise UsageError(
-                f"{path}: class {name!r} has {count} text; a test split needs two of each (one to test, one to "
-                "train): add texts of that class, or give a test set with --test-data"
-            )
-    is_test = held_out(corpus.train_labels, fraction, TEST_SPLIT_SEED)
+    too_few = (
+        f"{path}: class {{name!r}} has {{count}} text; a test split needs two of each (one to test, one to train): "
+        "add texts of that class, or give a test set with --test-data"
+    )
+    is_test = held_out(corpus.train_labels, fraction, TEST_SPLIT_SEED, corpus.class_names, too_few)
     texts = [[text for text, test in zip(corpus.train_texts, is_test) if test == wanted] for wanted in (False, True)]
     labels = corpus.train_labels[~is_test], corpus.train_labels[is_test]
     return TextCorpus(texts[0], labels[0], texts[1], labels[1], corpus.class_names)
