@@ -206,6 +206,18 @@ def _field(value):
     return value if isinstance(value, str) else "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
+PREDICTION_COLUMNS = ("predicted_class", "probability")
+
+
+def check_table_output(args, table):
+    """Refused before anything is classified: an output that would hide an input column, or lose one (JSONL)."""
+    keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict)))  # any JSONL row's keys
+    if set(PREDICTION_COLUMNS) & keys:
+        raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
+    if tables.kind_of(args.output) == ".jsonl" and len(set(table.columns)) < len(table.columns):
+        raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
+
+
 def write_table(path, columns, rows, added_columns, added_values, header=True):
     """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
     written whole, never over another file."""
@@ -243,12 +255,9 @@ def write_predictions(path, to_classify, table, probabilities, class_names):
     predictions = [(class_names[row.argmax()], float(row.max())) for row in probabilities]
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
     added = [(name, f"{probability:.6f}") for name, probability in predictions]
-    write_table(path, columns, rows, PREDICTION_COLUMNS, added, header=not (table and table.header is False))
+    write_table(path, columns, rows, PREDICTION_COLUMNS, added, header=table.header if table else True)
     print(f"Wrote {len(predictions)} predictions to {path}")
     return predictions
-
-
-PREDICTION_COLUMNS = ("predicted_class", "probability")
 
 
 def main(argv=None):
@@ -284,16 +293,8 @@ def main(argv=None):
             raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
     model, encoding = load_saved_model(args.model)
     to_classify, unit, table = read_texts(args, parser)
-    keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict))) if table else set()
-    if args.output and set(PREDICTION_COLUMNS) & keys:  # any row's: JSONL rows may have keys of their own
-        raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
-    if (
-        args.output
-        and table
-        and tables.kind_of(args.output) == ".jsonl"
-        and len(set(table.columns)) < len(table.columns)
-    ):
-        raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
+    if args.output and table:
+        check_table_output(args, table)
     if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
     for number, text in enumerate(to_classify, start=1):
