@@ -5,7 +5,7 @@ and word pairs, as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True)` weighs them (counted by `keras.layers.TextVectorization`),
 and one Dense layer reads them: logistic regression, trained with Adam. It
 reads the same `--data`, takes the same split, seeds and flags (but those
-about cutting texts, `--literal` and `--save`; it holds out 10 % for
+about cutting texts and `--literal`; it holds out 10 % for
 validation by default), and prints the same lines as the four LSTM scripts,
 so that its accuracy can stand beside theirs (results/README.md has both).
 """
@@ -14,10 +14,11 @@ import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 import common
-from helpers import batches, flags, records, report, shell, training
+from helpers import batches, flags, records, report, saving, shell, text_encoding, training
 
 # The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
 TOP_WORDS = 20000  # word indices kept before pairs are formed: more than the LSTMs', a bag of words is cheap
@@ -51,10 +52,14 @@ class TfIdfOfWordsAndPairs:
             output_mode="count",
         )
         self.vectorizer.adapt(texts[self.vocabulary_sample(training_sequences)], batch_size=1024)
-        # scikit-learn's smooth IDF; none for index 0, which counts every word or pair not kept.
+        # The words and pairs kept, each with its column; "[UNK]" first: column 0 counts every one not kept.
+        # Counted by a table of our own, which the serving model holds on every backend (Keras' exporter
+        # finds the vectorizer's own tables on TensorFlow only); test_serving checks both count alike.
+        kept = self.vectorizer.get_vocabulary()
+        self.column_of = text_encoding.lookup_table(kept[1:], range(1, len(kept)), unknown=0)
+        # scikit-learn's smooth IDF; none for column 0.
         texts_with = sum(
-            (keras.ops.convert_to_numpy(self.vectorizer(texts[start : start + 1024])) > 0).sum(axis=0)
-            for start in range(0, len(texts), 1024)
+            (self.counts(texts[start : start + 1024]).numpy() > 0).sum(axis=0) for start in range(0, len(texts), 1024)
         )
         inverse_document_frequency = np.log((1 + len(texts)) / (1 + texts_with)) + 1
         inverse_document_frequency[0] = 0.0
@@ -78,23 +83,31 @@ class TfIdfOfWordsAndPairs:
         # string type is as wide as the longest text for every text (7.3 GB on 20 Newsgroups, for 0.2 of texts).
         return np.array([" ".join(map(str, sequence[1:].tolist())) for sequence in sequences], dtype=object)
 
-    def tf_idf(self, texts):
-        import tensorflow as tf
+    def counts(self, texts):
+        """How often each kept word and pair occurs in each text (of word indices as strings), as the vectorizer's
+        output_mode="count" gives them."""
+        words_and_pairs = tf.strings.ngrams(tf.strings.split(texts), ngram_width=(1, 2), separator=" ")
+        columns = tf.cast(self.column_of.lookup(words_and_pairs), tf.int32)
+        counts = tf.math.bincount(columns, minlength=MAX_FEATURES, maxlength=MAX_FEATURES, axis=-1, dtype=tf.float32)
+        return tf.ensure_shape(counts, (None, MAX_FEATURES))  # in a tf.data map, bincount leaves the shape unknown
 
+    def tf_idf(self, texts):
         # scikit-learn's TfidfVectorizer(sublinear_tf=True): 1 + log of each count, times the word's IDF,
         # each text's vector scaled to length 1, so that long and short texts weigh alike.
-        counts = tf.cast(self.vectorizer(texts), "float32")
+        counts = self.counts(texts)
         term_frequency = tf.where(counts > 0, 1 + tf.math.log(tf.maximum(counts, 1.0)), 0.0)
         return tf.math.l2_normalize(term_frequency * self.inverse_document_frequency, axis=1)
 
     def batches(self, sequences, labels, batch_size, shuffle_seed=None):
         """A tf.data pipeline of (vectors, labels), shuffled each epoch if given a seed: what model.fit reads."""
-        import tensorflow as tf
-
         dataset = tf.data.Dataset.from_tensor_slices((self.as_strings(sequences), labels))
         if shuffle_seed is not None:
             dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
         return dataset.batch(batch_size).map(lambda texts, labels: (self.tf_idf(texts), labels)).prefetch(2)
+
+    def serving_features(self, rows):
+        """For the serving model: encoded texts (a RaggedTensor, the start index first) as TF-IDF vectors."""
+        return self.tf_idf(tf.strings.reduce_join(tf.strings.as_string(rows[:, 1:]), axis=1, separator=" "))
 
 
 class TextsToEvaluate:
@@ -110,13 +123,14 @@ class TextsToEvaluate:
 
 
 def tf_idf_vectors(data, args):
-    """In place of the listing's pad_sequences: training, validation (or None) and test texts as TF-IDF vectors."""
+    """In place of the listing's pad_sequences: training, validation (or None) and test texts as TF-IDF vectors,
+    and the weighing itself (the serving model repeats it)."""
     tf_idf = TfIdfOfWordsAndPairs(data.train_sequences)
     train = tf_idf.batches(data.train_sequences, data.train_labels, args.batch_size, shuffle_seed=args.seed)
     validation = None
     if data.validation_labels is not None:
         validation = tf_idf.batches(data.validation_sequences, data.validation_labels, batches.EVALUATION_BATCH_SIZE)
-    return train, validation, TextsToEvaluate(tf_idf, data.test_sequences, data.test_labels)
+    return train, validation, TextsToEvaluate(tf_idf, data.test_sequences, data.test_labels), tf_idf
 
 
 def build_model(config):
@@ -147,7 +161,7 @@ def main(argv=None):
     args = flags.parse(argv, __file__, __doc__, TOP_WORDS, None, EPOCHS, BATCH_SIZE, SEED, VALIDATION_SPLIT)
     common.set_seed(args.seed)
     data = common.load_data(args)
-    train_vectors, validation_vectors, test_vectors = tf_idf_vectors(data, args)
+    train_vectors, validation_vectors, test_vectors, tf_idf = tf_idf_vectors(data, args)
     model = build_model(common.model_config(args, data))
     model.summary()
     history = model.fit(
@@ -163,6 +177,15 @@ def main(argv=None):
     print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
     report.print_each_class(scores, data.class_names)
     records.write_record(args, data, model, history, scores, configuration="bag-of-words")
+    # Not the tutorial's: the serving model turns raw text into these TF-IDF vectors itself.
+    saving.save(
+        model,
+        args,
+        data,
+        features=tf_idf.serving_features,
+        model_input=keras.InputSpec(shape=(None, MAX_FEATURES), dtype="float32"),
+        resources=[tf_idf.column_of],
+    )
     return scores
 
 

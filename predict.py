@@ -11,13 +11,13 @@ For each text it prints the predicted class, its probability and the start
 of the text, tab-separated; with --output, it writes a new file instead: the
 input's rows (for plain text, a column `text`) with the columns
 `predicted_class` and `probability` added, as CSV (or TSV, JSONL: as the
-file's name ends). The text is encoded exactly as in training: the same
-tokens, vocabulary, top-words cut and maximum length.
+file's name ends). It is a thin command over the saved serving model
+(`serving/`), which reads each text exactly as training did: the same
+words, vocabulary, top-words cut, maximum length and padding.
 """
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
-import contextlib
 import csv
 import gzip
 import io
@@ -25,128 +25,62 @@ import json
 import os
 import sys
 
-import keras
 import numpy as np
+import tensorflow as tf
 
-from helpers import batches, flags, saving, shell, tables, texts
-from helpers.saving import ENCODING_FILE, KERAS_IMDB, MODEL_FILE
+from helpers import flags, saving, serving, shell, tables
 from helpers.shell import UsageError
 
 # ---------------------------------------------------------------------------
 # The saved model, as --save wrote it
 
-
-def _is_whole_number(value):
-    return isinstance(value, int) and not isinstance(value, bool)  # JSON's true is a Python int too
+CLASSIFY_BATCH_SIZE = 1024  # texts sent to the serving model at a time
 
 
-def _check_encoding(encoding):
-    """Raise ValueError naming the first field of a text_encoding.json that is missing or malformed."""
-    if not isinstance(encoding, dict):
-        raise ValueError(f"it holds a {type(encoding).__name__}, not an object")
-    if encoding.get("format") != saving.ENCODING_FORMAT_VERSION:
-        raise ValueError(f"format {encoding.get('format')!r}, expected {saving.ENCODING_FORMAT_VERSION}")
-    # Each field, what it must be, and the check: the same bounds as the flags that wrote it.
-    checks = {
-        "class_names": ("a list of two or more names", lambda value: (
-            isinstance(value, list) and len(value) >= 2 and all(isinstance(name, str) for name in value)
-        )),
-        "top_words": (f"a whole number above {texts.FIRST_WORD_INDEX}", lambda value: (
-            _is_whole_number(value) and value > texts.FIRST_WORD_INDEX
-        )),
-        "max_len": (f"a whole number from 1 to {saving.MAX_LEN:,}", lambda value: (
-            _is_whole_number(value) and 1 <= value <= saving.MAX_LEN
-        )),
-        "truncating": ("'pre' or 'post'", lambda value: value in ("pre", "post")),
-        "configuration": (" or ".join(saving.CONFIGURATIONS), lambda value: value in saving.CONFIGURATIONS),
-        "word_index_source": ("a known source", lambda value: value in (KERAS_IMDB, "vocabulary")),
-        "vocabulary": ("a list of words", lambda value: (
-            (value is None and encoding.get("word_index_source") == KERAS_IMDB)
-            or (isinstance(value, list) and all(isinstance(word, str) for word in value))
-        )),
-    }  # fmt: skip
-    for field, (expected, is_valid) in checks.items():
-        if field not in encoding:
-            raise ValueError(f"it has no {field!r}")
-        if not is_valid(encoding[field]):
-            raise ValueError(f"its {field!r} must be {expected}")
-
-
-def load_saved_model(path):
-    """The model and text encoding that --save wrote; never runs code from the file."""
+def load_serving_model(path):
+    """The serving model of a --save folder (or the serving/ folder itself), loaded with TensorFlow alone."""
     if not os.path.exists(path):
         raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
-    model_path, encoding_path = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
-    for file_path in (model_path, encoding_path):
-        if os.path.isfile(file_path) and not os.access(file_path, os.R_OK):
-            raise UsageError(f"{file_path} cannot be read; check its permissions")
-    if not os.path.isdir(path) or not os.path.isfile(model_path):
-        raise UsageError(
-            f"{path} is not a folder written by --save (it needs {MODEL_FILE} and {ENCODING_FILE}); give such a folder"
-        )
-    if not os.path.isfile(encoding_path):
-        raise UsageError(
-            f"{path} has a model but no {ENCODING_FILE} (its vocabulary); save it again with the scripts' --save"
-        )
-    try:
-        with open(encoding_path, encoding="utf-8") as handle:
-            encoding = json.load(handle)
-        _check_encoding(encoding)
-    except (OSError, ValueError) as error:  # json's errors are ValueErrors
-        reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
-        raise UsageError(
-            f"{encoding_path} is not a text encoding written by --save ({reason}); save the model again with --save"
-        )
-    try:
-        # safe_mode=True (Keras' default, spelled out): a saved lambda is refused, not run.
-        model = keras.saving.load_model(model_path, safe_mode=True)
-    except Exception as error:  # Keras raises many kinds for a file that is not a model
-        if "safe_mode" in str(error) or "Lambda" in str(error):
+    folder = os.path.join(path, saving.SERVING_FOLDER)
+    folder = folder if os.path.isdir(folder) else path
+    if not os.path.isfile(os.path.join(folder, "saved_model.pb")):
+        if os.path.isfile(os.path.join(path, saving.EARLIER_ENCODING_FILE)):
             raise UsageError(
-                f"{model_path} holds Python code (a Lambda layer) that could run anything on this computer, "
-                "so it is not loaded; use models you trained with these scripts"
+                f"{path} was saved by an earlier version of these scripts, without the serving model that reads raw "
+                "text; train and save it again with --save"
             )
         raise UsageError(
-            f"{model_path} is damaged or not a Keras model ({type(error).__name__} while loading it); "
-            "train and save the model again with --save"
+            f"{path} is not a folder written by --save (it needs {saving.MODEL_FILE} and "
+            f"{saving.SERVING_FOLDER}/); give such a folder"
         )
-    embeddings = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
-    if embeddings and embeddings[0].input_dim != encoding["top_words"]:
-        raise UsageError(
-            f"{model_path} reads {embeddings[0].input_dim} word indices but {ENCODING_FILE} keeps "
-            f"{encoding['top_words']}; they come from different saves: save the model again"
-        )
-    expected_outputs = (1, 2) if len(encoding["class_names"]) == 2 else (len(encoding["class_names"]),)
-    if model.output_shape[-1] not in expected_outputs:
-        raise UsageError(
-            f"{model_path} gives {model.output_shape[-1]} outputs but {ENCODING_FILE} names "
-            f"{len(encoding['class_names'])} classes; they come from different saves: save the model again"
-        )
-    return model, encoding
-
-
-def _prediction_word_index(encoding):
-    """word -> index as in training: our vocabulary, or Keras' IMDB word index."""
-    if encoding["word_index_source"] == "vocabulary":
-        return texts.word_index_of(encoding["vocabulary"])
     try:
-        # Keras says "Downloading data from ..." on standard output, which carries only predictions here.
-        with contextlib.redirect_stdout(sys.stderr):
-            ranks = keras.datasets.imdb.get_word_index()
-    except Exception as error:  # Keras reports a failed download as a bare Exception
+        classifier = serving.load(folder)
+        class_names = [name.decode("utf-8") for name in classifier.class_names().numpy().tolist()]
+    except Exception as error:  # TensorFlow raises many kinds for a damaged SavedModel
         raise UsageError(
-            "could not download Keras' IMDB word index; it is needed once for models trained on "
-            "keras.datasets.imdb; train with --data to work offline"
-        ) from error
-    # load_data() shifts Keras' 1-based ranks by index_from=3: the most frequent word is 4, as ours.
-    return {word: rank + texts.UNUSED_INDEX for word, rank in ranks.items()}
+            f"{folder} is damaged or not a serving model written by --save ({type(error).__name__}: "
+            f"{shell.first_line(error)}); train and save the model again with --save"
+        )
+    return classifier, class_names
 
 
-def encode_for_prediction(raw_texts, encoding):
-    """Raw texts as the integer sequences the saved model was trained on."""
-    word_index = _prediction_word_index(encoding)
-    sequences = [texts.encode(texts.tokenize(text), word_index) for text in raw_texts]
-    return texts.cut_to_top_words(sequences, encoding["top_words"])
+def classify(classifier, to_classify):
+    """Each text's class probabilities, shape (texts, classes), in the texts' order.
+
+    Texts go to the serving model in batches of similar length (sorted by
+    characters), so that few words of padding are read.
+    """
+    order = sorted(range(len(to_classify)), key=lambda number: len(to_classify[number]))
+    rows = []
+    for start in range(0, len(order), CLASSIFY_BATCH_SIZE):
+        batch = [
+            to_classify[number].encode("utf-8", errors="replace")
+            for number in order[start : start + CLASSIFY_BATCH_SIZE]
+        ]
+        rows.append(classifier.serve(tf.constant(batch, tf.string))["probabilities"].numpy())
+    probabilities = np.empty((len(to_classify), rows[0].shape[1]), np.float32)
+    probabilities[order] = np.concatenate(rows)
+    return probabilities
 
 
 # ---------------------------------------------------------------------------
@@ -291,7 +225,7 @@ def main(argv=None):
         shell.check_output_folder("--output", os.path.dirname(os.path.abspath(args.output)))
         if os.path.lexists(args.output):
             raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
-    model, encoding = load_saved_model(args.model)
+    classifier, class_names = load_serving_model(args.model)
     to_classify, unit, table = read_texts(args, parser)
     if args.output and table:
         check_table_output(args, table)
@@ -300,26 +234,13 @@ def main(argv=None):
     for number, text in enumerate(to_classify, start=1):
         if not text.strip():
             raise UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
-    sequences = encode_for_prediction(to_classify, encoding)
-    literal = encoding["configuration"] == "literal"
-    padded = batches.padded_batches(
-        sequences,
-        np.zeros(len(sequences), np.int32),
-        batches.EVALUATION_BATCH_SIZE,
-        encoding["max_len"],
-        encoding["truncating"],
-        literal,
-        mask_padding=batches.masks_padding(model),
-    )
-    probabilities = padded.predict(model)
+    probabilities = classify(classifier, to_classify)
     if args.output:
-        return write_predictions(args.output, to_classify, table, probabilities, encoding["class_names"])
+        return write_predictions(args.output, to_classify, table, probabilities, class_names)
     predictions = []
     for text, row in zip(to_classify, probabilities):
         # A tab or line break in a class name (a folder's) must not break the tab-separated lines.
-        class_name = (
-            encoding["class_names"][row.argmax()].replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        )
+        class_name = class_names[row.argmax()].replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         predictions.append((class_name, float(row.max())))
         one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
         excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")

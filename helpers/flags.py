@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 
-from helpers import records, saving, shell, texts
+from helpers import records, saving, shell, text_encoding
 
 # A small validation set gives a noisy loss: the study (results/README.md) found that halving the step
 # after 2 stalled epochs and stopping after 8 ended good runs early; 3 and 12 are its own-data recipe.
@@ -81,7 +81,7 @@ def path_argument(text):
 
 
 def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed, validation_split):
-    """The parser of every script; max_len None for a model that reads whole texts (no --max-len, --save...)."""
+    """The parser of every script; max_len None for a model that reads whole texts (no --max-len, --literal)."""
     parser = OneLineErrorParser(prog=prog, description=description)
     add = parser.add_argument
     add(
@@ -93,7 +93,7 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
     add("--batch-size", type=whole_number_from(1, MAX_BATCH_SIZE), default=batch_size, help="training batch size")
     add(
         "--top-words",
-        type=whole_number_from(texts.FIRST_WORD_INDEX + 1, MAX_TOP_WORDS),  # below it no word would be left
+        type=whole_number_from(text_encoding.FIRST_WORD_INDEX + 1, MAX_TOP_WORDS),  # below it no word would be left
         default=top_words,
         help="keep word indices below this (the most frequent TOP_WORDS - 4 words); the rest become 'unknown'",
     )
@@ -169,7 +169,7 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
         help="'balanced': each class weighs as much in the training loss as the others, however few its texts",
     )
     if max_len is None:
-        parser.set_defaults(max_len=None, truncating=None, literal=False, save=None)
+        parser.set_defaults(max_len=None, truncating=None, literal=False)
     else:
         add("--max-len", type=whole_number_from(1, MAX_LEN), default=max_len, help="cut longer texts to MAX_LEN words")
         add(
@@ -185,7 +185,13 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
             help="run the tutorial's listing exactly: every text padded to MAX_LEN, no masking, Keras' own "
             "recurrent-dropout cell, Adam with a constant step and no clipping (see README)",
         )
-        add("--save", type=path_argument, metavar="PATH", help="save the model and its text encoding in folder PATH")
+    add(
+        "--save",
+        type=path_argument,
+        metavar="PATH",
+        help="save the model of the last run in folder PATH: model.keras, and serving/, which reads raw text "
+        "(predict.py PATH, or TensorFlow alone)",
+    )
     add("--results-dir", type=path_argument, metavar="DIR", help="write one JSON record per run into DIR")
     add(
         "--watch-test",

@@ -4,7 +4,7 @@ import unicodedata
 
 import numpy as np
 
-from helpers import texts
+from helpers import text_encoding
 
 
 def summarize_data(dataset, top_words, max_len):
@@ -13,7 +13,7 @@ def summarize_data(dataset, top_words, max_len):
     train_counts = np.bincount(dataset.train_labels, minlength=dataset.num_classes)
     test_counts = np.bincount(dataset.test_labels, minlength=dataset.num_classes)
     tokens = np.concatenate(dataset.train_sequences) if dataset.train_sequences else np.zeros(0, np.int32)
-    known = tokens[tokens >= texts.FIRST_WORD_INDEX]
+    known = tokens[tokens >= text_encoding.FIRST_WORD_INDEX]
     return {
         "train_texts": int(len(dataset.train_labels)),
         "test_texts": int(len(dataset.test_labels)),
@@ -24,8 +24,8 @@ def summarize_data(dataset, top_words, max_len):
         "percentile_90_words": float(np.percentile(words, 90)) if len(words) else 0.0,
         "share_cut": None if max_len is None else float(np.mean(words + 1 > max_len)) if len(words) else 0.0,
         "distinct_words": None if dataset.vocabulary is None else len(dataset.vocabulary),
-        "kept_words": max(0, top_words - texts.FIRST_WORD_INDEX),
-        "share_known": float(len(known) / max(1, np.sum(tokens != texts.START_INDEX))),
+        "kept_words": max(0, top_words - text_encoding.FIRST_WORD_INDEX),
+        "share_known": float(len(known) / max(1, np.sum(tokens != text_encoding.START_INDEX))),
         "test_source": dataset.test_source,
     }
 

@@ -1,55 +1,59 @@
-"""What `--save` writes for predict.py: `model.keras` (Keras' own format) and `text_encoding.json`, each whole.
+"""What `--save DIR` writes: `model.keras` (Keras' own format) and `serving/` (the model that reads raw text).
 
-The encoding turns new text into the model's input exactly as in training.
-Saving again replaces these two files and leaves the rest of the folder alone.
+`serving/` is a TensorFlow SavedModel made with Keras' export API (serving.py):
+it takes strings and gives each class's probability, with TensorFlow alone.
+`model.keras` takes word indices, for training further in plain Keras (the
+serving model's `encode` endpoint gives them). Both are written whole and
+together; saving again replaces them and leaves the rest of the folder alone.
 """
 
-import json
 import os
+import sys
 
 import keras
 
-from helpers import recurrent_dropout, shell, texts
+from helpers import batches, recurrent_dropout, serving, shell
 from helpers.shell import UsageError
 
 MODEL_FILE = "model.keras"
-ENCODING_FILE = "text_encoding.json"
-ENCODING_FORMAT_VERSION = 2  # 2: the most frequent word is 4, as in keras.datasets.imdb
-KERAS_IMDB = "keras.datasets.imdb"
-CONFIGURATIONS = ("default", "literal")  # how the texts were fed: length-bucketed batches, or padded to max_len
-MAX_LEN = 100_000  # the longest --max-len: a text_encoding.json is held to the same bound
+SERVING_FOLDER = serving.SERVING_FOLDER
+EARLIER_ENCODING_FILE = "text_encoding.json"  # what --save wrote beside model.keras before the serving model
+MAX_LEN = 100_000  # the longest --max-len
 
 
-def text_encoding(dataset, top_words, max_len, truncating, literal):
-    """The text encoding of a trained model, as a JSON-ready dict."""
-    return {
-        "format": ENCODING_FORMAT_VERSION,
-        "class_names": list(dataset.class_names),
-        "top_words": top_words,
-        "max_len": max_len,
-        "truncating": truncating,
-        "configuration": "literal" if literal else "default",
-        "word_index_source": KERAS_IMDB if dataset.vocabulary is None else "vocabulary",
-        # Only the words the model can see: index = rank + FIRST_WORD_INDEX < top_words.
-        "vocabulary": dataset.vocabulary and dataset.vocabulary[: max(0, top_words - texts.FIRST_WORD_INDEX)],
-    }
+def _is_ours(path, name):
+    """Whether `name` in folder `path` is what --save writes there: a file model.keras, a SavedModel serving/."""
+    full_path = os.path.join(path, name)
+    if os.path.islink(full_path):
+        return False
+    if name == SERVING_FOLDER:
+        return os.path.isdir(full_path) and os.path.isfile(os.path.join(full_path, "saved_model.pb"))
+    return os.path.isfile(full_path)
 
 
 def check_save_path(path):
     """Refuse, before any data is loaded, a --save that would fail or replace a file --save did not write."""
     shell.check_output_folder("--save", path)
-    if os.path.isdir(path):
-        # --save writes both files: one without the other is the user's own, never to be replaced.
-        present = [name for name in (MODEL_FILE, ENCODING_FILE) if os.path.lexists(os.path.join(path, name))]
-        if len(present) == 1:
-            missing = ENCODING_FILE if present == [MODEL_FILE] else MODEL_FILE
-            raise UsageError(
-                f"--save {path} holds a {present[0]} that --save did not write (no {missing} beside it); "
-                "give another folder, so that it is not replaced"
-            )
-        for name in present:
-            if os.path.islink(os.path.join(path, name)) or not os.path.isfile(os.path.join(path, name)):
-                raise UsageError(f"--save {path} holds a folder or link named {name}; give another folder")
+    if keras.backend.backend() not in serving.SERVING_BACKENDS:
+        print(
+            f"note: --save writes {MODEL_FILE} only: Keras exports the serving model that reads raw text from the "
+            f"{' or '.join(serving.SERVING_BACKENDS)} backend, not {keras.backend.backend()}",
+            file=sys.stderr,
+        )
+    if not os.path.isdir(path):
+        return
+    for name in (MODEL_FILE, SERVING_FOLDER):
+        if os.path.lexists(os.path.join(path, name)) and not _is_ours(path, name):
+            raise UsageError(f"--save {path} holds a {name} that --save did not write; give another folder")
+    # --save writes both: one without the other (or without the text encoding of an earlier save) is the user's.
+    present = [name for name in (MODEL_FILE, SERVING_FOLDER) if os.path.lexists(os.path.join(path, name))]
+    earlier_save = present == [MODEL_FILE] and _is_ours(path, EARLIER_ENCODING_FILE)
+    if len(present) == 1 and not earlier_save:
+        missing = SERVING_FOLDER if present == [MODEL_FILE] else MODEL_FILE
+        raise UsageError(
+            f"--save {path} holds a {present[0]} that --save did not write (no {missing} beside it); "
+            "give another folder, so that it is not replaced"
+        )
 
 
 def portable(model):
@@ -75,28 +79,51 @@ def portable(model):
     return copy
 
 
-def save_model(model, path, encoding):
-    """Write model.keras and text_encoding.json into folder `path`, each whole; nothing else is touched."""
+def text_path(model, args, data):
+    """What the serving model repeats of training: the classes, the words it can see, the cut, the padding."""
+    if data.vocabulary is None:  # keras.datasets.imdb: Keras' own word index, downloaded once as the data was
+        words, indices = serving.keras_imdb_word_indices(args.top_words)
+    else:
+        words, indices = serving.word_indices(data.vocabulary, args.top_words)
+    return serving.TextPath(
+        list(data.class_names),
+        words,
+        indices,
+        max_len=args.max_len,
+        truncating=args.truncating,
+        pad_to_max_len=args.max_len is not None and not batches.masks_padding(model),
+    )
+
+
+def save_model(model, path, text_path, **serving_options):
+    """Write model.keras and serving/ into folder `path`, together and whole; nothing else is touched.
+
+    On a backend Keras cannot export from (PyTorch), model.keras alone (check_save_path said so before training).
+    """
     created = not os.path.isdir(path)
     os.makedirs(path, exist_ok=True)
-    final_paths = os.path.join(path, MODEL_FILE), os.path.join(path, ENCODING_FILE)
+    exports = keras.backend.backend() in serving.SERVING_BACKENDS
+    final_paths = [os.path.join(path, MODEL_FILE)] + [os.path.join(path, SERVING_FOLDER)] * exports
     try:
-        with shell.written_whole(*final_paths) as (temporary_model, temporary_encoding):
-            portable(model).save(temporary_model)  # the temporary name ends in .keras, as Keras requires
-            with open(temporary_encoding, "w", encoding="utf-8") as handle:
-                json.dump(encoding, handle)
+        with shell.written_whole(*final_paths, folders=final_paths[1:]) as temporaries:
+            portable(model).save(temporaries[0])  # the temporary name ends in .keras, as Keras requires
+            if exports:
+                serving.write(portable(model), temporaries[1], text_path, **serving_options)
     except BaseException:
         if created and not os.listdir(path):
             os.rmdir(path)  # a failed first save leaves no empty folder behind
         raise
+    earlier_encoding = os.path.join(path, EARLIER_ENCODING_FILE)
+    if exports and _is_ours(path, EARLIER_ENCODING_FILE):  # an earlier save's, which described the replaced model
+        os.remove(earlier_encoding)
 
 
-def save(model, args, data):
-    """Not the tutorial's: with --save, the model of the last run and its text encoding, into folder args.save."""
+def save(model, args, data, **serving_options):
+    """Not the tutorial's: with --save, the model of the last run and its serving model, into folder args.save."""
     if not args.save or args.run_index != args.runs - 1:
         return
     shell.stop_if_interrupted()  # nothing is saved after a Ctrl-C that a library swallowed
-    encoding = text_encoding(data, args.top_words, args.max_len, args.truncating, args.literal)
     with shell.keep_going(f"the model into {args.save}"):
-        save_model(model, args.save, encoding)
-        print(f"Saved the model of seed {args.seed} and its text encoding in {args.save}")
+        save_model(model, args.save, text_path(model, args, data), **serving_options)
+        what = "and its serving model " if keras.backend.backend() in serving.SERVING_BACKENDS else ""
+        print(f"Saved the model of seed {args.seed} {what}in {args.save}")

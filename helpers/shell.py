@@ -15,6 +15,7 @@ import contextlib
 import errno
 import gc
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -231,29 +232,55 @@ def _link_or_claim(temporary, final_path):
             raise
 
 
+def _replace_folder(temporary, final_path):
+    """Put a folder in place of another: the old one is moved aside, the new one renamed in, the old one removed."""
+    if not os.path.lexists(final_path):
+        os.rename(temporary, final_path)
+        return
+    folder, name = os.path.split(final_path)
+    replaced = tempfile.mkdtemp(dir=folder, prefix=".replaced-", suffix="-" + name)
+    os.rename(final_path, os.path.join(replaced, name))
+    os.rename(temporary, final_path)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
 @contextlib.contextmanager
-def written_whole(*final_paths, replace=True):
+def written_whole(*final_paths, replace=True, folders=()):
     """Temporary names beside each final path, all renamed into place only if the block finishes: an error or a
-    stop signal leaves every final path as it was. replace=False: a path taken by then raises FileExistsError."""
+    stop signal leaves every final path as it was. replace=False: a path taken by then raises FileExistsError.
+    A final path among `folders` gets an empty temporary folder, which replaces the old folder whole."""
     temporaries, umask, was_deferred = [], os.umask(0), _Interrupt.deferred
     os.umask(umask)
     try:
         for final_path in final_paths:
             folder, name = os.path.split(os.path.abspath(final_path))
+            if final_path in folders:
+                temporaries.append(tempfile.mkdtemp(dir=folder, prefix=".partial-", suffix="-" + name))
+                continue
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", suffix="-" + name, delete=False) as file:
                 temporaries.append(file.name)
         yield temporaries
         stop_if_interrupted()
         was_deferred, _Interrupt.deferred = _Interrupt.deferred, True  # the renames are not interrupted
         for temporary, final_path in zip(temporaries, final_paths):
-            os.chmod(temporary, 0o666 & ~umask)  # NamedTemporaryFile makes it private (600)
+            os.chmod(temporary, (0o777 if final_path in folders else 0o666) & ~umask)  # tempfile makes them private
             try:
-                (os.replace if replace else _link_or_claim)(temporary, final_path)
+                if final_path in folders:
+                    _replace_folder(temporary, os.path.abspath(final_path))
+                else:
+                    (os.replace if replace else _link_or_claim)(temporary, final_path)
             except OSError as error:  # named by the user's path, not the temporary one
                 raise type(error)(error.errno, error.strerror, final_path) from None
     finally:
         _Interrupt.deferred = was_deferred
         for temporary in temporaries:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(temporary)
+            _remove(temporary)
     stop_if_interrupted()

@@ -14,7 +14,6 @@ import collections
 import dataclasses
 import hashlib
 import io
-import itertools
 import os
 import pathlib
 import re
@@ -25,19 +24,9 @@ import zipfile
 
 import numpy as np
 
-from helpers import shell, tables
+from helpers import shell, tables, text_encoding
 from helpers.shell import UsageError
-
-PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
-START_INDEX = 1  # marks the start of every text, as in keras.datasets.imdb
-OUT_OF_VOCABULARY_INDEX = 2  # stands for every word outside the top words
-UNUSED_INDEX = 3  # keras.datasets.imdb shifts its ranks (from 1) by index_from=3, so 3 is never used
-FIRST_WORD_INDEX = 4  # the most frequent word gets 4, the next 5, and so on, as in Keras
-
-# Keras' classic text filter (keras.preprocessing.text): these characters
-# become spaces; the apostrophe is not among them, so "don't" stays one word.
-KERAS_TEXT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
-_FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTERS})
+from helpers.text_encoding import OUT_OF_VOCABULARY_INDEX
 
 LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ folders alone"
 DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
@@ -45,29 +34,6 @@ UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews
 CACHE_FORMAT_VERSION = 5  # 5: tables, integer class names in numeric order; 4: keyed on the content
 OWN_SPLIT_KEPT = "has a test/ folder of its own, which it keeps; leave out --test-split"
 TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
-
-
-def tokenize(text):
-    """Lower-case words, Keras' classic filter characters read as spaces."""
-    return text.lower().translate(_FILTER_TABLE).split()
-
-
-def rank_words(tokenized_texts):
-    """Words by frequency, most frequent first; ties in alphabetical order (any iterable: a generator saves memory)."""
-    counts = collections.Counter()
-    for tokens in tokenized_texts:
-        counts.update(tokens)
-    return [word for word, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-
-
-def word_index_of(vocabulary):
-    """Map each word to its index: the most frequent word gets FIRST_WORD_INDEX."""
-    return {word: rank + FIRST_WORD_INDEX for rank, word in enumerate(vocabulary)}
-
-
-def encode(tokens, word_index):
-    """One text as integers: START, then each word's index, or OOV if unknown."""
-    return np.array([START_INDEX, *map(word_index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY_INDEX))], np.int32)
 
 
 def cut_to_top_words(sequences, top_words):
@@ -310,13 +276,12 @@ def encode_corpus(corpus, source):
     """The corpus as a Dataset: the training words ranked, both splits encoded with that ranking (no cut)."""
     if len(corpus.class_names) < 2:
         raise UsageError(f"{source}: the labels name only {corpus.class_names}; a classifier needs two classes or more")
-    # Tokenized twice rather than held: a million texts' tokens as Python strings would take several GB.
-    vocabulary = rank_words(tokenize(text) for text in corpus.train_texts)
+    # Split into words twice (to count, then to encode) rather than held: a million texts' words would take GBs.
+    vocabulary = text_encoding.rank_words(corpus.train_texts)
     if not vocabulary:
         raise UsageError(f"{source}: the training texts hold no words; give texts with words in them")
-    word_index = word_index_of(vocabulary)
-    train_sequences = [encode(tokenize(text), word_index) for text in corpus.train_texts]
-    test_sequences = [encode(tokenize(text), word_index) for text in corpus.test_texts]
+    train_sequences = text_encoding.encode_texts(corpus.train_texts, vocabulary)
+    test_sequences = text_encoding.encode_texts(corpus.test_texts, vocabulary)
     labels_and_names = (corpus.train_labels, test_sequences, corpus.test_labels, corpus.class_names)
     return Dataset(train_sequences, *labels_and_names, vocabulary, source=source)
 

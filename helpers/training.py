@@ -5,7 +5,7 @@ import time
 import keras
 import numpy as np
 
-from helpers import batches, report, shell, texts
+from helpers import batches, report, shell, text_encoding
 
 PLATEAU_FACTOR = 0.5  # the 'plateau' schedule halves the step when the validation loss stalls,
 PLATEAU_MIN_FRACTION = 0.01  # down to a hundredth of the first step
@@ -30,7 +30,7 @@ class RunWatcher(keras.callbacks.Callback):
         max_len = self.args.max_len
         if max_len is None:
             return  # a model of whole texts (baseline.py)
-        longest = [np.full(max_len, texts.START_INDEX, np.int32)]
+        longest = [np.full(max_len, text_encoding.START_INDEX, np.int32)]
         try:
             batches.padded_batches(longest, np.zeros(1, np.int32), 1, max_len, "pre", self.args.literal, True).predict(
                 self.model

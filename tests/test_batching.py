@@ -6,7 +6,7 @@ import pytest
 
 import common
 from helpers import batches as batching  # the tests' own variables are called batches
-from helpers import recurrent_dropout, texts
+from helpers import recurrent_dropout, text_encoding
 
 
 def pad(sequences, max_len):
@@ -142,9 +142,9 @@ def test_every_masked_batch_is_right_padded_as_cudnn_requires():
         )
         for index in range(len(batches)):
             x, _ = batches[index]
-            _assert_valid_mask(tf.constant(x != texts.PADDING_INDEX))
+            _assert_valid_mask(tf.constant(x != text_encoding.PADDING_INDEX))
     with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
-        _assert_valid_mask(tf.constant(pad(sequences[:8], 64) != texts.PADDING_INDEX))
+        _assert_valid_mask(tf.constant(pad(sequences[:8], 64) != text_encoding.PADDING_INDEX))
 
 
 def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():

@@ -1,0 +1,124 @@
+"""How a text becomes the word indices a model reads: one definition, in TensorFlow ops, for training and serving.
+
+Keras' classic text encoding, the one `keras.datasets.imdb` was made with:
+lower case, Keras' filter characters and every kind of white space read as
+spaces, words split at spaces; then the start index, and each word's index
+(its frequency rank + FIRST_WORD_INDEX) or the out-of-vocabulary index. The
+same TensorFlow functions encode the training texts and sit inside the saved
+serving model (serving.py), so that both read any text alike, on any Keras
+backend and in any locale.
+"""
+
+import collections
+
+import numpy as np
+import tensorflow as tf
+
+PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
+START_INDEX = 1  # marks the start of every text, as in keras.datasets.imdb
+OUT_OF_VOCABULARY_INDEX = 2  # stands for every word outside the top words
+UNUSED_INDEX = 3  # keras.datasets.imdb shifts its ranks (from 1) by index_from=3, so 3 is never used
+FIRST_WORD_INDEX = 4  # the most frequent word gets 4, the next 5, and so on, as in Keras
+
+# Keras' classic text filter (keras.preprocessing.text): these characters
+# become spaces; the apostrophe is not among them, so "don't" stays one word.
+KERAS_TEXT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+# Every character Python's str.split() splits at (no-break and other Unicode spaces, line and paragraph
+# separators, the ASCII file and record separators): TensorFlow's own split knows ASCII white space only.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+# The space itself is left out of the class: replacing every space by a space took three quarters of the time.
+SEPARATORS = (
+    "["
+    + "".join(f"\\x{{{ord(character):x}}}" for character in sorted(set(KERAS_TEXT_FILTERS + WHITE_SPACE) - {" "}))
+    + "]"
+)
+# TensorFlow lower-cases through ICU, which follows the process's locale (LANG): in Turkish "I" would become a
+# dotless "ı", in Lithuanian "Ì" would gain a dot. These capitals are lower-cased first, as Python's
+# str.lower() does in every locale (ASCII's "I" and "J" by the ASCII pass), so that no locale changes a word.
+LOCALE_DEPENDENT_CAPITALS = {
+    "\u0130": "i\u0307",
+    "\u00cc": "\u00ec",
+    "\u00cd": "\u00ed",
+    "\u0128": "\u0129",
+    "\u012e": "\u012f",
+}
+
+CHUNK_TEXTS = 4096  # texts encoded at a time in training: TensorFlow's strings of a million texts would take GBs
+
+
+def standardize(texts):
+    """A batch of UTF-8 strings lower-cased, with every separator a space."""
+    texts = tf.strings.lower(texts)  # ASCII letters, whatever the locale
+    for capital, small in LOCALE_DEPENDENT_CAPITALS.items():
+        texts = tf.strings.regex_replace(texts, capital, small)
+    texts = tf.strings.lower(texts, encoding="utf-8")
+    return tf.strings.regex_replace(texts, SEPARATORS, " ")
+
+
+def valid_utf8(texts):
+    """Bytes that are not UTF-8 replaced by U+FFFD, as Python's decode(errors="replace") does: for the serving model,
+    whose callers send any bytes (training's texts are Python strings, always valid UTF-8 once encoded)."""
+    return tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD)
+
+
+def split_into_words(texts):
+    """A batch of strings as a RaggedTensor of words (one row a text): the tokenizer, in training and serving."""
+    return tf.strings.split(standardize(texts))
+
+
+def encode(words, word_index):
+    """Rows of words as rows of indices: START, then each word's index in `word_index` (a lookup table), or OOV."""
+    indices = tf.cast(word_index.lookup(words), tf.int32)
+    starts = tf.fill(tf.stack([words.nrows(), 1]), tf.constant(START_INDEX, tf.int32))
+    return tf.concat([tf.RaggedTensor.from_tensor(starts), indices], axis=1)
+
+
+def lookup_table(words, indices, unknown=OUT_OF_VOCABULARY_INDEX):
+    """A TensorFlow table of word -> index (the i-th word gets the i-th index); any other word gets `unknown`."""
+    if not len(words):  # a table needs one key: "" is never a word
+        words, indices = [""], [unknown]
+    initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(words, tf.string), tf.constant(indices, tf.int64))
+    return tf.lookup.StaticHashTable(initializer, default_value=unknown)
+
+
+def vocabulary_table(vocabulary):
+    """The table of a ranked vocabulary: the most frequent word gets FIRST_WORD_INDEX, the next one more."""
+    return lookup_table(vocabulary, range(FIRST_WORD_INDEX, FIRST_WORD_INDEX + len(vocabulary)))
+
+
+def _as_tensor(texts):
+    # Python strings may hold lone surrogates (a JSON "\ud800"), which UTF-8 cannot: '?' stands for each.
+    return tf.constant([text.encode("utf-8", errors="replace") for text in texts], tf.string)
+
+
+def _chunks(texts):
+    for start in range(0, len(texts), CHUNK_TEXTS):
+        yield _as_tensor(texts[start : start + CHUNK_TEXTS])
+
+
+def words_of(text):
+    """One text's words, as Python strings (what the tokenizer sees in it)."""
+    return [word.decode("utf-8") for word in split_into_words(_as_tensor([text]))[0].numpy().tolist()]
+
+
+def rank_words(texts):
+    """The words of `texts` by frequency, most frequent first; ties in alphabetical (code point) order."""
+    counts = collections.Counter()
+    for chunk in _chunks(texts):
+        counts.update(split_into_words(chunk).flat_values.numpy().tolist())
+    # UTF-8 bytes sort as their code points do, so this is the order of the words as Python strings.
+    return [word.decode("utf-8") for word, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def encode_texts(texts, vocabulary):
+    """Each text as a NumPy array of int32 indices (START first), by the ranks of `vocabulary` (no top-words cut)."""
+    word_index, encoded = vocabulary_table(vocabulary), []
+    for chunk in _chunks(texts):
+        rows = encode(split_into_words(chunk), word_index)
+        flat, row_starts = rows.flat_values.numpy(), rows.row_splits.numpy()
+        encoded.extend(np.split(flat, row_starts[1:-1]))
+    return encoded
