@@ -43,7 +43,10 @@ def load_serving_model(path):
         raise UsageError(f"no saved model at {path}; train one with e.g. 'python lstm_simple.py --save {path}'")
     folder = os.path.join(path, saving.SERVING_FOLDER)
     folder = folder if os.path.isdir(folder) else path
-    if not os.path.isfile(os.path.join(folder, "saved_model.pb")):
+    graph = os.path.join(folder, "saved_model.pb")
+    if os.path.isfile(graph) and not os.access(graph, os.R_OK):
+        raise UsageError(f"{graph} cannot be read; check its permissions")
+    if not os.path.isfile(graph):
         if os.path.isfile(os.path.join(path, saving.EARLIER_ENCODING_FILE)):
             raise UsageError(
                 f"{path} was saved by an earlier version of these scripts, without the serving model that reads raw "

@@ -113,6 +113,12 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         words = text_encoding.split_into_words(text_encoding.valid_utf8(texts))
         return text_encoding.encode(words, word_index)
 
+    def probabilities(outputs):
+        outputs = tf.cast(outputs, tf.float32)
+        if outputs.shape[-1] == 1:  # the tutorial's one sigmoid unit: the probability of the second class
+            outputs = tf.concat([1.0 - outputs, outputs], axis=1)
+        return outputs
+
     @tf.function(input_signature=[STRINGS])
     def encode(texts):
         return cut_and_pad(encode_texts(texts), text_path)
@@ -123,9 +129,12 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
             inputs = cut_and_pad(encode_texts(texts), text_path)
         else:
             inputs = features(encode_texts(texts))
-        outputs = tf.cast(run_model(inputs), tf.float32)
-        if outputs.shape[-1] == 1:  # the tutorial's one sigmoid unit: the probability of the second class
-            outputs = tf.concat([1.0 - outputs, outputs], axis=1)
+        # A batch of no texts gets no rows without calling the model: JAX's exported programs need one row or more.
+        outputs = tf.cond(
+            tf.shape(inputs)[0] > 0,
+            lambda: probabilities(run_model(inputs)),
+            lambda: tf.zeros((0, len(text_path.class_names)), tf.float32),
+        )
         return {"probabilities": outputs, "predicted_class": tf.gather(class_names, tf.argmax(outputs, axis=1))}
 
     @tf.function(input_signature=[])

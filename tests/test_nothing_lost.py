@@ -149,26 +149,6 @@ def test_a_corpus_of_empty_texts_is_one_line_for_every_script(tmp_path, capsys):
     assert "hold no words" in capsys.readouterr().err
 
 
-def test_a_model_and_an_encoding_from_different_saves_are_one_line(saved_model, tmp_path, capsys):
-    folder = copy_of(saved_model, tmp_path)
-    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
-    encoding["top_words"] = 5000
-    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
-    assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
-    error = capsys.readouterr().err.strip()
-    assert "\n" not in error and "different saves" in error
-
-
-@pytest.mark.parametrize("field, value", [("max_len", True), ("top_words", False), ("max_len", 1.5)])
-def test_an_encoding_field_of_the_wrong_type_is_one_line(saved_model, tmp_path, field, value, capsys):
-    folder = copy_of(saved_model, tmp_path)
-    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
-    encoding[field] = value
-    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
-    assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
-    assert f"'{field}' must be" in capsys.readouterr().err
-
-
 def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
     first = texts.load_own_texts(small_corpus)
     (name,) = os.listdir(texts.cache_dir())
@@ -340,7 +320,7 @@ def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, save
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: mode != os.R_OK and real_access(path, mode))
     with pytest.raises(shell.UsageError, match="cannot be read"):
-        predict.load_saved_model(str(saved_model))
+        predict.load_serving_model(str(saved_model))
 
 
 def test_save_under_a_file_says_that_the_file_is_no_folder(tmp_path, capsys):
@@ -367,24 +347,6 @@ def textdata_notice(line):
     from helpers import startup
 
     return bool(startup.START_UP_NOTICE.match(line))
-
-
-def test_predict_keeps_keras_download_messages_off_standard_output(saved_model, tmp_path, monkeypatch, capsys):
-    import keras
-
-    folder = copy_of(saved_model, tmp_path)
-    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
-    encoding.update(word_index_source=saving.KERAS_IMDB, vocabulary=None)
-    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding))
-
-    def get_word_index():
-        print("Downloading data from https://storage.googleapis.com/.../imdb_word_index.json")
-        return {"wonderful": 1}
-
-    monkeypatch.setattr(keras.datasets.imdb, "get_word_index", get_word_index)
-    completed = run_in_process(capsys, predict.main, str(folder), "wonderful")
-    assert completed.returncode == 0
-    assert "Downloading" in completed.stderr and len(completed.stdout.splitlines()) == 1
 
 
 def test_the_report_fits_a_terminal_with_many_long_or_wide_class_names(capsys):

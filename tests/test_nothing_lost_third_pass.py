@@ -1,7 +1,6 @@
 """Nothing lost, third pass: stop signals, a user's own files, texts silently dropped or misread, predict.py's input."""
 
 import codecs
-import json
 import os
 import shutil
 import signal
@@ -11,19 +10,31 @@ import tarfile
 import threading
 import unicodedata
 
+import keras
 import pytest
 
 import baseline
 import lstm_simple
 import predict
 from conftest import ROOT, SMALL_RUN, one_error_line, run_in_process, user_environment, write_corpus, write_files
-from helpers import saving, texts
+from helpers import saving, serving, texts
 
 QUICK = SMALL_RUN
 
 
 def no_partial_files(folder):
-    return not [name for _, _, names in os.walk(folder) for name in names if name.startswith(".partial-")]
+    return not [
+        name for _, folders, names in os.walk(folder) for name in names + folders if name.startswith(".partial-")
+    ]
+
+
+def contents(folder):
+    """Every file below a folder, by its relative path, with its bytes: a save's model.keras and serving/."""
+    return {
+        os.path.relpath(os.path.join(place, name), folder): open(os.path.join(place, name), "rb").read()
+        for place, _, names in os.walk(folder)
+        for name in names
+    }
 
 
 # Losing or corrupting what the user has
@@ -33,7 +44,7 @@ def no_partial_files(folder):
 def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved_model, tmp_path):
     earlier = tmp_path / "model"
     shutil.copytree(saved_model, earlier)
-    before = {name: (earlier / name).read_bytes() for name in os.listdir(earlier)}
+    before = contents(earlier)
     corpus = write_corpus(tmp_path / "data", reviews_per_class=300, seed=2)
     command = [sys.executable, "lstm_simple.py", "--data-dir", corpus, "--save", str(earlier), "--epochs", "20"]
     command += ["--max-len", "60", "--top-words", "400", "--verbose", "2"]
@@ -49,40 +60,43 @@ def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(
     name = signal.Signals(signal_number).name
     assert process.returncode == -signal_number, stderr  # died of it: a shell reports 128 + its number
     assert stderr.strip().splitlines()[-1] == f"lstm_simple.py: stopped by {name}; nothing unfinished was saved"
-    assert {name: (earlier / name).read_bytes() for name in os.listdir(earlier)} == before
+    assert contents(earlier) == before
     assert no_partial_files(tmp_path)
 
 
+@pytest.mark.parametrize("written", ["model.keras", "serving"])
 def test_a_stop_signal_while_the_model_is_written_leaves_the_earlier_save_and_no_partial_files(
-    saved_model, tmp_path, capsys, monkeypatch
+    written, saved_model, tmp_path, capsys, monkeypatch
 ):
     earlier = tmp_path / "model"
     shutil.copytree(saved_model, earlier)
-    before = {name: (earlier / name).read_bytes() for name in os.listdir(earlier)}
-    original = saving.portable
+    before = contents(earlier)
+    module, function = (saving, "portable") if written == "model.keras" else (serving, "write")
+    original = getattr(module, function)
 
-    def terminated_while_saving(model):
-        os.kill(os.getpid(), signal.SIGTERM)  # lands inside the writing of the temporary files
-        return original(model)
+    def terminated_while_saving(*arguments, **options):
+        if written == "serving":
+            original(*arguments, **options)  # the serving model written whole into its temporary folder...
+        os.kill(os.getpid(), signal.SIGTERM)  # ...or not yet: the signal lands inside the writing
+        return original(*arguments, **options) if written == "model.keras" else None
 
     argv = ["--data-dir", write_corpus(tmp_path / "data", reviews_per_class=20), "--save", str(earlier), *QUICK]
-    monkeypatch.setattr(saving, "portable", terminated_while_saving)
+    monkeypatch.setattr(module, function, terminated_while_saving)
     completed = run_in_process(capsys, lstm_simple.main, *argv)
     assert completed.returncode == 143
-    assert {name: (earlier / name).read_bytes() for name in os.listdir(earlier)} == before
+    assert contents(earlier) == before
     assert no_partial_files(tmp_path)
 
 
-@pytest.mark.parametrize("theirs", [saving.ENCODING_FILE, saving.MODEL_FILE])
-def test_a_users_own_text_encoding_or_model_is_never_replaced(theirs, tmp_path, capsys):
+@pytest.mark.parametrize("theirs", [saving.MODEL_FILE, f"{saving.SERVING_FOLDER}/notes.txt", saving.SERVING_FOLDER])
+def test_a_users_own_model_or_serving_folder_is_never_replaced(theirs, tmp_path, capsys):
     folder = tmp_path / "userdir"
-    folder.mkdir()
-    (folder / theirs).write_text("the user's own file")
+    write_files(folder, {theirs: "the user's own file"})
     completed = run_in_process(
         capsys, lstm_simple.main, "--data-dir", str(tmp_path / "not read"), "--save", str(folder)
     )
     assert completed.returncode == 2 and "that --save did not write" in one_error_line(completed)
-    assert (folder / theirs).read_text() == "the user's own file" and os.listdir(folder) == [theirs]
+    assert contents(folder) == {theirs: b"the user's own file"}
 
 
 # Texts silently dropped or misread
@@ -181,27 +195,13 @@ def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corp
     environment = user_environment(KERAS_HOME=str(tmp_path / "keras_home"))
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=environment)
     assert completed.returncode == 0, completed.stderr
-    assert sorted(os.listdir(model)) == [saving.MODEL_FILE, saving.ENCODING_FILE]
+    assert sorted(os.listdir(model)) == [saving.MODEL_FILE, saving.SERVING_FOLDER]
 
 
 def test_predict_with_standard_input_closed_is_one_line(saved_model, tmp_path):
     command = f"{sys.executable} predict.py {saved_model} <&-"
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=user_environment())
     assert completed.returncode == 2 and "nothing to classify" in one_error_line(completed)
-
-
-@pytest.mark.parametrize("max_len", [10**9, 10**18])
-def test_a_hand_edited_max_len_beyond_the_flags_bound_is_one_line_naming_the_field(
-    max_len, saved_model, tmp_path, capsys
-):
-    folder = tmp_path / "model"
-    shutil.copytree(saved_model, folder)
-    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
-    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding | {"max_len": max_len}))
-    completed = run_in_process(capsys, predict.main, str(folder), "a text")
-    assert completed.returncode == 2 and "'max_len' must be a whole number from 1 to 100,000" in one_error_line(
-        completed
-    )
 
 
 @pytest.mark.parametrize("flag", ["--save", "--results-dir"])
@@ -244,11 +244,11 @@ def test_a_utf16_file_from_powershell_is_read_as_its_texts(saved_model, tmp_path
 
 
 def test_a_class_name_with_a_tab_keeps_the_output_three_columns(saved_model, tmp_path, capsys):
-    folder = tmp_path / "model"
-    shutil.copytree(saved_model, folder)
-    encoding = json.loads((folder / saving.ENCODING_FILE).read_text())
-    (folder / saving.ENCODING_FILE).write_text(json.dumps(encoding | {"class_names": ["n\teg", "p\tos"]}))
-    completed = run_in_process(capsys, predict.main, str(folder), "wonderful", "awful")
+    folder = str(tmp_path / "serving")
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    serving.write(model, folder, serving.TextPath(["n\teg", "p\tos"], ["wonderful"], [4], max_len=10))
+    completed = run_in_process(capsys, predict.main, folder, "wonderful", "awful")
     assert completed.returncode == 0 and all(len(line.split("\t")) == 3 for line in completed.stdout.splitlines())
 
 

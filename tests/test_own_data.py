@@ -9,13 +9,14 @@ import re
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import cnn_lstm
 import common
 import lstm_simple
 import predict
 from conftest import lstm_args, one_error_line, run_in_process, run_script, write_corpus, write_files
-from helpers import saving, texts
+from helpers import saving, serving, texts
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
 QUICK_SAVE = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0", "--limit", "200"]
@@ -47,7 +48,7 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
 
 def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     _, model_path = trained_model
-    assert sorted(os.listdir(model_path)) == sorted([saving.ENCODING_FILE, saving.MODEL_FILE])
+    assert sorted(os.listdir(model_path)) == sorted([saving.MODEL_FILE, saving.SERVING_FOLDER])
     completed = run_in_process(
         capsys, predict.main, model_path, "word1 wonderful word7 wonderful", "awful word3 word9 awful"
     )
@@ -68,59 +69,43 @@ def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     assert from_stdin.stdout.startswith("neg\t")
 
 
-def test_the_prediction_path_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
+def test_the_serving_model_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
     corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
-    _, encoding = predict.load_saved_model(model_path)
-    trained_on = common.load_data(lstm_args("--data-dir", corpus, "--top-words", str(encoding["top_words"])))
+    trained_on = common.load_data(lstm_args("--data-dir", corpus, "--top-words", "400"))
     raw = texts.read_corpus(corpus)[0]
-    for index in (0, 7, len(raw.train_texts) - 1):
-        encoded = predict.encode_for_prediction([raw.train_texts[index]], encoding)[0]
-        assert encoded.tolist() == trained_on.train_sequences[index].tolist()
+    classifier = serving.load(model_path)
+    indices = (0, 7, len(raw.train_texts) - 1)
+    encoded = classifier.encode(tf.constant([raw.train_texts[index] for index in indices])).numpy()
+    for row, index in zip(encoded, indices):
+        expected = trained_on.train_sequences[index][-60:].tolist()  # --max-len 60, the end kept (truncating pre)
+        assert row.tolist() == expected + [0] * (len(row) - len(expected))  # padded after: the model masks it
 
 
 def test_a_failed_first_save_leaves_nothing_behind(tmp_path, monkeypatch):
     model = keras.Sequential(
-        [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)]
+        [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2, mask_zero=True), keras.layers.LSTM(2)]
     )
-    dataset = texts.Dataset([], np.array([]), [], np.array([]), ["a", "b"], ["x"], source="here")
-    encoding = saving.text_encoding(dataset, 10, 5, "pre", literal=False)
-    monkeypatch.setattr(saving.json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    text_path = serving.TextPath(["a", "b"], ["x"], [4], max_len=5)
+
+    def export_that_fails(model, path, text_path, **options):
+        open(os.path.join(path, "saved_model.pb"), "w").close()  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(serving, "write", export_that_fails)
     with pytest.raises(OSError):
-        saving.save_model(model, str(tmp_path / "model"), encoding)
+        saving.save_model(model, str(tmp_path / "model"), text_path)
     assert os.listdir(tmp_path) == []
 
 
-def _model_folder(tmp_path, with_encoding=True, model=None):
-    folder = tmp_path / "folder"
+def test_a_folder_saved_before_the_serving_model_gets_one_line_to_save_again(tmp_path, capsys):
+    folder = tmp_path / "earlier"
     folder.mkdir()
-    if model is not None:
-        model.save(folder / saving.MODEL_FILE)
-    if with_encoding:
-        (folder / saving.ENCODING_FILE).write_text(
-            json.dumps(
-                {
-                    "format": 2,
-                    "class_names": ["neg", "pos"],
-                    "top_words": 10,
-                    "max_len": 5,
-                    "truncating": "pre",
-                    "configuration": "default",
-                    "word_index_source": "vocabulary",
-                    "vocabulary": ["a"],
-                }
-            )
-        )
-    return str(folder)
-
-
-def test_loading_never_runs_code_from_the_file(tmp_path, capsys):
-    with_lambda = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Lambda(lambda x: x * 2)])
-    folder = _model_folder(tmp_path, model=with_lambda)
-    completed = run_in_process(capsys, predict.main, folder, "some review")
+    (folder / saving.MODEL_FILE).write_bytes(b"an earlier model")
+    (folder / saving.EARLIER_ENCODING_FILE).write_text("{}")
+    completed = run_in_process(capsys, predict.main, str(folder), "some review")
     assert completed.returncode == 2
-    line = one_error_line(completed)
-    assert "holds Python code" in line and "save" not in line.split(";")[-1]
+    assert "saved by an earlier version" in one_error_line(completed)
 
 
 @pytest.mark.parametrize(
@@ -128,8 +113,8 @@ def test_loading_never_runs_code_from_the_file(tmp_path, capsys):
     [
         ("missing", "no saved model at"),
         ("not a model", "is not a folder written by --save"),
-        ("no vocabulary", "no text_encoding.json"),
-        ("corrupt model", "is damaged or not a Keras model"),
+        ("model.keras alone", "is not a folder written by --save"),
+        ("damaged serving model", "is damaged or not a serving model written by --save"),
     ],
 )
 def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, capsys):
@@ -138,12 +123,10 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, 
     elif case == "not a model":
         path = str(tmp_path / "file.txt")
         (tmp_path / "file.txt").write_text("hello")
-    elif case == "no vocabulary":
-        model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(10, 2)])
-        path = _model_folder(tmp_path, with_encoding=False, model=model)
+    elif case == "model.keras alone":
+        path = write_files(tmp_path / "folder", {saving.MODEL_FILE: "a model"})
     else:
-        path = _model_folder(tmp_path)
-        (tmp_path / "folder" / saving.MODEL_FILE).write_bytes(b"not a zip")
+        path = write_files(tmp_path / "folder", {"model.keras": "a model", "serving/saved_model.pb": "not a graph"})
     completed = run_in_process(capsys, predict.main, path, "a review")
     assert completed.returncode == 2
     assert expected in one_error_line(completed)
@@ -196,7 +179,7 @@ def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here
     for script in ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm"):
         folder = tmp_path / script
         importlib.import_module(script).main(["--data-dir", shared_corpus, "--save", str(folder), *QUICK_SAVE])
-        here, _ = predict.load_saved_model(str(folder))
+        here = keras.saving.load_model(folder / saving.MODEL_FILE)
         expected[str(folder / saving.MODEL_FILE)] = here.predict(texts, verbose=0).tolist()
     # A fresh Python in an empty folder: nothing of this project can be imported there.
     program = (

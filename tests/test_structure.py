@@ -13,9 +13,10 @@ from conftest import ROOT
 # Lower layers first: a module may import only modules of a lower layer.
 LAYERS = [
     {"helpers.shell"},
-    {"helpers.startup", "helpers.tables", "helpers.recurrent_dropout", "helpers.records"},
-    {"helpers.texts"},
-    {"helpers.batches", "helpers.report", "helpers.saving"},
+    {"helpers.startup", "helpers.tables", "helpers.recurrent_dropout", "helpers.records", "helpers.text_encoding"},
+    {"helpers.texts", "helpers.serving"},
+    {"helpers.batches", "helpers.report"},
+    {"helpers.saving"},
     {"helpers.flags", "helpers.training"},
     {"common"},
     {"lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm", "baseline", "predict"},
@@ -74,8 +75,9 @@ def test_the_top_level_is_the_design_cards_and_the_rest_sits_in_one_folder_benea
     assert {os.path.basename(path) for path in glob.glob(os.path.join(ROOT, "*.py"))} == TOP_LEVEL_CODE
     assert line_count(os.path.join(ROOT, "common.py")) < 300  # the tutorial's steps, read in one sitting
     copied = [os.path.join(ROOT, "common.py")] + glob.glob(os.path.join(ROOT, "helpers", "*.py"))
-    # What a copier takes besides the script: 1,800 lines after issue 24; issue 25's tables, test split and checks.
-    assert sum(line_count(path) for path in copied) < 2200
+    # What a copier takes besides the script: 1,800 lines after issue 24; issue 25's tables, test split and checks;
+    # issue 30's serving model and the text encoding in TensorFlow ops.
+    assert sum(line_count(path) for path in copied) < 2600
 
 
 @pytest.mark.parametrize("path", [path for path in project_files() if "tools" not in path], ids=module_name)

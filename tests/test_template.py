@@ -43,7 +43,7 @@ def test_the_script_common_py_and_helpers_alone_train_and_save_in_an_empty_folde
     )
     assert completed.returncode == 0, completed.stderr
     assert accuracy_of(completed) > 60  # chance is 50
-    assert sorted(os.listdir(os.path.join(folder, "model"))) == ["model.keras", "text_encoding.json"]
+    assert sorted(os.listdir(os.path.join(folder, "model"))) == ["model.keras", "serving"]
 
 
 def test_another_keras_model_in_build_model_fits_evaluates_saves_and_predicts(tmp_path):

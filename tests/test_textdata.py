@@ -1,4 +1,4 @@
-"""Unit tests of texts.py: your own text folders, the Keras-IMDB encoding and the cache, on tiny inputs."""
+"""Unit tests of texts.py: your own text folders, the Keras-IMDB index convention and the cache, on tiny inputs."""
 
 import os
 import re
@@ -9,19 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import write_files
-from helpers import texts
+from helpers import text_encoding, texts
 from helpers.shell import UsageError
-
-
-def test_tokenize_lowercases_filters_punctuation_and_keeps_apostrophes():
-    text = "Don't miss it!<br />It's GREAT, (really)\tgreat."
-    assert texts.tokenize(text) == ["don't", "miss", "it", "br", "it's", "great", "really", "great"]
-
-
-def test_rank_words_by_frequency_with_alphabetical_ties():
-    ranked = texts.rank_words([["b", "a", "c"], ["c", "a"], ["c"]])
-    assert ranked == ["c", "a", "b"]
-    assert texts.rank_words([["zeta", "alpha"]]) == ["alpha", "zeta"]
 
 
 def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
@@ -41,18 +30,18 @@ def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypat
     for top_words in (5, 6, 8, 100):
         (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
         ours = texts.cut_to_top_words(
-            [texts.encode(review, texts.word_index_of(vocabulary)) for review in reviews], top_words
+            text_encoding.encode_texts([" ".join(review) for review in reviews], vocabulary), top_words
         )
         keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
         assert keras_rows == [row.tolist() for row in ours], top_words
-    assert texts.word_index_of(vocabulary)["the"] == 4  # Keras: rank 1 + index_from 3
+    assert text_encoding.encode_texts(["the"], vocabulary)[0].tolist() == [1, 4]  # Keras: rank 1 + index_from 3
 
 
 def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
     sequences = [np.array([1, 4, 5, 6, 7, 2], np.int32)]
     assert texts.cut_to_top_words(sequences, 6)[0].tolist() == [1, 4, 5, 2, 2, 2]
-    word_index = texts.word_index_of(["the", "and", "a", "of"])
-    assert texts.cut_to_top_words([texts.encode(["of", "the"], word_index)], 6)[0].tolist() == [1, 2, 4]
+    encoded = text_encoding.encode_texts(["of the"], ["the", "and", "a", "of"])
+    assert texts.cut_to_top_words(encoded, 6)[0].tolist() == [1, 2, 4]
 
 
 def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):

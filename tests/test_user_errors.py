@@ -1,7 +1,7 @@
 """Nothing lost, nothing cryptic: what a careless or unlucky user does gets one line, and no file of theirs is lost."""
 
-import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -40,7 +40,7 @@ def test_saving_again_replaces_only_what_save_wrote_and_keeps_the_users_files(sm
     (folder / "NOTES.txt").write_text("my notes")
     os.chmod(folder, 0o755)
     lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder), "--seed", "8"] + QUICK)
-    assert sorted(os.listdir(folder)) == sorted(["NOTES.txt", saving.MODEL_FILE, saving.ENCODING_FILE])
+    assert sorted(os.listdir(folder)) == sorted(["NOTES.txt", saving.MODEL_FILE, saving.SERVING_FOLDER])
     assert (folder / "NOTES.txt").read_text() == "my notes" and mode_of(folder) == 0o755
 
 
@@ -167,29 +167,20 @@ def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(shared_corpus, tmp
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".partial-")]
 
 
-# 6. A malformed text_encoding.json is one line
+# 6. A damaged serving model is one line
 
 
-@pytest.mark.parametrize(
-    "encoding, expected",
-    [
-        ([1, 2, 3], "holds a list"),
-        ({"format": 1}, "format 1"),
-        ({"format": 2}, "has no 'class_names'"),
-        ("{not json", "not a text encoding"),
-    ],
-)
-def test_a_malformed_text_encoding_is_one_line(saved_model, tmp_path, encoding, expected, capsys):
+@pytest.mark.parametrize("damaged", ["saved_model.pb", "variables/variables.index"])
+def test_a_damaged_serving_model_is_one_line(saved_model, tmp_path, damaged, capsys):
     import predict
 
     folder = tmp_path / "copy"
-    folder.mkdir()
-    (folder / saving.MODEL_FILE).write_bytes((saved_model / saving.MODEL_FILE).read_bytes())
-    text = encoding if isinstance(encoding, str) else json.dumps(encoding)
-    (folder / saving.ENCODING_FILE).write_text(text)
+    shutil.copytree(saved_model, folder)
+    path = folder / saving.SERVING_FOLDER / damaged
+    path.write_bytes(path.read_bytes()[:500])
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
     error = capsys.readouterr().err.strip()
-    assert "\n" not in error and expected in error
+    assert "\n" not in error and "is damaged" in error and "not found" not in error.lower()
 
 
 # 7 and 8. One line that says what is wrong and what to give instead
@@ -218,18 +209,6 @@ def test_two_layouts_in_one_folder_are_named_readably(tmp_path):
         texts.read_corpus(str(tmp_path / "data"))[0]
 
 
-def test_a_corrupt_model_file_is_called_damaged_not_missing(saved_model, tmp_path, capsys):
-    import predict
-
-    folder = tmp_path / "copy"
-    folder.mkdir()
-    (folder / saving.ENCODING_FILE).write_text((saved_model / saving.ENCODING_FILE).read_text())
-    (folder / saving.MODEL_FILE).write_bytes((saved_model / saving.MODEL_FILE).read_bytes()[:500])
-    assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
-    error = capsys.readouterr().err
-    assert "damaged" in error and "not found" not in error.lower()
-
-
 # 9. Outputs get the permissions the user's umask gives
 
 
@@ -243,8 +222,11 @@ def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path
     finally:
         os.umask(previous)
     assert mode_of(tmp_path / "model") == 0o775
+    for folder, folders, _ in os.walk(tmp_path / "model" / saving.SERVING_FOLDER):
+        assert mode_of(folder) == 0o775 and all(mode_of(os.path.join(folder, name)) == 0o775 for name in folders)
+    saved_files = [os.path.join(folder, name) for folder, _, names in os.walk(tmp_path / "model") for name in names]
     for path in (
-        [tmp_path / "model" / name for name in os.listdir(tmp_path / "model")]
+        saved_files
         + [tmp_path / "runs" / name for name in os.listdir(tmp_path / "runs")]
         + [os.path.join(texts.cache_dir(), name) for name in os.listdir(texts.cache_dir())]
     ):

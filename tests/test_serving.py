@@ -1,0 +1,213 @@
+"""The serving model --save writes (helpers/serving.py): raw text in, each class's probability out, TensorFlow alone."""
+
+import importlib
+import importlib.util
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import baseline
+import common
+import lstm_simple
+import predict
+from conftest import ROOT, one_error_line, run_in_process, run_script
+from helpers import flags, saving, serving, texts
+
+TINY = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
+LSTM_SCRIPTS = ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm")
+SAVES = [(script, configuration) for script in LSTM_SCRIPTS for configuration in ("default", "literal")]
+SAVES += [("baseline", "default")]
+# A Python that knows nothing of this project: isolated (-I: no PYTHONPATH, no user site, no script folder on
+# sys.path), started in an empty folder. It classifies awkward input with TensorFlow alone.
+CLEAN_LOADER = """
+import importlib.util, json, sys
+import tensorflow as tf
+assert not [name for name in ("common", "helpers", "lstm_simple", "predict") if importlib.util.find_spec(name)]
+texts = [b"wonderful word3 wonderful", b"awful word5 awful", b"", "x " * 500_000, b"\\xff\\xfe not UTF-8 \\xc3"]
+results = {}
+for folder in sys.argv[1:]:
+    classifier = tf.saved_model.load(folder)
+    outputs = classifier.serve(tf.constant(texts))
+    none = classifier.serve(tf.constant([], tf.string))
+    default = classifier.signatures["serving_default"](texts=tf.constant(texts[:1]))
+    results[folder] = {
+        "probabilities": outputs["probabilities"].numpy().tolist(),
+        "predicted_class": [name.decode() for name in outputs["predicted_class"].numpy()],
+        "class_names": [name.decode() for name in classifier.class_names().numpy()],
+        "no_texts": list(none["probabilities"].shape),
+        "serving_default": default["probabilities"].numpy().tolist(),
+    }
+print(json.dumps(results))
+"""
+
+
+def save_every_script(corpus, folder, backend):
+    """Each script, both configurations, and the baseline, trained briefly and saved into folder/<script>-<config>."""
+    program = "\n".join(
+        [
+            "import importlib, sys",
+            "corpus, folder, tiny = sys.argv[1], sys.argv[2], sys.argv[3:]",
+            f"for script, configuration in {SAVES!r}:",
+            "    flags = ['--literal'] if configuration == 'literal' else []",
+            "    flags += ['--epochs', '1', '--verbose', '0'] if script == 'baseline' else tiny",
+            "    save = ['--save', f'{folder}/{script}-{configuration}']",
+            "    importlib.import_module(script).main(['--data-dir', corpus, *save, *flags])",
+        ]
+    )
+    environment = {"KERAS_BACKEND": backend, "KERAS_HOME": os.path.join(folder, "keras_home")}
+    completed = run_script("-c", program, corpus, folder, *TINY, env=environment)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return [os.path.join(folder, f"{script}-{configuration}") for script, configuration in SAVES]
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(backend, small_corpus, tmp_path):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    saved = save_every_script(small_corpus, str(tmp_path / "saved"), backend)
+    for folder in saved:
+        assert sorted(os.listdir(folder)) == [saving.MODEL_FILE, saving.SERVING_FOLDER], folder
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    serving_folders = [os.path.join(folder, saving.SERVING_FOLDER) for folder in saved]
+    completed = run_script("-I", "-c", CLEAN_LOADER, *serving_folders, cwd=empty, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads(completed.stdout.splitlines()[-1])
+    for folder, result in results.items():
+        probabilities = np.array(result["probabilities"])
+        assert probabilities.shape == (5, 2), folder
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+        assert result["class_names"] == ["neg", "pos"]
+        assert result["predicted_class"] == [result["class_names"][row.argmax()] for row in probabilities]
+        assert result["no_texts"] == [0, 2]  # a batch of no texts is an answer of no rows
+        np.testing.assert_allclose(result["serving_default"], probabilities[:1], atol=1e-6)
+
+
+def padded_as_served(sequences, max_len, masks):
+    """The training encoding, padded as the serving model pads: after the text to the longest (a masked model),
+    or in front to max_len (a model that reads its padding), the long texts' ends kept."""
+    if masks:
+        cut = [sequence[-max_len:] for sequence in sequences]
+        return keras.utils.pad_sequences(cut, maxlen=max(map(len, cut)), padding="post", dtype="int32")
+    return keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32")
+
+
+@pytest.mark.parametrize("script, literal", [("lstm_simple", False), ("cnn_lstm", False), ("lstm_simple", True)])
+def test_the_serving_model_gives_the_trained_models_probabilities_on_the_training_encoding(
+    script, literal, small_corpus, tmp_path
+):
+    folder = tmp_path / "model"
+    argv = ["--data-dir", small_corpus, "--save", str(folder), *TINY] + ["--literal"] * literal
+    importlib.import_module(script).main(argv)
+    dataset = texts.load_own_texts(small_corpus)
+    sequences = texts.cut_to_top_words(dataset.test_sequences, 200)
+    trained = keras.saving.load_model(folder / saving.MODEL_FILE)
+    masks = any(getattr(layer, "mask_zero", False) for layer in trained.layers)
+    assert masks == (script == "lstm_simple" and not literal)
+    expected = trained.predict(padded_as_served(sequences, 30, masks), verbose=0)[:, 0]
+    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
+    served = serving.load(str(folder)).serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
+    assert np.abs(served - expected).max() < 1e-5
+
+
+def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(small_corpus, tmp_path):
+    folder = tmp_path / "model"
+    baseline.main(["--data-dir", small_corpus, "--save", str(folder), "--epochs", "2", "--verbose", "0"])
+    constants = (baseline.TOP_WORDS, None, baseline.EPOCHS, baseline.BATCH_SIZE, baseline.SEED)
+    args = flags.parse(["--data-dir", small_corpus], "baseline.py", "", *constants, baseline.VALIDATION_SPLIT)
+    data = common.load_data(args)
+    tf_idf = baseline.TfIdfOfWordsAndPairs(data.train_sequences)  # weighed on the same texts as in training
+    trained = keras.saving.load_model(folder / saving.MODEL_FILE)
+    expected = trained.predict(tf_idf.tf_idf(tf_idf.as_strings(data.test_sequences)), verbose=0)[:, 0]
+    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
+    served = serving.load(str(folder)).serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
+    assert np.abs(served - expected).max() < 1e-5
+
+
+def test_the_baselines_own_counts_are_the_vectorizers(small_corpus):
+    data = texts.load_own_texts(small_corpus)
+    tf_idf = baseline.TfIdfOfWordsAndPairs(texts.cut_to_top_words(data.train_sequences, 300))
+    strings = tf_idf.as_strings(texts.cut_to_top_words(data.test_sequences, 300))
+    vectorizer_counts = keras.ops.convert_to_numpy(tf_idf.vectorizer(strings))
+    assert vectorizer_counts.sum() > 0
+    np.testing.assert_array_equal(tf_idf.counts(strings).numpy(), vectorizer_counts)
+
+
+def test_a_model_of_keras_imdb_serves_with_keras_word_index(tmp_path, monkeypatch):
+    """Trained on keras.datasets.imdb (no vocabulary of ours): its words are Keras' ranks, shifted by 3."""
+    monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: {"the": 1, "film": 2, "wonderful": 3})
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(6, 2, mask_zero=True)])
+    model.add(keras.layers.LSTM(2))
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    args = lstm_args_for_saving(top_words=6)
+    data = texts.Dataset([], np.array([]), [], np.array([]), ["neg", "pos"], None)
+    saving.save_model(model, str(tmp_path / "model"), saving.text_path(model, args, data))
+    encoded = serving.load(str(tmp_path / "model")).encode(tf.constant(["The wonderful film, the end"])).numpy()
+    assert encoded.tolist() == [[1, 4, 2, 5, 4, 2]]  # wonderful is index 6, beyond the 6 top words: OOV
+
+
+def lstm_args_for_saving(top_words):
+    constants = (top_words, 10, 1, 64, 7)
+    return flags.parse([], "lstm_simple.py", "", *constants)
+
+
+def test_a_save_from_an_earlier_version_is_replaced_whole_and_its_encoding_removed(small_corpus, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / saving.MODEL_FILE).write_bytes(b"an earlier model")
+    (folder / saving.EARLIER_ENCODING_FILE).write_text("{}")
+    (folder / "NOTES.txt").write_text("mine")
+    lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder), *TINY])
+    assert sorted(os.listdir(folder)) == ["NOTES.txt", saving.MODEL_FILE, saving.SERVING_FOLDER]
+
+
+def test_on_a_backend_that_cannot_export_save_writes_model_keras_and_says_so_before_training(
+    small_corpus, tmp_path, monkeypatch, capsys
+):
+    """PyTorch (Keras exports a SavedModel from TensorFlow and JAX only): the mechanism, on this backend."""
+    monkeypatch.setattr(serving, "SERVING_BACKENDS", ())
+    folder = tmp_path / "model"
+    completed = run_in_process(capsys, lstm_simple.main, "--data-dir", small_corpus, "--save", str(folder), *TINY)
+    assert completed.returncode == 0, completed.stderr
+    note = [line for line in completed.stderr.splitlines() if "serving model" in line]
+    assert len(note) == 1 and note[0].startswith("note: --save writes model.keras only")
+    assert completed.stdout.index("Saved the model of seed 7 in") > completed.stdout.index("Accuracy:")
+    assert os.listdir(folder) == [saving.MODEL_FILE]
+    refused = run_in_process(capsys, predict.main, str(folder), "a text")
+    assert refused.returncode == 2 and "is not a folder written by --save" in one_error_line(refused)
+
+
+def test_predict_py_classifies_a_megabyte_line_and_bytes_that_are_not_utf8(saved_model, tmp_path, capsys):
+    texts_file = tmp_path / "texts.txt"
+    texts_file.write_bytes(b"wonderful " * 100_000 + b"\nawful \xff\xfe word3\n")
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(texts_file))
+    assert completed.returncode == 0, completed.stderr
+    assert len(completed.stdout.splitlines()) == 2 and "not valid UTF-8" in completed.stderr
+
+
+def test_predict_py_gives_each_text_the_serving_models_answer_whatever_the_batch(saved_model, monkeypatch, capsys):
+    many = [f"wonderful word{number} " * (number % 7 + 1) for number in range(50)] + ["awful word3 awful"] * 3
+    classifier, _ = predict.load_serving_model(str(saved_model))
+    one_by_one = np.concatenate([classifier.serve(tf.constant([text]))["probabilities"].numpy() for text in many])
+    monkeypatch.setattr(predict, "CLASSIFY_BATCH_SIZE", 8)  # batches of texts sorted by length
+    np.testing.assert_allclose(predict.classify(classifier, many), one_by_one, atol=1e-6)
+
+
+def test_the_serving_models_readme_lines_run_as_written(saved_model, tmp_path):
+    """The README's few lines of Python, with the saved folder's name: TensorFlow alone, outside the project."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    start = readme.index("    import tensorflow as tf\n")
+    lines = []
+    for line in readme[start:].splitlines():
+        if not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    program = "\n".join(lines).replace("imdb_model", str(saved_model))
+    completed = run_script("-I", "-c", program, cwd=tmp_path, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "pos" in completed.stdout or "neg" in completed.stdout
