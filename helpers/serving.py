@@ -30,7 +30,9 @@ from helpers.shell import UsageError
 
 SERVING_FOLDER = "serving"
 STRINGS = tf.TensorSpec(shape=(None,), dtype=tf.string)
-SERVING_BACKENDS = ("tensorflow", "jax")  # Keras exports a SavedModel from these; PyTorch needs torch_xla for it
+# Keras exports a SavedModel from these; from PyTorch only through torch_xla, with every shape fixed (one text a
+# batch, one length), which a model of raw text cannot have.
+SERVING_BACKENDS = ("tensorflow", "jax")
 
 
 @dataclasses.dataclass
@@ -58,7 +60,7 @@ def keras_imdb_word_indices(top_words):
     except Exception as error:  # Keras reports a failed download as a bare Exception
         raise UsageError(
             f"could not download Keras' IMDB word index ({shell.first_line(error)}), which the serving model of a "
-            "model trained on keras.datasets.imdb needs; connect and save again, or train with --data"
+            "model trained on keras.datasets.imdb needs; train again with a connection, or with --data"
         ) from None
     kept = sorted((rank + text_encoding.UNUSED_INDEX, word) for word, rank in ranks.items())
     kept = [(index, word) for index, word in kept if index < top_words]

@@ -244,6 +244,15 @@ def _replace_folder(temporary, final_path):
     shutil.rmtree(replaced, ignore_errors=True)
 
 
+def _follow_umask(folder, umask):
+    """What a library wrote into a folder gets the user's umask too (TensorFlow makes its folders 755)."""
+    for place, folders, files in os.walk(folder):
+        for name in folders:
+            os.chmod(os.path.join(place, name), 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(place, name), 0o666 & ~umask)
+
+
 def _remove(path):
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
@@ -272,6 +281,8 @@ def written_whole(*final_paths, replace=True, folders=()):
         was_deferred, _Interrupt.deferred = _Interrupt.deferred, True  # the renames are not interrupted
         for temporary, final_path in zip(temporaries, final_paths):
             os.chmod(temporary, (0o777 if final_path in folders else 0o666) & ~umask)  # tempfile makes them private
+            if final_path in folders:
+                _follow_umask(temporary, umask)
             try:
                 if final_path in folders:
                     _replace_folder(temporary, os.path.abspath(final_path))

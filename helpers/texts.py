@@ -31,7 +31,7 @@ from helpers.text_encoding import OUT_OF_VOCABULARY_INDEX
 LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ folders alone"
 DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
 UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews, in train/ only
-CACHE_FORMAT_VERSION = 6  # 6: words split by TensorFlow ops (text_encoding.py); 5: tables, integer class names in numeric order; 4: keyed on the content
+CACHE_FORMAT_VERSION = 6  # 6: words split by TensorFlow ops; 5: tables, whole-number classes in numeric order
 OWN_SPLIT_KEPT = "has a test/ folder of its own, which it keeps; leave out --test-split"
 TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
 

@@ -10,17 +10,21 @@ the scripts' own evaluation batches. Not a test: it needs a trained model and
 a real corpus, and prints what it finds.
 """
 
-import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
-
-import argparse
 import os
-import random
+import sys
 
-import keras
-import numpy as np
-import tensorflow as tf
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project's modules, from tools/
 
-from helpers import batches, saving, serving, tables, text_encoding, texts
+import helpers.startup  # noqa: E402, F401 (first of the project: keeps TensorFlow's start-up notices off the terminal)
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from helpers import batches, saving, serving, tables, text_encoding, texts  # noqa: E402
 
 
 def raw_texts(args):
