@@ -53,13 +53,22 @@ def _lines(text):
         start = end
 
 
+def _object_of(pairs):
+    """A JSON object's keys and values as a dict; a key given twice is refused: json would keep its last value."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        twice = next(key for number, (key, _) in enumerate(pairs) if key in dict(pairs[:number]))
+        raise ValueError(f"the key {twice!r} is given twice: JSON keeps only its last value")
+    return found
+
+
 def _records(text, kind):
     """(line where the record starts, its fields or object) for each record; blank lines skipped."""
     if kind == ".jsonl":
         for number, line in enumerate(_lines(text), start=1):
             if line.strip():
                 try:
-                    yield number, json.loads(line)
+                    yield number, json.loads(line, object_pairs_hook=_object_of)
                 except ValueError as error:
                     yield number, error
         return

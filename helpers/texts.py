@@ -42,7 +42,7 @@ _FILTER_TABLE = str.maketrans({character: " " for character in KERAS_TEXT_FILTER
 LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ folders alone"
 DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
 UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews, in train/ only
-CACHE_FORMAT_VERSION = 5  # 5: tables, integer class names in numeric order; 4: keyed on the content
+CACHE_FORMAT_VERSION = 6  # 6: a JSONL key given twice refused; 5: tables, integer class names in numeric order
 OWN_SPLIT_KEPT = "has a test/ folder of its own, which it keeps; leave out --test-split"
 TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
 

@@ -135,6 +135,15 @@ def test_bad_jsonl_rows_and_a_file_that_is_not_utf8_name_their_line_and_row(tmp_
         tables.read_table(str(tmp_path / "d.csv"), "text", "label")
 
 
+def test_a_jsonl_key_given_twice_is_refused_in_one_line_naming_the_line_and_the_key(tmp_path, capsys):
+    rows = '{"text": "a real text", "label": "tech"}\n{"text": "kept", "label": "tech", "text": "overwritten"}\n'
+    path = write_files(tmp_path, {"dup.jsonl": rows}) + "/dup.jsonl"
+    with pytest.raises(UsageError, match=r"dup.jsonl, line 2 \(row 2\) cannot be read \(the key 'text' is given twice"):
+        tables.read_table(path, "text", "label")
+    completed = run_in_process(capsys, lstm_simple.main, "--data", path, *SMALL_RUN)
+    assert completed.returncode == 2 and "the key 'text' is given twice" in one_error_line(completed)
+
+
 def test_a_bad_table_given_to_a_script_is_one_line_and_nothing_is_trained(tmp_path):
     path = write_files(tmp_path, {"t.csv": "text,label\ngood,a\nalso good,b\n,a\n"})
     completed = run_script("lstm_simple.py", "--data", os.path.join(path, "t.csv"), *SMALL_RUN)
