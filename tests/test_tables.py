@@ -398,6 +398,27 @@ def test_float_and_whole_number_labels_of_python_lists_are_one_class_and_unknown
         texts.encode_lists(["good film", "bad film"], [1, 0], ["meh"], [2])
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_whole_number_with_a_decimal_point_is_the_same_class_in_every_source_and_a_note_says_so(
+    tmp_path, capsys, suffix
+):
+    labels = ["1", "1.0", "0", "0.0"] if suffix == ".csv" else [1, 1.0, 0, 0.0]  # CSV cells, or JSON numbers
+    rows = [(f"text number {number}", labels[number % 4]) for number in range(40)]
+    dataset = texts.load_own_texts(write_table(tmp_path / f"t{suffix}", rows))
+    assert dataset.class_names == ["0", "1"]
+    assert "labels that are one whole number are one class: 1 and 1.0 as 1, 0 and 0.0 as 0" in capsys.readouterr().err
+    from_lists = texts.encode_lists(["good", "bad", "fine"], [1.0, 0, 1], ["good"], ["1.0"])
+    assert from_lists.class_names == ["0", "1"] and "1 and 1.0 as 1" in capsys.readouterr().err
+
+
+def test_labels_that_read_alike_stay_apart_and_a_note_names_them(tmp_path, capsys):
+    rows = [(f"text number {number}", ["01", "1", "2", "Spam", "spam"][number % 5]) for number in range(50)]
+    dataset = texts.load_own_texts(write_table(tmp_path / "t.csv", rows))
+    assert dataset.class_names == ["01", "1", "2", "Spam", "spam"]
+    (note,) = [line for line in capsys.readouterr().err.splitlines() if "read alike" in line]
+    assert "the classes '01' and '1'; 'Spam' and 'spam' are apart though they read alike" in note
+
+
 def test_test_data_must_hold_every_class_and_its_errors_say_which_file(tmp_path):
     train = write_table(tmp_path / "train.csv", [("good film", "pos"), ("bad film", "neg"), ("so so", "meh")] * 5)
     with pytest.raises(UsageError, match=r"has the classes \['pos'\], the training data \['meh', 'neg', 'pos'\]"):
