@@ -11,6 +11,7 @@ import codecs
 import csv
 import dataclasses
 import gzip
+import io
 import json
 import pathlib
 import sys
@@ -72,7 +73,9 @@ def _records(text, kind):
                 except ValueError as error:
                     yield number, error
         return
-    reader, line = csv.reader(_lines(text), strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
+    # A CSV's lines end as Python's csv module ends them in a file opened with newline="": at \r\n, \n or \r alone.
+    lines = io.StringIO(text, newline="") if kind == ".csv" else _lines(text)
+    reader, line = csv.reader(lines, strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
     try:
         for fields in reader:
             if fields:  # a blank line is no row; a row of empty fields (Excel's ",,") is, and is counted
@@ -108,15 +111,16 @@ def _decoded(path, raw, kind, header):
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        # "x" stands for the bad byte: the records up to it, the one it is in counted too.
-        row = sum(1 for _ in _records(raw[: error.start].decode(encoding) + "x", kind)) - (header and kind != ".jsonl")
+        # "x" stands for the bad byte: the lines and records up to it, the one it is in counted too.
+        before = raw[: error.start].decode(encoding) + "x"
+        line = sum(1 for _ in (io.StringIO(before, newline="") if kind == ".csv" else _lines(with_newlines(before))))
+        row = sum(1 for _ in _records(before, kind)) - (header and kind != ".jsonl")
         name, where = "UTF-16" if encoding == "utf-16" else "UTF-8", f"row {row}" if row else "the header"
         raise UsageError(
             f"{path}, line {line} ({where}): not {name} (byte 0x{raw[error.start]:02x}); "
             "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'), or fix that row"
         )
-    return with_newlines(text)
+    return text if kind == ".csv" else with_newlines(text)
 
 
 def _column_index(path, columns, name, flag, header):

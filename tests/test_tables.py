@@ -346,6 +346,22 @@ def test_utf16_and_old_mac_line_ends_are_read_and_a_stray_carriage_return_is_exp
         tables.read_table(str(tmp_path / "cr.tsv"), "text", "label")
 
 
+def test_a_csv_with_old_mac_line_ends_and_a_line_feed_in_a_quoted_cell_is_read_as_pythons_csv_reads_it(tmp_path):
+    rows = [("text", "label")] + [
+        (f"text {number}" + "\nits second line" * (number % 3 == 0), "ab"[number % 2]) for number in range(40)
+    ]
+    path = tmp_path / "mac.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r", quoting=csv.QUOTE_ALL).writerows(rows)
+    with open(path, encoding="utf-8", newline="") as handle:
+        as_csv_reads_it = list(csv.reader(handle))
+    table = tables.read_table(str(path), "text", "label")
+    assert [list(row) for row in zip(table.texts, table.labels)] == as_csv_reads_it[1:] == [list(r) for r in rows[1:]]
+    write_files(tmp_path, {"bad.csv": b"text,label\rgood,a\rbad,b\rcaf\xe9,a\r"})
+    with pytest.raises(UsageError, match=r"bad.csv, line 4 \(row 3\): not UTF-8 \(byte 0xe9\)"):
+        tables.read_table(str(tmp_path / "bad.csv"), "text", "label")
+
+
 def test_a_class_folder_may_hold_a_folder_named_test(tmp_path):
     layout = {"fold/pos/a.txt": "good", "fold/pos/b.txt": "fine", "fold/pos/test/c.txt": "nice"}
     layout |= {"fold/neg/d.txt": "bad", "fold/neg/e.txt": "poor"}
