@@ -181,6 +181,7 @@ def read_texts(args, parser):
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
+    tables.check_is_text(source, raw, "a text file, one text per line, or a table")  # before a decoding warning
     encoding = tables.encoding_of(raw)
     try:
         text = raw.decode(encoding)

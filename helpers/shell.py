@@ -32,6 +32,13 @@ def first_line(error):
     return line if len(line) <= 160 else line[:157] + "..."
 
 
+def listed(items, most=5):
+    """Names quoted and joined by commas, at most `most` of them and each cut to 30 characters: one readable line."""
+    items = list(items)
+    shown = ", ".join(repr(item if len(item) <= 30 else item[:27] + "...") for item in map(str, items[:most]))
+    return shown + (f", ... ({len(items)} in all)" if len(items) > most else "")
+
+
 def describe_os_error(error):
     """An OSError in one line: Python's own words, the path, and what to do."""
     permissions = "check its permissions" if error.errno in (errno.EACCES, errno.EPERM) else "check the path"

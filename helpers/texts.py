@@ -202,7 +202,8 @@ def _find_layout(path, entries):
             raise UsageError(f"{path} has no {where} folders of texts; give {LAYOUT}")
     if has_test and classes["train"] != classes["test"]:
         raise UsageError(
-            f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
+            f"{path}: test classes [{shell.listed(sorted(classes['test']))}] differ from train classes "
+            f"[{shell.listed(sorted(classes['train']))}]; "
             "give both splits the same class folders"
         )
     for split, label in ((split, label) for split in ("train", "test") for label in sorted(classes[split])):
@@ -262,6 +263,8 @@ def read_corpus(path, archive=None):
             raise UsageError(f"{path}: {shell.describe_os_error(error)}")
         if isinstance(error, EOFError) or "unexpected end" in str(error):
             raise UsageError(f"{path} is cut short (its end is missing); copy or download it again")
+        if isinstance(archive, io.BytesIO) and tables.is_spreadsheet(path, archive.getvalue()):
+            tables.check_is_text(path, archive.getvalue(), "a table")  # says it is a spreadsheet, and to save a CSV
         is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
         kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
         kind = "JSON (one object a line is JSONL: name it .jsonl)" if path.lower().endswith(".json") else kind
@@ -369,10 +372,9 @@ def encode_lists(train_texts, train_labels, test_texts, test_labels):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
     names = class_names_of([*train_labels, *test_labels], "your lists of labels")
     train_names, test_names = names[: len(train_labels)], names[len(train_labels) :]
-    if set(test_names) - set(train_names):
-        raise UsageError(
-            f"the test labels {sorted(set(test_names) - set(train_names))} are not among the training labels"
-        )
+    unknown = sorted(set(test_names) - set(train_names))
+    if unknown:
+        raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
     note_classes_alike(sorted(set(train_names)), "your lists of labels")
     return encode_corpus(corpus_of(train_texts, train_names, test_texts, test_names), "your lists of texts")
 
@@ -486,7 +488,8 @@ def _with_test_data(corpus, test, path, test_path):
         raise UsageError(f"--test-data {test_path} has train/ and test/ folders; give a table or <class>/ folders")
     if test.class_names != corpus.class_names:  # a class missing from either would be judged on nothing
         raise UsageError(
-            f"--test-data {test_path} has the classes {test.class_names}, the training data {corpus.class_names}; "
+            f"--test-data {test_path} has the classes [{shell.listed(test.class_names)}], "
+            f"the training data [{shell.listed(corpus.class_names)}]; "
             "give both texts of every class"
         )
     names = [[part.class_names[label] for label in part.train_labels] for part in (corpus, test)]

@@ -362,6 +362,48 @@ def test_a_csv_with_old_mac_line_ends_and_a_line_feed_in_a_quoted_cell_is_read_a
         tables.read_table(str(tmp_path / "bad.csv"), "text", "label")
 
 
+def test_a_csv_that_holds_json_lines_is_named_so_in_one_short_line(tmp_path):
+    rows = [{"text": f"text {number} " + "word " * 30, "label": "ab"[number % 2], "id": number} for number in range(9)]
+    write_files(tmp_path, {"news.csv": "".join(json.dumps(row) + "\n" for row in rows)})
+    with pytest.raises(UsageError) as error:
+        tables.read_table(str(tmp_path / "news.csv"), "text", "label")
+    assert str(error.value).endswith(
+        "news.csv looks like JSON lines (one object a line), not CSV; name it " + str(tmp_path / "news.jsonl")
+    )
+
+
+def test_a_missing_column_among_many_long_ones_is_named_in_a_line_a_person_reads(tmp_path):
+    header = ",".join(f"a rather long column name number {number} of many" for number in range(40))
+    write_files(tmp_path, {"wide.csv": header + "\n" + ",".join(["x"] * 40) + "\n"})
+    with pytest.raises(UsageError, match=r"\.\.\. \(40 in all\)") as error:
+        tables.read_table(str(tmp_path / "wide.csv"), "text", "label")
+    assert len(str(error.value).replace(str(tmp_path), "")) < 320
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named_with_how_to_save_it_as_utf8(tmp_path, capsys, saved_model, codec):
+    content = "text,label\r\nça va,a\r\nnon,b\r\n" + "Фильм был прекрасен,a\r\n" * 20
+    write_files(tmp_path, {"u.csv": content.encode(codec), "u.txt": content.encode(codec)})
+    expected = "looks like UTF-16 without a byte-order mark; save it as UTF-8"
+    with pytest.raises(UsageError, match=expected):
+        tables.read_table(str(tmp_path / "u.csv"), "text", "label")
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "u.txt"))
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+
+
+def test_a_spreadsheet_is_one_line_that_names_it_and_asks_for_csv(tmp_path, capsys, saved_model):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types>" + "<Default/>" * 50 + "</Types>")
+        book.writestr("xl/worksheets/sheet1.xml", "<sheetData>" + "<row><c>a text</c></row>" * 200 + "</sheetData>")
+    expected = "book.xlsx is a spreadsheet, not text; save it as CSV (Excel: Save As, 'CSV UTF-8')"
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "book.xlsx"))
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+    completed = run_in_process(capsys, lstm_simple.main, "--data", str(tmp_path / "book.xlsx"), *SMALL_RUN)
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+
+
 def test_a_class_folder_may_hold_a_folder_named_test(tmp_path):
     layout = {"fold/pos/a.txt": "good", "fold/pos/b.txt": "fine", "fold/pos/test/c.txt": "nice"}
     layout |= {"fold/neg/d.txt": "bad", "fold/neg/e.txt": "poor"}
