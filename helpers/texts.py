@@ -466,7 +466,8 @@ def _source(path, columns, flag):
         return fingerprint, lambda: corpus
     try:
         kind = tables.kind_of(path)
-        if kind:  # a table's key: its bytes, its kind and which columns are read; read again if not cached
+        if kind:  # a table's key: its bytes, its kind (.gz too) and which columns are read; read again if not cached
+            kind += ".gz" * path.lower().endswith(".gz")  # the same bytes named .csv and .csv.gz read differently
             digest = _fingerprint(f"{kind}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode())
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):

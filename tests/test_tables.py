@@ -219,6 +219,17 @@ def test_the_cache_is_keyed_on_the_tables_bytes_and_its_column_flags(tmp_path, m
     assert len(encodings) == 3
 
 
+def test_a_plain_table_named_gz_gets_the_same_answer_whatever_the_cache_holds(tmp_path):
+    plain = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
+    misnamed = tmp_path / "t.csv.gz"
+    misnamed.write_bytes(open(plain, "rb").read())
+    with pytest.raises(UsageError, match="t.csv.gz: not a readable gzip file"):
+        texts.load_own_texts(str(misnamed))
+    texts.load_own_texts(plain)  # the same bytes, cached under their own name
+    with pytest.raises(UsageError, match="t.csv.gz: not a readable gzip file"):
+        texts.load_own_texts(str(misnamed))
+
+
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
