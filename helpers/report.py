@@ -45,6 +45,8 @@ def print_data_summary(summary, max_len, truncating=None):
         print(f"  {_aligned(one_line(name), width)}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
     if summary.get("test_source"):
         print(f"  Test texts: {summary['test_source']}.")
+    if summary.get("limit_choice"):
+        print(f"  {summary['limit_choice']}.")
     cut = ""
     if max_len is not None:
         kept_part = "last" if truncating == "pre" else "first"

@@ -535,7 +535,7 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
             corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
-            test_source = f"{100 * fraction:g} % of each class, the same for every seed (--test-split {fraction:g})"
+            test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
         print("Encoding the texts (cached for next time) ...", flush=True)
         dataset = encode_corpus(corpus, os.path.abspath(path))
         dataset.test_source = test_source

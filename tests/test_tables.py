@@ -171,9 +171,31 @@ def test_the_test_split_is_each_class_in_proportion_at_least_one_each_and_the_sa
         summaries.append([sequence.tolist() for sequence in data.test_sequences])
     assert summaries[0] == summaries[1]
     printed = capsys.readouterr().out
-    assert "20 % of each class, the same for every seed (--test-split 0.2)" in printed
+    assert "20 % of each class (--test-split 0.2), the same for every seed" in printed
     half = texts.load_own_texts(path, test_split=0.5)
     assert np.bincount(half.test_labels).tolist() == [100, 15, 1]
+
+
+def test_under_limit_the_summary_and_the_record_say_which_seed_chose_the_texts(tmp_path, capsys):
+    path = split_table(tmp_path, {"big": 200, "small": 100})
+    load = __import__("common").load_data
+    chosen = {}
+    for argv in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--runs", "2", "--run-index=1"]):
+        data = load(lstm_args("--data", path, "--limit", "30", "--max-len", "30", *argv))
+        printed = capsys.readouterr().out
+        assert (
+            "the same for every seed" not in printed and "Test texts: 20 % of each class (--test-split 0.2)." in printed
+        )
+        assert data.summary["limit_seed"] == int(argv[1])
+        chosen[" ".join(argv)] = [sequence.tolist() for sequence in data.test_sequences], data.summary["limit_choice"]
+    assert chosen["--seed 1"][1] == (
+        "--limit 30 takes 30 of the 240 training and 30 of the 60 test texts, chosen by seed 1: "
+        "another --seed takes others"
+    )
+    assert chosen["--seed 1 --runs 2 --run-index=1"][1] == chosen["--seed 1"][1].replace(
+        "seed 1:", "seed 1 (the first run's):"
+    )
+    assert chosen["--seed 1 --runs 2 --run-index=1"][0] == chosen["--seed 1"][0] != chosen["--seed 2"][0]
 
 
 def test_a_class_too_small_to_split_is_one_line(tmp_path):
