@@ -361,7 +361,7 @@ def note_classes_alike(class_names, source):
     if alike:
         shown = "; ".join(alike[:3]) + ("; ..." if len(alike) > 3 else "")
         print(
-            f"note: {source}: the classes {shown} are apart though they read alike; if one, write it one way",
+            f"note: {source}: the classes {shown} read alike but are kept apart; if one class, write it one way",
             file=sys.stderr,
         )
 

@@ -507,7 +507,7 @@ def test_labels_that_read_alike_stay_apart_and_a_note_names_them(tmp_path, capsy
     dataset = texts.load_own_texts(write_table(tmp_path / "t.csv", rows))
     assert dataset.class_names == ["01", "1", "2", "Spam", "spam"]
     (note,) = [line for line in capsys.readouterr().err.splitlines() if "read alike" in line]
-    assert "the classes '01' and '1'; 'Spam' and 'spam' are apart though they read alike" in note
+    assert "the classes '01' and '1'; 'Spam' and 'spam' read alike but are kept apart; if one class" in note
 
 
 def test_test_data_must_hold_every_class_and_its_errors_say_which_file(tmp_path):
