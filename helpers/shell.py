@@ -120,8 +120,9 @@ def run(main, argv=None, seeds=True):
     """Not the tutorial's: a script's main() as the shell runs it, once per seed of --runs; returns each result.
 
     UsageError and OSError: one line, exit 2. A stop signal, wherever it lands
-    and whatever exception a library made of it: one line, exit 128 + its number. With seeds and --runs N, main() runs N
-    times, told which run it is (--run-index), then the mean is printed.
+    and whatever exception a library made of it: one line, exit 128 + its
+    number. With seeds and --runs N, main() runs N times, told which run it is
+    (--run-index), then the mean is printed.
     """
     prog, argv_given = os.path.basename(main.__code__.co_filename), argv
     argv = sys.argv[1:] if argv is None else list(argv)

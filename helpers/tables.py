@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import pathlib
+import re
 import sys
 import zlib
 
@@ -64,8 +65,8 @@ def _object_of(pairs):
 
 
 def _is_json_object(line):
-    try:
-        return line.lstrip().startswith("{") and isinstance(json.loads(line), dict)
+    try:  # re.match, not line.lstrip(): a file without \n is one line, and could be copied whole
+        return re.match(r"\s*\{", line) is not None and isinstance(json.loads(line), dict)
     except ValueError:
         return False
 
