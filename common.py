@@ -103,7 +103,7 @@ def load_texts(args, train_texts, train_labels, test_texts, test_labels):
 
 
 def prepared(data, args):
-    """Not the tutorial's: --limit's selection (the first run's seed), the data summary, --validation-split."""
+    """Not the tutorial's: --limit's selection (by the first run's seed), the data summary, --validation-split."""
     data.train_sequences = texts.cut_to_top_words(data.train_sequences, args.top_words)
     data.test_sequences = texts.cut_to_top_words(data.test_sequences, args.top_words)
     if args.limit is not None and args.limit < data.num_classes:
@@ -111,6 +111,7 @@ def prepared(data, args):
             f"--limit {args.limit} is fewer texts than the {data.num_classes} classes; give --limit "
             f"{data.num_classes} or more, so that every class is trained and tested"
         )
+    counts = len(data.train_labels), len(data.test_labels)
     data.train_sequences, data.train_labels = take_shuffled_subset(
         data.train_sequences, data.train_labels, args.limit, args.first_seed
     )
@@ -118,6 +119,18 @@ def prepared(data, args):
         data.test_sequences, data.test_labels, args.limit, args.first_seed + 1
     )
     data.summary = report.summarize_data(data, args.top_words, args.max_len)
+    # The texts --limit takes depend on the seed: the summary and the record say so, and which seed chose them.
+    limited = (("training", data.train_labels, counts[0]), ("test", data.test_labels, counts[1]))
+    taken = [f"{len(labels)} of the {count} {what}" for what, labels, count in limited if len(labels) < count]
+    if taken:
+        first = " (the first run's)" if args.seed != args.first_seed else ""
+        data.summary["limit_seed"] = args.first_seed
+        data.summary["limit_choice"] = (
+            f"--limit {args.limit} takes {' and '.join(taken)} texts, chosen by seed {args.first_seed}{first}: "
+            "another --seed takes others"
+        )
+    if data.summary["test_source"] and len(data.test_labels) == counts[1]:
+        data.summary["test_source"] += ", the same for every seed"
     report.print_data_summary(data.summary, args.max_len, args.truncating)
     if args.validation_split > 0:
         (data.train_sequences, data.train_labels), (data.validation_sequences, data.validation_labels) = (

@@ -10,10 +10,11 @@
 For each text it prints the predicted class, its probability and the start
 of the text, tab-separated; with --output, it writes a new file instead: the
 input's rows (for plain text, a column `text`) with the columns
-`predicted_class` and `probability` added, as CSV (or TSV, JSONL: as the
-file's name ends). It is a thin command over the saved serving model
-(`serving/`), which reads each text exactly as training did: the same
-words, vocabulary, top-words cut, maximum length and padding.
+`predicted_class` and `probability` added, as CSV, TSV or JSONL (as the
+file's name ends; `--output -`: CSV on standard output). It is a thin
+command over the saved serving model (`serving/`), which reads each text
+exactly as training did: the same words, vocabulary, top-words cut, maximum
+length and padding.
 """
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
@@ -118,6 +119,7 @@ def read_texts(args, parser):
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
         raw = sys.stdin.buffer.read()
         source = "standard input"
+    tables.check_is_text(source, raw, "a text file, one text per line, or a table")  # before a decoding warning
     encoding = tables.encoding_of(raw)
     try:
         text = raw.decode(encoding)
@@ -146,6 +148,27 @@ def _field(value):
 PREDICTION_COLUMNS = ("predicted_class", "probability")
 
 
+def check_output(args):
+    """Refused before the model loads, as the scripts' --save: an --output that could not be written, that names a
+    folder, whose name asks for a format not written, or that exists. '-' is standard output, as Unix tools take it."""
+    path = args.output
+    if path is None or path == "-":
+        return
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        create = "" if os.path.isdir(path) else " (the folder created first)"
+        example = os.path.join(path, "out.csv")
+        raise UsageError(f"--output {path} names a folder; give a file name, such as {example}{create}")
+    if not tables.kind_of(path):
+        raise UsageError(f"--output {path}: predictions are written as {tables.SUFFIXES_NAMED}; give such a name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        what = "is a file, not a folder; give another path" if os.path.exists(folder) else "does not exist; create it"
+        raise UsageError(f"--output {path}: {folder} {what}")
+    shell.check_output_folder("--output", folder)  # one we may write in
+    if os.path.lexists(path):
+        raise UsageError(f"--output {path} exists; give a new file name, so that it is not replaced")
+
+
 def check_table_output(args, table):
     """Refused before anything is classified: an output that would hide an input column, or lose one (JSONL)."""
     keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict)))  # any JSONL row's keys
@@ -156,35 +179,39 @@ def check_table_output(args, table):
 
 
 def write_table(path, columns, rows, added_columns, added_values, header=True):
-    """Rows as read with new columns added, as a new file of the kind its name says (CSV unless .tsv or .jsonl);
-    written whole, never over another file."""
+    """Rows as read with new columns added, as a new file of the kind its name says (.csv, .tsv or .jsonl), written
+    whole and never over another file; '-': as CSV on standard output."""
     kind = tables.kind_of(path) or ".csv"
     if kind == ".jsonl":  # each row an object: a JSONL row as it came, a CSV or TSV row by its columns
         rows = [row if isinstance(row, dict) else dict(zip(columns, row)) for row in rows]
     elif rows and isinstance(rows[0], dict):  # JSONL to CSV: every key of any row, in the order they first appear
         columns = list(dict.fromkeys(key for row in rows for key in row))
         rows = [[row.get(column) for column in columns] for row in rows]
+    table = (kind, columns, rows, added_columns, added_values, header)
+    if path == "-":  # lines end as the terminal's text stream ends them
+        return _write_rows(sys.stdout, *table, lineterminator="\n")
     with shell.written_whole(path, replace=False) as (temporary,), open(temporary, "wb") as binary:
         # The name inside a .gz is the output's, not the temporary file's (gunzip -N restores it).
         name = os.path.basename(path).removesuffix(".gz").removesuffix(".GZ")
         stream = gzip.GzipFile(name, "wb", fileobj=binary) if path.lower().endswith(".gz") else binary
         with io.TextIOWrapper(stream, encoding="utf-8", newline="") as handle:
-            if kind == ".jsonl":
-                for row, values in zip(rows, added_values):
-                    handle.write(json.dumps(row | dict(zip(added_columns, values)), ensure_ascii=False) + "\n")
-                return os.path.abspath(path)
-            # A TSV as we read it: split on tabs, no quoting; a text holding a tab or line break cannot be one.
-            options = tables.TSV_FORMAT if kind == ".tsv" else {}
-            writer = csv.writer(handle, **options)
-            try:
-                if header:
-                    writer.writerow(list(columns) + list(added_columns))
-                writer.writerows(
-                    [_field(value) for value in row] + list(values) for row, values in zip(rows, added_values)
-                )
-            except csv.Error:
-                raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
+            _write_rows(handle, *table)
     return os.path.abspath(path)
+
+
+def _write_rows(handle, kind, columns, rows, added_columns, added_values, header, **csv_options):
+    if kind == ".jsonl":
+        for row, values in zip(rows, added_values):
+            handle.write(json.dumps(row | dict(zip(added_columns, values)), ensure_ascii=False) + "\n")
+        return
+    # A TSV as we read it: split on tabs, no quoting; a text holding a tab or line break cannot be one.
+    writer = csv.writer(handle, **(tables.TSV_FORMAT if kind == ".tsv" else {}), **csv_options)
+    try:
+        if header:
+            writer.writerow(list(columns) + list(added_columns))
+        writer.writerows([_field(value) for value in row] + list(values) for row, values in zip(rows, added_values))
+    except csv.Error:
+        raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
 
 
 def write_predictions(path, to_classify, table, probabilities, class_names):
@@ -193,7 +220,8 @@ def write_predictions(path, to_classify, table, probabilities, class_names):
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
     added = [(name, f"{probability:.6f}") for name, probability in predictions]
     write_table(path, columns, rows, PREDICTION_COLUMNS, added, header=table.header if table else True)
-    print(f"Wrote {len(predictions)} predictions to {path}")
+    if path != "-":  # on standard output the table is all there is
+        print(f"Wrote {len(predictions)} predictions to {path}")
     return predictions
 
 
@@ -220,14 +248,12 @@ def main(argv=None):
         "--output",
         type=flags.path_argument,
         metavar="PATH",
-        help="write the input's rows with the columns predicted_class and probability added to this new file (CSV, "
-        "or TSV or JSONL when its name ends so) instead of printing them; a file that exists is not replaced",
+        help="write the input's rows with the columns predicted_class and probability added to this new file, "
+        f"as its name ends: {tables.SUFFIXES_NAMED}; '-': as CSV on standard output; a file that exists is not "
+        "replaced",
     )
     args = parser.parse_args(argv)
-    if args.output:  # checked before any work, as the scripts check theirs
-        shell.check_output_folder("--output", os.path.dirname(os.path.abspath(args.output)))
-        if os.path.lexists(args.output):
-            raise UsageError(f"--output {args.output} exists; give a new file name, so that it is not replaced")
+    check_output(args)
     classifier, class_names = load_serving_model(args.model)
     to_classify, unit, table = read_texts(args, parser)
     if args.output and table:

@@ -139,7 +139,8 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
         "--limit",
         type=whole_number_from(1, 2**31 - 1),
         metavar="N",
-        help="use N training and N test texts for a quick try: a shuffled selection, the same in every run",
+        help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
+        "the first run's), so that every run of --runs trains and tests on the same texts",
     )
     add(
         "--validation-split",

@@ -30,15 +30,23 @@ def summarize_data(dataset, top_words, max_len):
     }
 
 
+def one_line(name):
+    """A class name on one line: a tab, a line break or another control character written as Python writes it."""
+    control = ("Cc", "Zl", "Zp")  # U+2028 and U+2029 break a line too
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) in control else char for char in name)
+
+
 def print_data_summary(summary, max_len, truncating=None):
     classes = len(summary["class_counts"])
     print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} classes:")
-    width = max(len(name) for name in summary["class_counts"])
+    width = max(_display_width(one_line(name)) for name in summary["class_counts"])
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
-        print(f"  {name:<{width}}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
+        print(f"  {_aligned(one_line(name), width)}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
     if summary.get("test_source"):
         print(f"  Test texts: {summary['test_source']}.")
+    if summary.get("limit_choice"):
+        print(f"  {summary['limit_choice']}.")
     cut = ""
     if max_len is not None:
         kept_part = "last" if truncating == "pre" else "first"
@@ -104,9 +112,10 @@ def _aligned(text, width, right=False):
 
 def print_each_class(test, class_names):
     """Not the tutorial's: each class's precision and recall, and the confusion matrix."""
+    shown = [one_line(name) for name in class_names]
     # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).
-    numbered = len(class_names) * (max(_display_width(name) for name in class_names) + 1) + 30 > REPORT_WIDTH
-    labels = [f"{index + 1:>2}. {name}" if numbered else name for index, name in enumerate(class_names)]
+    numbered = len(class_names) * (max(_display_width(name) for name in shown) + 1) + 30 > REPORT_WIDTH
+    labels = [f"{index + 1:>2}. {name}" if numbered else name for index, name in enumerate(shown)]
     width = max(max(_display_width(label) for label in labels), len("class"))
     print(f"  {_aligned('class', width)}  precision  recall (accuracy of the class)  texts")
     for index, (name, label) in enumerate(zip(class_names, labels)):
@@ -120,7 +129,7 @@ def print_each_class(test, class_names):
         column = max(len(str(largest_count)), len(headers[-1]))
         print("  Confusion matrix (rows: true class, columns: predicted; classes numbered as above):")
     else:
-        headers = row_labels = class_names
+        headers = row_labels = shown
         column = max(6, max(_display_width(header) for header in headers))
         print("  Confusion matrix (rows: true class, columns: predicted):")
     row_width = max(_display_width(label) for label in row_labels)

@@ -33,6 +33,13 @@ def first_line(error):
     return line if len(line) <= 160 else line[:157] + "..."
 
 
+def listed(items, most=5):
+    """Names quoted and joined by commas, at most `most` of them and each cut to 30 characters: one readable line."""
+    items = list(items)
+    shown = ", ".join(repr(item if len(item) <= 30 else item[:27] + "...") for item in map(str, items[:most]))
+    return shown + (f", ... ({len(items)} in all)" if len(items) > most else "")
+
+
 def describe_os_error(error):
     """An OSError in one line: Python's own words, the path, and what to do."""
     permissions = "check its permissions" if error.errno in (errno.EACCES, errno.EPERM) else "check the path"
@@ -113,9 +120,10 @@ def _runs_asked(argv):
 def run(main, argv=None, seeds=True):
     """Not the tutorial's: a script's main() as the shell runs it, once per seed of --runs; returns each result.
 
-    UsageError and OSError: one line, exit 2. A stop signal, wherever it lands:
-    one line, exit 128 + its number. With seeds and --runs N, main() runs N
-    times, told which run it is (--run-index), then the mean is printed.
+    UsageError and OSError: one line, exit 2. A stop signal, wherever it lands
+    and whatever exception a library made of it: one line, exit 128 + its
+    number. With seeds and --runs N, main() runs N times, told which run it is
+    (--run-index), then the mean is printed.
     """
     prog, argv_given = os.path.basename(main.__code__.co_filename), argv
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -133,14 +141,17 @@ def run(main, argv=None, seeds=True):
             print(f"Accuracy over {runs} runs: {spread} (min {min(accuracies):.2f}%, max {max(accuracies):.2f}%)")
         if _unwritten:
             raise UsageError("; ".join(_unwritten))
-    except UsageError as error:
-        code, message = 2, f"{prog}: error: {error}"
-    except OSError as error:
-        code, message = 2, f"{prog}: error: {describe_os_error(error)}"
-    except KeyboardInterrupt:
-        signum = _Interrupt.received or signal.SIGINT
-        what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-        code, message = 128 + signum, f"{prog}: {what}; nothing unfinished was saved"
+    except BaseException as error:
+        # A stop signal that lands inside TensorFlow's C++ code or its tracing can come back as another exception
+        # (pybind11's RuntimeError, a TypeError that Keras lists a layer's arguments under): the run was stopped.
+        if isinstance(error, KeyboardInterrupt) or _Interrupt.received and not isinstance(error, SystemExit):
+            signum = _Interrupt.received or signal.SIGINT
+            what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+            code, message = 128 + signum, f"{prog}: {what}; nothing unfinished was saved"
+        elif isinstance(error, (UsageError, OSError)):
+            code, message = 2, f"{prog}: error: {describe_os_error(error) if isinstance(error, OSError) else error}"
+        else:
+            raise
     finally:
         _Interrupt.received, _Interrupt.deferred = None, was_deferred
         for signum, handler in previous_handlers.items():

@@ -11,8 +11,10 @@ import codecs
 import csv
 import dataclasses
 import gzip
+import io
 import json
 import pathlib
+import re
 import sys
 import zlib
 
@@ -53,17 +55,35 @@ def _lines(text):
         start = end
 
 
+def _object_of(pairs):
+    """A JSON object's keys and values as a dict; a key given twice is refused: json would keep its last value."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        twice = next(key for number, (key, _) in enumerate(pairs) if key in dict(pairs[:number]))
+        raise ValueError(f"the key {twice!r} is given twice: JSON keeps only its last value")
+    return found
+
+
+def _is_json_object(line):
+    try:  # re.match, not line.lstrip(): a file without \n is one line, and could be copied whole
+        return re.match(r"\s*\{", line) is not None and isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def _records(text, kind):
     """(line where the record starts, its fields or object) for each record; blank lines skipped."""
     if kind == ".jsonl":
         for number, line in enumerate(_lines(text), start=1):
             if line.strip():
                 try:
-                    yield number, json.loads(line)
+                    yield number, json.loads(line, object_pairs_hook=_object_of)
                 except ValueError as error:
                     yield number, error
         return
-    reader, line = csv.reader(_lines(text), strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
+    # A CSV's lines end as Python's csv module ends them in a file opened with newline="": at \r\n, \n or \r alone.
+    lines = io.StringIO(text, newline="") if kind == ".csv" else _lines(text)
+    reader, line = csv.reader(lines, strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
     try:
         for fields in reader:
             if fields:  # a blank line is no row; a row of empty fields (Excel's ",,") is, and is counted
@@ -88,6 +108,35 @@ def encoding_of(raw):
     return "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
 
 
+def is_spreadsheet(path, raw):
+    """An Excel or LibreOffice file (a zip of XML, or Excel 97's compound file), which no text reader can read."""
+    zipped_sheets = raw.startswith(b"PK\x03\x04") and (b"xl/" in raw or b"opendocument.spreadsheet" in raw[:100])
+    return zipped_sheets or raw.startswith(b"\xd0\xcf\x11\xe0") or path.lower().endswith((".xlsx", ".xls", ".ods"))
+
+
+def check_is_text(path, raw, what):
+    """One line, before any decoding, for bytes that are no text: a spreadsheet, UTF-16 without the byte-order
+    mark that says so, or anything else that holds NUL bytes (a picture, a program); `what` is what to give."""
+    if is_spreadsheet(path, raw):
+        raise UsageError(
+            f"{path} is a spreadsheet, not text; save it as CSV (Excel: Save As, 'CSV UTF-8') and give that"
+        )
+    if encoding_of(raw) == "utf-16" or b"\0" not in raw:
+        return
+    # In UTF-16 a space or an ASCII letter is two bytes, one of them NUL, on the same side of every pair (a program
+    # has NULs on both sides), and the pairs read as printable text (the last one may be cut).
+    start = raw[:4096]
+    even, odd = start[0::2].count(0), start[1::2].count(0)
+    sample = start[: len(start) // 2 * 2].decode("utf-16-le" if odd > even else "utf-16-be", "replace")[:-1]
+    printable = "\ufffd" not in sample and all(character.isprintable() or character in "\t\r\n" for character in sample)
+    if printable and 16 * min(even, odd) <= max(even, odd) and max(even, odd) >= len(start) / 32:
+        raise UsageError(
+            f"{path} looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+            "(Excel: Save As, 'CSV UTF-8'; a text editor: Save As, encoding UTF-8)"
+        )
+    raise UsageError(f"{path} is not text (it holds NUL bytes); give {what}")
+
+
 def with_newlines(text):
     """Old Mac line ends (\r alone, Excel for Mac's "CSV (Macintosh)") as newlines: there is no \n to split on."""
     return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
@@ -95,19 +144,21 @@ def with_newlines(text):
 
 def _decoded(path, raw, kind, header):
     """The file's text; a part that is not UTF-8 (or UTF-16) is named by its line and row."""
+    check_is_text(path, raw, f"a table as {SUFFIXES_NAMED}")
     encoding = encoding_of(raw)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        # "x" stands for the bad byte: the records up to it, the one it is in counted too.
-        row = sum(1 for _ in _records(raw[: error.start].decode(encoding) + "x", kind)) - (header and kind != ".jsonl")
+        # "x" stands for the bad byte: the lines and records up to it, the one it is in counted too.
+        before = raw[: error.start].decode(encoding) + "x"
+        line = sum(1 for _ in (io.StringIO(before, newline="") if kind == ".csv" else _lines(with_newlines(before))))
+        row = sum(1 for _ in _records(before, kind)) - (header and kind != ".jsonl")
         name, where = "UTF-16" if encoding == "utf-16" else "UTF-8", f"row {row}" if row else "the header"
         raise UsageError(
             f"{path}, line {line} ({where}): not {name} (byte 0x{raw[error.start]:02x}); "
             "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'), or fix that row"
         )
-    return with_newlines(text)
+    return text if kind == ".csv" else with_newlines(text)
 
 
 def _column_index(path, columns, name, flag, header):
@@ -116,7 +167,7 @@ def _column_index(path, columns, name, flag, header):
         if columns.count(name) > 1:
             raise UsageError(f"{path} has {columns.count(name)} columns named {name!r}; rename all but one")
         if name not in columns:
-            shown = ", ".join(repr(column if len(column) < 40 else column[:37] + "...") for column in columns)
+            shown = shell.listed(columns)
             other = [separator for separator in ";|\t" if len(columns) == 1 and separator in columns[0]]
             hint = f"; is it separated by {other[0]!r}? save it with commas, or tabs as .tsv" if other else ""
             hint += "; if its first row is not a header, give --no-header" if max(map(len, columns)) >= 40 else ""
@@ -141,6 +192,10 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
     columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
     empty_rows = 0
     content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
+    if kind != ".jsonl" and _is_json_object(next((line for line in _lines(content) if line.strip()), "")):
+        gz = path[len(path.lower().removesuffix(".gz")) :]
+        renamed = path[: len(path) - len(gz) - len(kind)] + ".jsonl" + gz
+        raise UsageError(f"{path} looks like JSON lines (one object a line), not {kind[1:].upper()}; name it {renamed}")
     for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
         where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
         if isinstance(record, Exception):
@@ -153,8 +208,9 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
             keys = list(record)
             for name, flag in ((text_column, "--text-column"), (label_column, "--label-column")):
                 if name is not None and name not in record:
-                    shown = ", ".join(repr(key) for key in keys)
-                    raise UsageError(f"{where} has no key {name!r} (its keys: {shown}); name it with {flag}")
+                    raise UsageError(
+                        f"{where} has no key {name!r} (its keys: {shell.listed(keys)}); name it with {flag}"
+                    )
             text, label, columns = record[text_column], record.get(label_column), columns or keys
         else:
             if columns is None:

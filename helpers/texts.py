@@ -12,6 +12,7 @@ paths. The encoded corpus is cached beside Keras' datasets, keyed on content.
 
 import collections
 import dataclasses
+import decimal
 import hashlib
 import io
 import os
@@ -31,7 +32,7 @@ from helpers.text_encoding import OUT_OF_VOCABULARY_INDEX
 LAYOUT = "train/<class>/<one file per text> and test/<class>/..., or <class>/ folders alone"
 DATA_FORMS = f"a folder with {LAYOUT}, a .tar.gz of one, or a table: {tables.SUFFIXES_NAMED}"
 UNLABELLED_FOLDER = "unsup"  # the Stanford download's 50,000 unlabelled reviews, in train/ only
-CACHE_FORMAT_VERSION = 6  # 6: words split by TensorFlow ops; 5: tables, whole-number classes in numeric order
+CACHE_FORMAT_VERSION = 7  # 7: words split by TensorFlow ops; 6: JSONL keys given twice refused, 1.0 and 1 one class
 OWN_SPLIT_KEPT = "has a test/ folder of its own, which it keeps; leave out --test-split"
 TEST_SPLIT_SEED = 0  # the test set a corpus without one gets: the same for every --seed, so runs compare alike
 
@@ -167,7 +168,8 @@ def _find_layout(path, entries):
             raise UsageError(f"{path} has no {where} folders of texts; give {LAYOUT}")
     if has_test and classes["train"] != classes["test"]:
         raise UsageError(
-            f"{path}: test classes {sorted(classes['test'])} differ from train classes {sorted(classes['train'])}; "
+            f"{path}: test classes [{shell.listed(sorted(classes['test']))}] differ from train classes "
+            f"[{shell.listed(sorted(classes['train']))}]; "
             "give both splits the same class folders"
         )
     for split, label in ((split, label) for split in ("train", "test") for label in sorted(classes[split])):
@@ -227,6 +229,8 @@ def read_corpus(path, archive=None):
             raise UsageError(f"{path}: {shell.describe_os_error(error)}")
         if isinstance(error, EOFError) or "unexpected end" in str(error):
             raise UsageError(f"{path} is cut short (its end is missing); copy or download it again")
+        if isinstance(archive, io.BytesIO) and tables.is_spreadsheet(path, archive.getvalue()):
+            tables.check_is_text(path, archive.getvalue(), "a table")  # says it is a spreadsheet, and to save a CSV
         is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
         kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
         kind = "JSON (one object a line is JSONL: name it .jsonl)" if path.lower().endswith(".json") else kind
@@ -287,20 +291,56 @@ def encode_corpus(corpus, source):
 
 
 def _class_name(label):
-    """A label as a class name: 1.0 (pandas' float labels) and 1 are one class, as they are one value in Python."""
-    is_whole = isinstance(label, (float, np.floating)) and float(label).is_integer()
-    return str(int(label)) if is_whole else str(label)
+    """A label as a class name, by one rule for every source: a whole number written with a decimal point (1.0, as
+    pandas writes a column of numbers with a gap in it; "1.0" in a table) is that number, so 1.0 and 1 are one class."""
+    if isinstance(label, (float, np.floating)) and float(label).is_integer():
+        return str(int(label))
+    name = str(label)
+    return str(int(name.partition(".")[0])) if re.fullmatch(r"-?[0-9]+\.0*", name) else name
+
+
+def class_names_of(labels, source):
+    """Each label's class name; a note says which labels were made one class (1.0 and 1)."""
+    names, known, spellings = [], {}, collections.defaultdict(set)
+    for label in labels:
+        key = (type(label), label)  # the type too: True == 1 in a dict, but is no number here
+        if key not in known:
+            known[key] = _class_name(label)
+            spellings[known[key]].add(str(label))
+        names.append(known[key])
+    merged = [f"{' and '.join(sorted(spelt))} as {name}" for name, spelt in spellings.items() if len(spelt) > 1]
+    if merged:
+        shown = ", ".join(merged[:3]) + (", ..." if len(merged) > 3 else "")
+        print(f"note: {source}: labels that are one whole number are one class: {shown}", file=sys.stderr)
+    return names
+
+
+def note_classes_alike(class_names, source):
+    """One note naming classes a person could take for one: one number written two ways (01 and 1), or one word
+    in two cases (Spam and spam). They stay apart: only the user knows whether they are one class."""
+    groups = collections.defaultdict(list)
+    for name in class_names:
+        is_number = class_order(name)[0] == 0
+        groups[decimal.Decimal(name) if is_number else " ".join(name.casefold().split())].append(name)
+    alike = [" and ".join(map(repr, names)) for names in groups.values() if len(names) > 1]
+    if alike:
+        shown = "; ".join(alike[:3]) + ("; ..." if len(alike) > 3 else "")
+        print(
+            f"note: {source}: the classes {shown} read alike but are kept apart; if one class, write it one way",
+            file=sys.stderr,
+        )
 
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
-    train_names, test_names = ([_class_name(label) for label in labels] for labels in (train_labels, test_labels))
-    if set(test_names) - set(train_names):
-        raise UsageError(
-            f"the test labels {sorted(set(test_names) - set(train_names))} are not among the training labels"
-        )
+    names = class_names_of([*train_labels, *test_labels], "your lists of labels")
+    train_names, test_names = names[: len(train_labels)], names[len(train_labels) :]
+    unknown = sorted(set(test_names) - set(train_names))
+    if unknown:
+        raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
+    note_classes_alike(sorted(set(train_names)), "your lists of labels")
     return encode_corpus(corpus_of(train_texts, train_names, test_texts, test_names), "your lists of texts")
 
 
@@ -362,6 +402,7 @@ class TableColumns:
 def _table_corpus(path, columns, is_test):
     """A table's texts and labels, all of them for training (has_test False) or, with is_test, for testing."""
     table = tables.read_table(path, columns.text, columns.label, columns.header)
+    table.labels = class_names_of(table.labels, path)
     classes = len(set(table.labels))
     if not is_test and classes > max(2, len(table.labels) / 2):  # a class per text or so: texts or ids, not labels
         raise UsageError(
@@ -390,7 +431,8 @@ def _source(path, columns, flag):
         return fingerprint, lambda: corpus
     try:
         kind = tables.kind_of(path)
-        if kind:  # a table's key: its bytes, its kind and which columns are read; read again if not cached
+        if kind:  # a table's key: its bytes, its kind (.gz too) and which columns are read; read again if not cached
+            kind += ".gz" * path.lower().endswith(".gz")  # the same bytes named .csv and .csv.gz read differently
             digest = _fingerprint(f"{kind}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode())
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):
@@ -412,7 +454,8 @@ def _with_test_data(corpus, test, path, test_path):
         raise UsageError(f"--test-data {test_path} has train/ and test/ folders; give a table or <class>/ folders")
     if test.class_names != corpus.class_names:  # a class missing from either would be judged on nothing
         raise UsageError(
-            f"--test-data {test_path} has the classes {test.class_names}, the training data {corpus.class_names}; "
+            f"--test-data {test_path} has the classes [{shell.listed(test.class_names)}], "
+            f"the training data [{shell.listed(corpus.class_names)}]; "
             "give both texts of every class"
         )
     names = [[part.class_names[label] for label in part.train_labels] for part in (corpus, test)]
@@ -457,7 +500,7 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
             corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
-            test_source = f"{100 * fraction:g} % of each class, the same for every seed (--test-split {fraction:g})"
+            test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
         print("Encoding the texts (cached for next time) ...", flush=True)
         dataset = encode_corpus(corpus, os.path.abspath(path))
         dataset.test_source = test_source
@@ -468,4 +511,5 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
             print(f"warning: could not cache the encoded data in {cache_dir()} ({error})", file=sys.stderr)
     if test_split is not None and dataset.test_source is None:
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
+    note_classes_alike(dataset.class_names, path)
     return dataset

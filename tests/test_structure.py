@@ -76,8 +76,9 @@ def test_the_top_level_is_the_design_cards_and_the_rest_sits_in_one_folder_benea
     assert line_count(os.path.join(ROOT, "common.py")) < 300  # the tutorial's steps, read in one sitting
     copied = [os.path.join(ROOT, "common.py")] + glob.glob(os.path.join(ROOT, "helpers", "*.py"))
     # What a copier takes besides the script: 1,800 lines after issue 24; issue 25's tables, test split and checks;
-    # issue 30's serving model and the text encoding in TensorFlow ops.
-    assert sum(line_count(path) for path in copied) < 2600
+    # then what keeps a table from being misread (keys given twice, labels 1.0 and 1, UTF-16, spreadsheets);
+    # then the serving model and the text encoding in TensorFlow ops.
+    assert sum(line_count(path) for path in copied) < 2750
 
 
 @pytest.mark.parametrize("path", [path for path in project_files() if "tools" not in path], ids=module_name)

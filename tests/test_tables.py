@@ -135,6 +135,15 @@ def test_bad_jsonl_rows_and_a_file_that_is_not_utf8_name_their_line_and_row(tmp_
         tables.read_table(str(tmp_path / "d.csv"), "text", "label")
 
 
+def test_a_jsonl_key_given_twice_is_refused_in_one_line_naming_the_line_and_the_key(tmp_path, capsys):
+    rows = '{"text": "a real text", "label": "tech"}\n{"text": "kept", "label": "tech", "text": "overwritten"}\n'
+    path = write_files(tmp_path, {"dup.jsonl": rows}) + "/dup.jsonl"
+    with pytest.raises(UsageError, match=r"dup.jsonl, line 2 \(row 2\) cannot be read \(the key 'text' is given twice"):
+        tables.read_table(path, "text", "label")
+    completed = run_in_process(capsys, lstm_simple.main, "--data", path, *SMALL_RUN)
+    assert completed.returncode == 2 and "the key 'text' is given twice" in one_error_line(completed)
+
+
 def test_a_bad_table_given_to_a_script_is_one_line_and_nothing_is_trained(tmp_path):
     path = write_files(tmp_path, {"t.csv": "text,label\ngood,a\nalso good,b\n,a\n"})
     completed = run_script("lstm_simple.py", "--data", os.path.join(path, "t.csv"), *SMALL_RUN)
@@ -162,9 +171,31 @@ def test_the_test_split_is_each_class_in_proportion_at_least_one_each_and_the_sa
         summaries.append([sequence.tolist() for sequence in data.test_sequences])
     assert summaries[0] == summaries[1]
     printed = capsys.readouterr().out
-    assert "20 % of each class, the same for every seed (--test-split 0.2)" in printed
+    assert "20 % of each class (--test-split 0.2), the same for every seed" in printed
     half = texts.load_own_texts(path, test_split=0.5)
     assert np.bincount(half.test_labels).tolist() == [100, 15, 1]
+
+
+def test_under_limit_the_summary_and_the_record_say_which_seed_chose_the_texts(tmp_path, capsys):
+    path = split_table(tmp_path, {"big": 200, "small": 100})
+    load = __import__("common").load_data
+    chosen = {}
+    for argv in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--runs", "2", "--run-index=1"]):
+        data = load(lstm_args("--data", path, "--limit", "30", "--max-len", "30", *argv))
+        printed = capsys.readouterr().out
+        assert (
+            "the same for every seed" not in printed and "Test texts: 20 % of each class (--test-split 0.2)." in printed
+        )
+        assert data.summary["limit_seed"] == int(argv[1])
+        chosen[" ".join(argv)] = [sequence.tolist() for sequence in data.test_sequences], data.summary["limit_choice"]
+    assert chosen["--seed 1"][1] == (
+        "--limit 30 takes 30 of the 240 training and 30 of the 60 test texts, chosen by seed 1: "
+        "another --seed takes others"
+    )
+    assert chosen["--seed 1 --runs 2 --run-index=1"][1] == chosen["--seed 1"][1].replace(
+        "seed 1:", "seed 1 (the first run's):"
+    )
+    assert chosen["--seed 1 --runs 2 --run-index=1"][0] == chosen["--seed 1"][0] != chosen["--seed 2"][0]
 
 
 def test_a_class_too_small_to_split_is_one_line(tmp_path):
@@ -208,6 +239,17 @@ def test_the_cache_is_keyed_on_the_tables_bytes_and_its_column_flags(tmp_path, m
         handle.write("a brandnewword,pos\n")
     assert "brandnewword" in texts.load_own_texts(path, texts.TableColumns(label="y")).vocabulary
     assert len(encodings) == 3
+
+
+def test_a_plain_table_named_gz_gets_the_same_answer_whatever_the_cache_holds(tmp_path):
+    plain = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
+    misnamed = tmp_path / "t.csv.gz"
+    misnamed.write_bytes(open(plain, "rb").read())
+    with pytest.raises(UsageError, match="t.csv.gz: not a readable gzip file"):
+        texts.load_own_texts(str(misnamed))
+    texts.load_own_texts(plain)  # the same bytes, cached under their own name
+    with pytest.raises(UsageError, match="t.csv.gz: not a readable gzip file"):
+        texts.load_own_texts(str(misnamed))
 
 
 @pytest.mark.parametrize(
@@ -337,6 +379,64 @@ def test_utf16_and_old_mac_line_ends_are_read_and_a_stray_carriage_return_is_exp
         tables.read_table(str(tmp_path / "cr.tsv"), "text", "label")
 
 
+def test_a_csv_with_old_mac_line_ends_and_a_line_feed_in_a_quoted_cell_is_read_as_pythons_csv_reads_it(tmp_path):
+    rows = [("text", "label")] + [
+        (f"text {number}" + "\nits second line" * (number % 3 == 0), "ab"[number % 2]) for number in range(40)
+    ]
+    path = tmp_path / "mac.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r", quoting=csv.QUOTE_ALL).writerows(rows)
+    with open(path, encoding="utf-8", newline="") as handle:
+        as_csv_reads_it = list(csv.reader(handle))
+    table = tables.read_table(str(path), "text", "label")
+    assert [list(row) for row in zip(table.texts, table.labels)] == as_csv_reads_it[1:] == [list(r) for r in rows[1:]]
+    write_files(tmp_path, {"bad.csv": b"text,label\rgood,a\rbad,b\rcaf\xe9,a\r"})
+    with pytest.raises(UsageError, match=r"bad.csv, line 4 \(row 3\): not UTF-8 \(byte 0xe9\)"):
+        tables.read_table(str(tmp_path / "bad.csv"), "text", "label")
+
+
+def test_a_csv_that_holds_json_lines_is_named_so_in_one_short_line(tmp_path):
+    rows = [{"text": f"text {number} " + "word " * 30, "label": "ab"[number % 2], "id": number} for number in range(9)]
+    write_files(tmp_path, {"news.csv": "".join(json.dumps(row) + "\n" for row in rows)})
+    with pytest.raises(UsageError) as error:
+        tables.read_table(str(tmp_path / "news.csv"), "text", "label")
+    assert str(error.value).endswith(
+        "news.csv looks like JSON lines (one object a line), not CSV; name it " + str(tmp_path / "news.jsonl")
+    )
+
+
+def test_a_missing_column_among_many_long_ones_is_named_in_a_line_a_person_reads(tmp_path):
+    header = ",".join(f"a rather long column name number {number} of many" for number in range(40))
+    write_files(tmp_path, {"wide.csv": header + "\n" + ",".join(["x"] * 40) + "\n"})
+    with pytest.raises(UsageError, match=r"\.\.\. \(40 in all\)") as error:
+        tables.read_table(str(tmp_path / "wide.csv"), "text", "label")
+    assert len(str(error.value).replace(str(tmp_path), "")) < 320
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named_with_how_to_save_it_as_utf8(tmp_path, capsys, saved_model, codec):
+    content = "text,label\r\nça va,a\r\nnon,b\r\n" + "Фильм был прекрасен,a\r\n" * 20
+    write_files(tmp_path, {"u.csv": content.encode(codec), "u.txt": content.encode(codec)})
+    expected = "looks like UTF-16 without a byte-order mark; save it as UTF-8"
+    with pytest.raises(UsageError, match=expected):
+        tables.read_table(str(tmp_path / "u.csv"), "text", "label")
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "u.txt"))
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+
+
+def test_a_spreadsheet_is_one_line_that_names_it_and_asks_for_csv(tmp_path, capsys, saved_model):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types>" + "<Default/>" * 50 + "</Types>")
+        book.writestr("xl/worksheets/sheet1.xml", "<sheetData>" + "<row><c>a text</c></row>" * 200 + "</sheetData>")
+    expected = "book.xlsx is a spreadsheet, not text; save it as CSV (Excel: Save As, 'CSV UTF-8')"
+    completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "book.xlsx"))
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+    completed = run_in_process(capsys, lstm_simple.main, "--data", str(tmp_path / "book.xlsx"), *SMALL_RUN)
+    assert completed.returncode == 2 and expected in one_error_line(completed)
+
+
 def test_a_class_folder_may_hold_a_folder_named_test(tmp_path):
     layout = {"fold/pos/a.txt": "good", "fold/pos/b.txt": "fine", "fold/pos/test/c.txt": "nice"}
     layout |= {"fold/neg/d.txt": "bad", "fold/neg/e.txt": "poor"}
@@ -387,6 +487,27 @@ def test_float_and_whole_number_labels_of_python_lists_are_one_class_and_unknown
     assert dataset.class_names == ["0", "1"] and dataset.test_labels.tolist() == [1, 0]
     with pytest.raises(UsageError, match=r"the test labels \['2'\] are not among the training labels"):
         texts.encode_lists(["good film", "bad film"], [1, 0], ["meh"], [2])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_whole_number_with_a_decimal_point_is_the_same_class_in_every_source_and_a_note_says_so(
+    tmp_path, capsys, suffix
+):
+    labels = ["1", "1.0", "0", "0.0"] if suffix == ".csv" else [1, 1.0, 0, 0.0]  # CSV cells, or JSON numbers
+    rows = [(f"text number {number}", labels[number % 4]) for number in range(40)]
+    dataset = texts.load_own_texts(write_table(tmp_path / f"t{suffix}", rows))
+    assert dataset.class_names == ["0", "1"]
+    assert "labels that are one whole number are one class: 1 and 1.0 as 1, 0 and 0.0 as 0" in capsys.readouterr().err
+    from_lists = texts.encode_lists(["good", "bad", "fine"], [1.0, 0, 1], ["good"], ["1.0"])
+    assert from_lists.class_names == ["0", "1"] and "1 and 1.0 as 1" in capsys.readouterr().err
+
+
+def test_labels_that_read_alike_stay_apart_and_a_note_names_them(tmp_path, capsys):
+    rows = [(f"text number {number}", ["01", "1", "2", "Spam", "spam"][number % 5]) for number in range(50)]
+    dataset = texts.load_own_texts(write_table(tmp_path / "t.csv", rows))
+    assert dataset.class_names == ["01", "1", "2", "Spam", "spam"]
+    (note,) = [line for line in capsys.readouterr().err.splitlines() if "read alike" in line]
+    assert "the classes '01' and '1'; 'Spam' and 'spam' read alike but are kept apart; if one class" in note
 
 
 def test_test_data_must_hold_every_class_and_its_errors_say_which_file(tmp_path):
