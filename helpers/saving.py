@@ -79,6 +79,14 @@ def portable(model):
     return copy
 
 
+def serving_padding(model, args):
+    """How the serving model pads (serving.cut_and_pad): as the model's training batches were padded."""
+    if args.max_len is None or batches.masks_padding(model):
+        return "after"
+    # JAX exports a model that reads its padding for one length only (it cannot pool a length it does not know).
+    return "max_len" if args.literal or keras.backend.backend() == "jax" else "before"
+
+
 def text_path(model, args, data):
     """What the serving model repeats of training: the classes, the words it can see, the cut, the padding."""
     if data.vocabulary is None:  # keras.datasets.imdb: Keras' own word index, downloaded once as the data was
@@ -91,7 +99,7 @@ def text_path(model, args, data):
         indices,
         max_len=args.max_len,
         truncating=args.truncating,
-        pad_to_max_len=args.max_len is not None and not batches.masks_padding(model),
+        padding=serving_padding(model, args),
     )
 
 

@@ -25,7 +25,7 @@ import os
 import keras
 import tensorflow as tf
 
-from helpers import shell, text_encoding
+from helpers import batches, shell, text_encoding
 from helpers.shell import UsageError
 
 SERVING_FOLDER = "serving"
@@ -44,7 +44,7 @@ class TextPath:
     indices: list
     max_len: int = None  # texts are cut to this many indices (None: never, as for a bag of words)
     truncating: str = "pre"  # 'pre' keeps a long text's end, as the tutorial's pad_sequences does; 'post' its start
-    pad_to_max_len: bool = False  # in front, to max_len, for a model that does not mask its padding
+    padding: str = "after"  # 'after', 'max_len' or 'before': see cut_and_pad
 
 
 def word_indices(vocabulary, top_words):
@@ -70,22 +70,29 @@ def keras_imdb_word_indices(top_words):
 def cut_and_pad(rows, text_path):
     """Encoded texts (a RaggedTensor) cut to max_len on the trained side, then padded as the model was fed.
 
-    A model that masks its padding reads it after the text, as its batches
-    had it, to the longest text of the batch: masked, its amount changes
-    nothing. A model that does not mask (cnn_lstm.py, --literal) gets the
-    tutorial's padding, in front to max_len, so that a text's answer never
-    depends on the other texts of its batch.
+    'after' (a model that masks its padding): after the text, to the longest
+    text of the batch, as its batches had it; masked, the amount changes
+    nothing. 'max_len' (--literal): the tutorial's padding, in front to
+    max_len. 'before' (cnn_lstm.py, which reads its padding): in front, to the
+    batch's longest text rounded up to a multiple of BATCH_LENGTH_MULTIPLE, as
+    its length-sorted batches had it: a text alone, or among texts of about its
+    length (predict.py sorts them so), gets the padding it was trained with.
     """
     max_len = text_path.max_len
     if max_len is not None:
         rows = rows[:, -max_len:] if text_path.truncating == "pre" else rows[:, :max_len]
     lengths = rows.row_lengths()
-    if not text_path.pad_to_max_len:
-        longest = tf.maximum(tf.reduce_max(lengths), 1)  # at least 1: a batch of no texts is still a batch
+    longest = tf.maximum(tf.reduce_max(lengths), 1)  # at least 1: a batch of no texts is still a batch
+    if text_path.padding == "after":
         return rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), longest]))
-    after = rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), max_len]))
-    # Each row moved right by its padding: column j takes the word at j - (max_len - length).
-    source_columns = tf.range(max_len, dtype=tf.int64)[tf.newaxis, :] - (max_len - lengths)[:, tf.newaxis]
+    if text_path.padding == "max_len":
+        width = tf.constant(max_len, tf.int64)
+    else:
+        multiple = batches.BATCH_LENGTH_MULTIPLE
+        width = tf.minimum((longest + multiple - 1) // multiple * multiple, max_len)
+    after = rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), width]))
+    # Each row moved right by its padding: column j takes the word at j - (width - length).
+    source_columns = tf.range(width, dtype=tf.int64)[tf.newaxis, :] - (width - lengths)[:, tf.newaxis]
     moved = tf.gather(after, tf.maximum(source_columns, 0), batch_dims=1)
     return tf.where(source_columns >= 0, moved, text_encoding.PADDING_INDEX)
 
@@ -101,7 +108,7 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         raise NotImplementedError(f"Keras exports a SavedModel from {' or '.join(SERVING_BACKENDS)} only")
     archive = keras.export.ExportArchive()
     # A model padded to max_len reads that length only (JAX's export cannot pool a length it does not know).
-    time_steps = text_path.max_len if text_path.pad_to_max_len else None
+    time_steps = text_path.max_len if text_path.padding == "max_len" else None
     model_input = model_input or tf.TensorSpec(shape=(None, time_steps), dtype=tf.int32)
     # On JAX, Keras converts the model with jax2tf here; on TensorFlow, it traces it.
     run_model = archive.track_and_add_endpoint("predict_from_model_inputs", model, input_signature=[model_input])

@@ -17,7 +17,7 @@ def no_model_loading(monkeypatch):
     def loaded_too_early(path):
         raise AssertionError("the model was loaded before the output was checked")
 
-    monkeypatch.setattr(predict, "load_saved_model", loaded_too_early)
+    monkeypatch.setattr(predict, "load_serving_model", loaded_too_early)
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,12 @@ def test_the_serving_model_gives_the_trained_models_probabilities_on_the_trainin
     classifier = serving.load(str(folder))  # held: TensorFlow frees what a loaded model no one holds refers to
     served = classifier.serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
     assert np.abs(served - expected).max() < 1e-5
+    if script == "cnn_lstm":  # a short text alone: padded in front to its length rounded up to 16, as in training
+        number = min(range(len(sequences)), key=lambda index: len(sequences[index]))  # at most 16 indices
+        padded = keras.utils.pad_sequences([sequences[number]], maxlen=16, dtype="int32")
+        alone = trained.predict(padded, verbose=0)[0, 0]
+        served_alone = classifier.serve(tf.constant([raw_texts[number]]))["probabilities"].numpy()[0, 1]
+        assert len(sequences[number]) <= 16 and abs(served_alone - alone) < 1e-5
 
 
 def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(small_corpus, tmp_path):

@@ -14,8 +14,8 @@ from conftest import ROOT
 LAYERS = [
     {"helpers.shell"},
     {"helpers.startup", "helpers.tables", "helpers.recurrent_dropout", "helpers.records", "helpers.text_encoding"},
-    {"helpers.texts", "helpers.serving"},
-    {"helpers.batches", "helpers.report"},
+    {"helpers.texts", "helpers.batches"},
+    {"helpers.serving", "helpers.report"},
     {"helpers.saving"},
     {"helpers.flags", "helpers.training"},
     {"common"},

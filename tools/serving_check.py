@@ -22,8 +22,8 @@ import random  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
+import predict  # noqa: E402
 from helpers import batches, saving, serving, tables, text_encoding, texts  # noqa: E402
 
 
@@ -56,18 +56,17 @@ def main():
     chosen = random.Random(0).sample(chosen, min(args.texts, len(chosen)))
 
     sequences = texts.cut_to_top_words(text_encoding.encode_texts(chosen, vocabulary), top_words)
-    served = np.concatenate(
-        [
-            classifier.serve(tf.constant(chosen[start : start + 512]))["probabilities"].numpy()
-            for start in range(0, len(chosen), 512)
-        ]
-    )
+    served = predict.classify(classifier, chosen)  # in batches of texts of about one length, as predict.py sends them
     masks = batches.masks_padding(model)
     cut = [row[-args.max_len :] if args.truncating == "pre" else row[: args.max_len] for row in sequences]
     if masks:
         as_served = [keras.utils.pad_sequences([row], padding="post", dtype="int32") for row in cut]
     else:
-        as_served = [keras.utils.pad_sequences([row], maxlen=args.max_len, dtype="int32") for row in cut]
+        # --literal: to max_len; otherwise to the text's own length rounded up, as its training batches had it.
+        lengths = [args.max_len if args.literal else min(args.max_len, -(-len(row) // 16) * 16) for row in cut]
+        as_served = [
+            keras.utils.pad_sequences([row], maxlen=length, dtype="int32") for row, length in zip(cut, lengths)
+        ]
     one_by_one = batches.class_probabilities(np.concatenate([model.predict_on_batch(x) for x in as_served]))
     in_batches = batches.padded_batches(
         sequences, np.zeros(len(sequences), np.int32), batches.EVALUATION_BATCH_SIZE, args.max_len, args.truncating,
