@@ -42,6 +42,11 @@ def check_save_path(path):
         )
     if not os.path.isdir(path):
         return
+    if keras.backend.backend() not in serving.SERVING_BACKENDS and os.path.lexists(os.path.join(path, SERVING_FOLDER)):
+        raise UsageError(
+            f"--save {path} holds a {SERVING_FOLDER}/ of an earlier save, which this backend cannot write anew, so "
+            "it would describe another model; give another folder"
+        )
     for name in (MODEL_FILE, SERVING_FOLDER):
         if os.path.lexists(os.path.join(path, name)) and not _is_ours(path, name):
             raise UsageError(f"--save {path} holds a {name} that --save did not write; give another folder")

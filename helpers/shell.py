@@ -251,7 +251,12 @@ def _replace_folder(temporary, final_path):
     folder, name = os.path.split(final_path)
     replaced = tempfile.mkdtemp(dir=folder, prefix=".replaced-", suffix="-" + name)
     os.rename(final_path, os.path.join(replaced, name))
-    os.rename(temporary, final_path)
+    try:
+        os.rename(temporary, final_path)
+    except BaseException:
+        os.rename(os.path.join(replaced, name), final_path)  # the old folder back where it was
+        os.rmdir(replaced)
+        raise
     shutil.rmtree(replaced, ignore_errors=True)
 
 
