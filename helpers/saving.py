@@ -34,6 +34,15 @@ def _is_ours(path, name):
 def check_save_path(path):
     """Refuse, before any data is loaded, a --save that would fail or replace a file --save did not write."""
     shell.check_output_folder("--save", path)
+    if (
+        os.path.isdir(path)
+        and keras.backend.backend() not in serving.SERVING_BACKENDS
+        and os.path.lexists(os.path.join(path, SERVING_FOLDER))
+    ):
+        raise UsageError(
+            f"--save {path} holds a {SERVING_FOLDER}/ of an earlier save, which this backend cannot write anew, so "
+            "it would describe another model; give another folder"
+        )
     if keras.backend.backend() not in serving.SERVING_BACKENDS:
         print(
             f"note: --save writes {MODEL_FILE} only: Keras exports the serving model that reads raw text from the "
@@ -42,11 +51,6 @@ def check_save_path(path):
         )
     if not os.path.isdir(path):
         return
-    if keras.backend.backend() not in serving.SERVING_BACKENDS and os.path.lexists(os.path.join(path, SERVING_FOLDER)):
-        raise UsageError(
-            f"--save {path} holds a {SERVING_FOLDER}/ of an earlier save, which this backend cannot write anew, so "
-            "it would describe another model; give another folder"
-        )
     for name in (MODEL_FILE, SERVING_FOLDER):
         if os.path.lexists(os.path.join(path, name)) and not _is_ours(path, name):
             raise UsageError(f"--save {path} holds a {name} that --save did not write; give another folder")

@@ -4,6 +4,7 @@ import importlib
 import importlib.util
 import json
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -223,3 +224,14 @@ def test_the_serving_models_readme_lines_run_as_written(saved_model, tmp_path):
     completed = run_script("-I", "-c", program, cwd=tmp_path, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "pos" in completed.stdout or "neg" in completed.stdout
+
+
+def test_a_backend_that_cannot_export_refuses_a_folder_whose_serving_model_it_could_not_replace(
+    saved_model, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(serving, "SERVING_BACKENDS", ())
+    folder = tmp_path / "earlier"
+    shutil.copytree(saved_model, folder)
+    argv = ["--data-dir", str(tmp_path / "not read"), "--save", str(folder)]
+    completed = run_in_process(capsys, lstm_simple.main, *argv)
+    assert completed.returncode == 2 and "which this backend cannot write anew" in one_error_line(completed)
