@@ -49,8 +49,7 @@ class TextPath:
 
 def word_indices(vocabulary, top_words):
     """(words, indices) of the words below top_words: the i-th word of the ranked vocabulary is FIRST_WORD_INDEX + i."""
-    kept = vocabulary[: max(0, top_words - text_encoding.FIRST_WORD_INDEX)]
-    return list(kept), list(range(text_encoding.FIRST_WORD_INDEX, text_encoding.FIRST_WORD_INDEX + len(kept)))
+    return text_encoding.ranked_indices(vocabulary[: max(0, top_words - text_encoding.FIRST_WORD_INDEX)])
 
 
 def keras_imdb_word_indices(top_words):

@@ -85,9 +85,14 @@ def lookup_table(words, indices, unknown=OUT_OF_VOCABULARY_INDEX):
     return tf.lookup.StaticHashTable(initializer, default_value=unknown)
 
 
+def ranked_indices(vocabulary):
+    """(words, indices) of a ranked vocabulary: the most frequent word gets FIRST_WORD_INDEX, the next one more."""
+    return list(vocabulary), list(range(FIRST_WORD_INDEX, FIRST_WORD_INDEX + len(vocabulary)))
+
+
 def vocabulary_table(vocabulary):
-    """The table of a ranked vocabulary: the most frequent word gets FIRST_WORD_INDEX, the next one more."""
-    return lookup_table(vocabulary, range(FIRST_WORD_INDEX, FIRST_WORD_INDEX + len(vocabulary)))
+    """The lookup table of a ranked vocabulary (ranked_indices)."""
+    return lookup_table(*ranked_indices(vocabulary))
 
 
 def _as_tensor(texts):

@@ -62,8 +62,9 @@ def main():
     if masks:
         as_served = [keras.utils.pad_sequences([row], padding="post", dtype="int32") for row in cut]
     else:
+        step = batches.BATCH_LENGTH_MULTIPLE
         # --literal: to max_len; otherwise to the text's own length rounded up, as its training batches had it.
-        lengths = [args.max_len if args.literal else min(args.max_len, -(-len(row) // 16) * 16) for row in cut]
+        lengths = [args.max_len if args.literal else min(args.max_len, -(-len(row) // step) * step) for row in cut]
         as_served = [
             keras.utils.pad_sequences([row], maxlen=length, dtype="int32") for row, length in zip(cut, lengths)
         ]
