@@ -4,6 +4,8 @@ Both kinds give `for_fit()` (what model.fit reads), `predict(model)` (class
 probabilities in the texts' order) and `labels`; `padded_batches` makes either.
 """
 
+import bisect
+
 import keras
 import numpy as np
 from keras import ops
@@ -14,6 +16,16 @@ BATCH_LENGTH_MULTIPLE = 16  # batch lengths are rounded up to a multiple of this
 # JAX compiles a program for each input shape (TensorFlow's traced functions and PyTorch take any length):
 # there, a batch is padded to the first of these lengths that holds it (or to max_len), a dozen shapes in all.
 COMPILED_BATCH_LENGTHS = (32, 64, 96, 128, 160, 192, 256, 320, 384, 448)
+
+
+def batch_lengths(max_len, fixed_shapes):
+    """The lengths a batch may be padded to, shortest first: multiples of BATCH_LENGTH_MULTIPLE, or with
+    fixed_shapes (JAX) COMPILED_BATCH_LENGTHS, below max_len; then max_len itself."""
+    if fixed_shapes:
+        shorter = [length for length in COMPILED_BATCH_LENGTHS if length < max_len]
+    else:
+        shorter = list(range(BATCH_LENGTH_MULTIPLE, max_len, BATCH_LENGTH_MULTIPLE))
+    return shorter + [max_len]
 
 
 class LengthBucketedBatches(keras.utils.PyDataset):
@@ -45,9 +57,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         self.max_len = max_len
         self.shuffle = shuffle
         self.padding = padding
-        self.lengths_to_pad_to = None
-        if fixed_shapes:
-            self.lengths_to_pad_to = [length for length in COMPILED_BATCH_LENGTHS if length < max_len] + [max_len]
+        self.fixed_shapes = fixed_shapes
+        self.lengths_to_pad_to = batch_lengths(max_len, fixed_shapes)
         self.row_weights = None
         if class_weight is not None or (fixed_shapes and shuffle):
             self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
@@ -73,10 +84,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         return len(self.batches)
 
     def padded_length(self, longest):
-        """The length a batch whose longest text has `longest` words is padded to."""
-        if self.lengths_to_pad_to is not None:
-            return next(length for length in self.lengths_to_pad_to if length >= longest)
-        return min(self.max_len, -(-longest // BATCH_LENGTH_MULTIPLE) * BATCH_LENGTH_MULTIPLE)
+        """The length a batch whose longest text has `longest` words is padded to: the first that holds it."""
+        return self.lengths_to_pad_to[bisect.bisect_left(self.lengths_to_pad_to, longest)]
 
     def __getitem__(self, index):
         return self._batch(self.batches[index])
@@ -89,7 +98,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         if self.row_weights is None:
             return x, self.labels[rows]
         y, weights = self.labels[rows], self.row_weights[rows]
-        missing = self.batch_size - len(rows) if self.lengths_to_pad_to is not None and self.shuffle else 0
+        missing = self.batch_size - len(rows) if self.fixed_shapes and self.shuffle else 0
         if missing:  # the last batch, filled up to the one shape JAX compiled for training
             x = np.concatenate([x, np.zeros((missing, length), x.dtype)])
             y = np.concatenate([y, np.zeros(missing, y.dtype)])

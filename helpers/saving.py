@@ -88,12 +88,14 @@ def portable(model):
     return copy
 
 
-def serving_padding(model, args):
-    """How the serving model pads (serving.cut_and_pad): as the model's training batches were padded."""
+def padded_lengths(model, args):
+    """The lengths the model's training batches were padded to in front of their texts (serving.TextPath.lengths):
+    None for a model that masks its padding (padded after), max_len alone with --literal (the tutorial's padding)."""
     if args.max_len is None or batches.masks_padding(model):
-        return "after"
-    # JAX exports a model that reads its padding for one length only (it cannot pool a length it does not know).
-    return "max_len" if args.literal or keras.backend.backend() == "jax" else "before"
+        return None
+    if args.literal:
+        return [args.max_len]
+    return batches.batch_lengths(args.max_len, fixed_shapes=keras.backend.backend() == "jax")
 
 
 def text_path(model, args, data):
@@ -108,7 +110,7 @@ def text_path(model, args, data):
         indices,
         max_len=args.max_len,
         truncating=args.truncating,
-        padding=serving_padding(model, args),
+        lengths=padded_lengths(model, args),
     )
 
 

@@ -25,7 +25,7 @@ import os
 import keras
 import tensorflow as tf
 
-from helpers import batches, shell, text_encoding
+from helpers import shell, text_encoding
 from helpers.shell import UsageError
 
 SERVING_FOLDER = "serving"
@@ -44,7 +44,9 @@ class TextPath:
     indices: list
     max_len: int = None  # texts are cut to this many indices (None: never, as for a bag of words)
     truncating: str = "pre"  # 'pre' keeps a long text's end, as the tutorial's pad_sequences does; 'post' its start
-    padding: str = "after"  # 'after', 'max_len' or 'before': see cut_and_pad
+    # None: padded after the text (a model that masks its padding). Else the lengths, shortest first, that the
+    # model's training batches were padded to in front of their texts: each text gets the first that holds it.
+    lengths: list = None
 
 
 def word_indices(vocabulary, top_words):
@@ -66,34 +68,64 @@ def keras_imdb_word_indices(top_words):
     return [word for _, word in kept], [index for index, _ in kept]
 
 
-def cut_and_pad(rows, text_path):
-    """Encoded texts (a RaggedTensor) cut to max_len on the trained side, then padded as the model was fed.
+def cut(rows, text_path):
+    """Encoded texts (a RaggedTensor) cut to max_len on the side the model was trained with."""
+    if text_path.max_len is None:
+        return rows
+    return rows[:, -text_path.max_len :] if text_path.truncating == "pre" else rows[:, : text_path.max_len]
 
-    'after' (a model that masks its padding): after the text, to the longest
-    text of the batch, as its batches had it; masked, the amount changes
-    nothing. 'max_len' (--literal): the tutorial's padding, in front to
-    max_len. 'before' (cnn_lstm.py, which reads its padding): in front, to the
-    batch's longest text rounded up to a multiple of BATCH_LENGTH_MULTIPLE, as
-    its length-sorted batches had it: a text alone, or among texts of about its
-    length (predict.py sorts them so), gets the padding it was trained with.
-    """
-    max_len = text_path.max_len
-    if max_len is not None:
-        rows = rows[:, -max_len:] if text_path.truncating == "pre" else rows[:, :max_len]
+
+def pad_after(rows):
+    """Cut texts padded after their words to the batch's longest (masked, the amount of padding changes nothing)."""
+    longest = tf.maximum(tf.reduce_max(rows.row_lengths()), 1)  # at least 1: a batch of no texts is still a batch
+    return rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), longest]))
+
+
+def pad_in_front(rows, width):
+    """Cut texts padded in front of their words to `width`, as keras.utils.pad_sequences pads by default."""
     lengths = rows.row_lengths()
-    longest = tf.maximum(tf.reduce_max(lengths), 1)  # at least 1: a batch of no texts is still a batch
-    if text_path.padding == "after":
-        return rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), longest]))
-    if text_path.padding == "max_len":
-        width = tf.constant(max_len, tf.int64)
-    else:
-        multiple = batches.BATCH_LENGTH_MULTIPLE
-        width = tf.minimum((longest + multiple - 1) // multiple * multiple, max_len)
     after = rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), width]))
     # Each row moved right by its padding: column j takes the word at j - (width - length).
     source_columns = tf.range(width, dtype=tf.int64)[tf.newaxis, :] - (width - lengths)[:, tf.newaxis]
     moved = tf.gather(after, tf.maximum(source_columns, 0), batch_dims=1)
     return tf.where(source_columns >= 0, moved, text_encoding.PADDING_INDEX)
+
+
+def length_groups(rows, text_path):
+    """For each cut text, the index in text_path.lengths of the first length that holds it: its padded length."""
+    lengths = tf.constant(text_path.lengths, tf.int64)
+    return tf.searchsorted(lengths, tf.maximum(rows.row_lengths(), 1), out_type=tf.int64)
+
+
+def in_front_by_length(rows, text_path, run):
+    """`run` (padded texts -> probabilities, given the index of their padded length) applied to each text padded in
+    front to the first of text_path.lengths that holds it, as a batch of texts of that length was in training: a
+    model that reads its padding answers for a text whatever else is in the batch."""
+    groups = length_groups(rows, text_path)
+    present, group_of_row = tf.unique(groups)
+    outputs = tf.zeros(tf.stack([rows.nrows(), len(text_path.class_names)]), tf.float32)
+    for position in tf.range(tf.size(present)):  # AutoGraph makes this a tf.while_loop
+        members = tf.where(group_of_row == position)[:, 0]
+        group = present[position]
+        padded = pad_in_front(tf.gather(rows, members), tf.gather(tf.constant(text_path.lengths, tf.int64), group))
+        outputs = tf.tensor_scatter_nd_update(outputs, members[:, tf.newaxis], run(group, padded))
+    return outputs
+
+
+def padded(rows, text_path):
+    """Cut texts padded as the model reads them, to one length for the whole batch (the `encode` endpoint)."""
+    if text_path.lengths is None:
+        return pad_after(rows)
+    widest = tf.reduce_max(tf.concat([length_groups(rows, text_path), [0]], axis=0))
+    return pad_in_front(rows, tf.gather(tf.constant(text_path.lengths, tf.int64), widest))
+
+
+def probabilities(outputs):
+    """The model's outputs as each class's probability."""
+    outputs = tf.cast(outputs, tf.float32)
+    if outputs.shape[-1] == 1:  # the tutorial's one sigmoid unit: the probability of the second class
+        outputs = tf.concat([1.0 - outputs, outputs], axis=1)
+    return outputs
 
 
 def write(model, path, text_path, features=None, model_input=None, resources=()):
@@ -106,11 +138,17 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
     if keras.backend.backend() not in SERVING_BACKENDS:
         raise NotImplementedError(f"Keras exports a SavedModel from {' or '.join(SERVING_BACKENDS)} only")
     archive = keras.export.ExportArchive()
-    # A model padded to max_len reads that length only (JAX's export cannot pool a length it does not know).
-    time_steps = text_path.max_len if text_path.padding == "max_len" else None
-    model_input = model_input or tf.TensorSpec(shape=(None, time_steps), dtype=tf.int32)
-    # On JAX, Keras converts the model with jax2tf here; on TensorFlow, it traces it.
-    run_model = archive.track_and_add_endpoint("predict_from_model_inputs", model, input_signature=[model_input])
+    # On JAX, Keras converts the model with jax2tf here (on TensorFlow, it traces it). A JAX program that pools
+    # takes known lengths only, so a model padded in front gets one program for each length its batches had.
+    if keras.backend.backend() == "jax" and text_path.lengths is not None:
+        lengths = text_path.lengths
+    else:
+        lengths = [None]
+    run_model_at = []
+    for length in lengths:
+        name = "predict_from_model_inputs" if length in (None, lengths[-1]) else f"predict_from_model_inputs_{length}"
+        spec = model_input or tf.TensorSpec(shape=(None, length), dtype=tf.int32)
+        run_model_at.append(archive.track_and_add_endpoint(name, model, input_signature=[spec]))
     word_index = text_encoding.lookup_table(text_path.words, text_path.indices)
     class_names = tf.constant(text_path.class_names)
     archive.track(word_index)
@@ -121,28 +159,31 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         words = text_encoding.split_into_words(text_encoding.valid_utf8(texts))
         return text_encoding.encode(words, word_index)
 
-    def probabilities(outputs):
-        outputs = tf.cast(outputs, tf.float32)
-        if outputs.shape[-1] == 1:  # the tutorial's one sigmoid unit: the probability of the second class
-            outputs = tf.concat([1.0 - outputs, outputs], axis=1)
-        return outputs
+    def run_at(group, padded_texts):
+        if len(run_model_at) == 1:
+            return probabilities(run_model_at[0](tf.cast(padded_texts, tf.int32)))
+        branches = [lambda run=run: probabilities(run(tf.cast(padded_texts, tf.int32))) for run in run_model_at]
+        return tf.switch_case(tf.cast(group, tf.int32), branches)
 
     @tf.function(input_signature=[STRINGS])
     def encode(texts):
-        return cut_and_pad(encode_texts(texts), text_path)
+        return padded(cut(encode_texts(texts), text_path), text_path)
 
     @tf.function(input_signature=[STRINGS])
     def serve(texts):
-        if features is None:
-            inputs = cut_and_pad(encode_texts(texts), text_path)
+        if text_path.lengths is not None:
+            outputs = in_front_by_length(cut(encode_texts(texts), text_path), text_path, run_at)
         else:
-            inputs = features(encode_texts(texts))
-        # A batch of no texts gets no rows without calling the model: JAX's exported programs need one row or more.
-        outputs = tf.cond(
-            tf.shape(inputs)[0] > 0,
-            lambda: probabilities(run_model(inputs)),
-            lambda: tf.zeros((0, len(text_path.class_names)), tf.float32),
-        )
+            if features is None:
+                inputs = pad_after(cut(encode_texts(texts), text_path))
+            else:
+                inputs = features(encode_texts(texts))
+            # A batch of no texts gets no rows without calling the model: JAX's exported programs need one row or more.
+            outputs = tf.cond(
+                tf.shape(inputs)[0] > 0,
+                lambda: probabilities(run_model_at[0](inputs)),
+                lambda: tf.zeros((0, len(text_path.class_names)), tf.float32),
+            )
         return {"probabilities": outputs, "predicted_class": tf.gather(class_names, tf.argmax(outputs, axis=1))}
 
     @tf.function(input_signature=[])

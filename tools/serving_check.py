@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 import helpers.startup  # noqa: E402, F401 (first of the project: keeps TensorFlow's start-up notices off the terminal)
 
 import argparse  # noqa: E402
+import bisect  # noqa: E402
 import random  # noqa: E402
 
 import keras  # noqa: E402
@@ -56,18 +57,16 @@ def main():
     chosen = random.Random(0).sample(chosen, min(args.texts, len(chosen)))
 
     sequences = texts.cut_to_top_words(text_encoding.encode_texts(chosen, vocabulary), top_words)
-    served = predict.classify(classifier, chosen)  # in batches of texts of about one length, as predict.py sends them
+    served = predict.classify(classifier, chosen)  # in batches, as predict.py sends them
     masks = batches.masks_padding(model)
     cut = [row[-args.max_len :] if args.truncating == "pre" else row[: args.max_len] for row in sequences]
     if masks:
         as_served = [keras.utils.pad_sequences([row], padding="post", dtype="int32") for row in cut]
     else:
-        step = batches.BATCH_LENGTH_MULTIPLE
-        # --literal: to max_len; otherwise to the text's own length rounded up, as its training batches had it.
-        lengths = [args.max_len if args.literal else min(args.max_len, -(-len(row) // step) * step) for row in cut]
-        as_served = [
-            keras.utils.pad_sequences([row], maxlen=length, dtype="int32") for row, length in zip(cut, lengths)
-        ]
+        # --literal: to max_len; otherwise to the first length its training batches had that holds it (TensorFlow's).
+        lengths = [args.max_len] if args.literal else batches.batch_lengths(args.max_len, fixed_shapes=False)
+        widths = [lengths[bisect.bisect_left(lengths, len(row))] for row in cut]
+        as_served = [keras.utils.pad_sequences([row], maxlen=width, dtype="int32") for row, width in zip(cut, widths)]
     one_by_one = batches.class_probabilities(np.concatenate([model.predict_on_batch(x) for x in as_served]))
     in_batches = batches.padded_batches(
         sequences, np.zeros(len(sequences), np.int32), batches.EVALUATION_BATCH_SIZE, args.max_len, args.truncating,
