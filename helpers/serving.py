@@ -144,11 +144,12 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         lengths = text_path.lengths
     else:
         lengths = [None]
+    archive.track(model)  # once: each endpoint below reads the same variables
     run_model_at = []
     for length in lengths:
         name = "predict_from_model_inputs" if length in (None, lengths[-1]) else f"predict_from_model_inputs_{length}"
         spec = model_input or tf.TensorSpec(shape=(None, length), dtype=tf.int32)
-        run_model_at.append(archive.track_and_add_endpoint(name, model, input_signature=[spec]))
+        run_model_at.append(archive.add_endpoint(name, model.__call__, input_signature=[spec]))
     word_index = text_encoding.lookup_table(text_path.words, text_path.indices)
     class_names = tf.constant(text_path.class_names)
     archive.track(word_index)
@@ -162,7 +163,11 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
     def run_at(group, padded_texts):
         if len(run_model_at) == 1:
             return probabilities(run_model_at[0](tf.cast(padded_texts, tf.int32)))
-        branches = [lambda run=run: probabilities(run(tf.cast(padded_texts, tf.int32))) for run in run_model_at]
+        # Each branch gets texts of its own length: a program exported for that length reads them.
+        branches = [
+            lambda run=run, length=length: probabilities(run(tf.reshape(tf.cast(padded_texts, tf.int32), [-1, length])))
+            for run, length in zip(run_model_at, lengths)
+        ]
         return tf.switch_case(tf.cast(group, tf.int32), branches)
 
     @tf.function(input_signature=[STRINGS])

@@ -2,6 +2,7 @@
 
 import os
 import random
+import signal
 import subprocess
 import sys
 import types
@@ -24,6 +25,14 @@ SMALL_RUN = [
     "0",
 ]  # a run that only has to finish
 SIGNAL_WORDS = {"neg": "awful", "pos": "wonderful", "mixed": "meh"}
+
+
+def pytest_configure(config):
+    """A suite started in the background (`command &` ignores SIGINT, `nohup` SIGHUP) still tests the stop signals:
+    a script keeps ignoring a signal its user ignored, so the scripts the tests start must not inherit that."""
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None and signal.getsignal(signum) is signal.SIG_IGN:
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
 
 
 def write_corpus(root, class_names=("neg", "pos"), reviews_per_class=60, seed=0, length=(8, 40)):
