@@ -27,8 +27,12 @@ class SharedMaskLSTMCell(layers.LSTMCell):
         gates = ops.matmul(inputs, self.kernel) + ops.matmul(hidden, self.recurrent_kernel)
         if self.use_bias:
             gates = gates + self.bias
-        carry, output_gate = self._compute_carry_and_output_fused(ops.split(gates, 4, axis=1), carry)
-        hidden = output_gate * self.activation(carry)
+        # Keras' LSTMCell's own gate arithmetic, in its order of the four gates: input, forget, candidate, output.
+        input_gate, forget_gate, candidate, output_gate = ops.split(gates, 4, axis=1)
+        input_gate = self.recurrent_activation(input_gate)
+        forget_gate = self.recurrent_activation(forget_gate)
+        carry = forget_gate * carry + input_gate * self.activation(candidate)
+        hidden = self.recurrent_activation(output_gate) * self.activation(carry)
         return hidden, [hidden, carry]
 
 

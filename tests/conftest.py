@@ -1,5 +1,7 @@
 """Generated corpora in the Stanford layout, so that no test needs the internet."""
 
+import importlib
+import json
 import os
 import random
 import signal
@@ -160,3 +162,85 @@ def run_in_process(capsys, main, *arguments):
         code = exit_info.code if isinstance(exit_info.code, int) else int(exit_info.code is not None)
     captured = capsys.readouterr()
     return types.SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+
+
+# Every script in both configurations, and the baseline, trained briefly and saved: the saves that the serving,
+# plain-Keras and backend tests read. Tests that share one of these fixtures share an xdist group, so that one
+# worker builds it once.
+SAVE_FLAGS = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0", "--limit", "40"]
+LSTM_SCRIPTS = ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm")
+SAVES = [(script, configuration) for script in LSTM_SCRIPTS for configuration in ("default", "literal")]
+SAVES += [("baseline", "default")]
+# In a process on another backend, after the saves: --save, predict.py, a run repeated with its seed, and on
+# JAX, which compiles a program for each input shape, the programs training compiles (texts of 5 to 200 words cut
+# to 100, in batches of 3: many lengths, the last batch short).
+ON_ANOTHER_BACKEND = """
+import importlib, json, sys, lstm_simple, predict
+from helpers import shell, training
+runs, data, varied, model = json.loads(sys.argv[1]), *sys.argv[2:]
+for script, argv in runs:
+    importlib.import_module(script).main(argv)
+quick = ["--data-dir", data, "--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
+first = lstm_simple.main([*quick, "--save", model])["accuracy"]
+print("REPEATS", first == lstm_simple.main(quick)["accuracy"])
+shell.run(predict.main, [model, "wonderful word3 wonderful", "!!!"])
+if lstm_simple.keras.backend.backend() == "jax":
+    import jax.monitoring
+    compiles, per_epoch, compiled = [], [], "/jax/core/compile/backend_compile_duration"
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, seconds, **_: compiles.append(event) if event == compiled else None
+    )
+    class Counting(training.RunWatcher):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.before = len(compiles)
+            super().on_epoch_begin(epoch, logs)
+        def on_epoch_end(self, epoch, logs=None):
+            per_epoch.append(len(compiles) - self.before)
+            super().on_epoch_end(epoch, logs)
+    training.RunWatcher = Counting
+    lstm_simple.main(["--data-dir", varied, "--epochs", "2", "--batch-size", "3", "--max-len", "100", "--verbose", "0"])
+    print("COMPILES", per_epoch[0], sum(per_epoch[1:]))
+"""
+
+
+def save_runs(corpus, folder):
+    """(script, argv) of each save in SAVES, into folder/<script>-<configuration>."""
+    runs = []
+    for script, configuration in SAVES:
+        flags = ["--literal"] if configuration == "literal" else []
+        flags += ["--epochs", "1", "--verbose", "0", "--limit", "40"] if script == "baseline" else SAVE_FLAGS
+        runs.append((script, ["--data-dir", corpus, "--save", f"{folder}/{script}-{configuration}", *flags]))
+    return runs
+
+
+@pytest.fixture(scope="session")
+def tensorflow_saves(small_corpus, tmp_path_factory):
+    """{(script, configuration): folder} of SAVES, saved here on TensorFlow."""
+    folder = tmp_path_factory.mktemp("tensorflow_saves")
+    for script, argv in save_runs(small_corpus, folder):
+        importlib.import_module(script).main(argv)
+    return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}
+
+
+def run_on_backend(backend, corpus, folder):
+    """SAVES and ON_ANOTHER_BACKEND in one process on `backend` (Keras picks its backend once, at import):
+    ({(script, configuration): folder}, the process' output lines, the folder predict.py read)."""
+    model, varied = str(folder / "repeated"), write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
+    environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(folder / "keras_home")}
+    arguments = [json.dumps(save_runs(corpus, folder)), corpus, varied, model]
+    completed = run_script("-c", ON_ANOTHER_BACKEND, *arguments, env=environment)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}, completed.stdout.splitlines(), model
+
+
+# The backends to test beside TensorFlow, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax
+# torch" for more.
+OTHER_BACKENDS = os.environ.get("KERAS_TEST_BACKENDS", "jax").split()
+
+
+@pytest.fixture(scope="session", params=OTHER_BACKENDS)
+def backend_run(request, small_corpus, tmp_path_factory):
+    """(backend, run_on_backend's result) for each other backend installed, once for the session."""
+    if importlib.util.find_spec(request.param) is None:
+        pytest.skip(f"{request.param} is not installed")
+    return request.param, run_on_backend(request.param, small_corpus, tmp_path_factory.mktemp(request.param))

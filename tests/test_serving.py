@@ -1,7 +1,5 @@
 """The serving model --save writes (helpers/serving.py): raw text in, each class's probability out, TensorFlow alone."""
 
-import importlib
-import importlib.util
 import json
 import os
 import shutil
@@ -15,14 +13,10 @@ import baseline
 import common
 import lstm_simple
 import predict
-from conftest import ROOT, one_error_line, run_in_process, run_script
+from conftest import ROOT, SAVES, one_error_line, run_in_process, run_script
 from helpers import flags, saving, serving, texts
 
 TINY = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
-TINY_SAVE = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0", "--limit", "40"]
-LSTM_SCRIPTS = ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm")
-SAVES = [(script, configuration) for script in LSTM_SCRIPTS for configuration in ("default", "literal")]
-SAVES += [("baseline", "default")]
 # A Python that knows nothing of this project: isolated (-I: no PYTHONPATH, no user site, no script folder on
 # sys.path), started in an empty folder. It classifies awkward input with TensorFlow alone.
 CLEAN_LOADER = """
@@ -48,40 +42,17 @@ print(json.dumps(results))
 """
 
 
-def save_every_script(corpus, folder, backend):
-    """Each script, both configurations, and the baseline, trained briefly and saved into folder/<script>-<config>:
-    here on TensorFlow, in a process of its own on another backend (Keras picks its backend once, at import)."""
-    os.makedirs(folder)
-    runs = []
-    for script, configuration in SAVES:
-        flags = ["--literal"] if configuration == "literal" else []
-        flags += ["--epochs", "1", "--verbose", "0", "--limit", "40"] if script == "baseline" else TINY_SAVE
-        runs.append((script, ["--data-dir", corpus, "--save", f"{folder}/{script}-{configuration}", *flags]))
-    if backend == "tensorflow":
-        for script, argv in runs:
-            importlib.import_module(script).main(argv)
-    else:
-        program = "import importlib, json, sys\nfor script, argv in json.loads(sys.argv[1]):\n"
-        program += "    importlib.import_module(script).main(argv)"
-        environment = {"KERAS_BACKEND": backend, "KERAS_HOME": os.path.join(folder, "keras_home")}
-        completed = run_script("-c", program, json.dumps(runs), env=environment)
-        assert completed.returncode == 0, completed.stderr[-3000:]
-    return [os.path.join(folder, f"{script}-{configuration}") for script, configuration in SAVES]
-
-
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(backend, small_corpus, tmp_path):
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
-    saved = save_every_script(small_corpus, str(tmp_path / "saved"), backend)
-    for folder in saved:
+def check_in_a_python_of_tensorflow_alone(saves, tmp_path):
+    """Each save's serving model, loaded by CLEAN_LOADER in a Python that cannot import this project."""
+    for folder in saves.values():
         assert sorted(os.listdir(folder)) == [saving.MODEL_FILE, saving.SERVING_FOLDER], folder
     empty = tmp_path / "empty"
     empty.mkdir()
-    serving_folders = [os.path.join(folder, saving.SERVING_FOLDER) for folder in saved]
+    serving_folders = [os.path.join(folder, saving.SERVING_FOLDER) for folder in saves.values()]
     completed = run_script("-I", "-c", CLEAN_LOADER, *serving_folders, cwd=empty, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(completed.stdout.splitlines()[-1])
+    assert len(results) == len(SAVES)
     for folder, result in results.items():
         probabilities = np.array(result["probabilities"])
         assert probabilities.shape == (5, 2), folder
@@ -93,6 +64,21 @@ def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(b
         # A text's answer does not depend on its batch; on JAX, cnn_lstm's texts of 32 and of 40 indices or fewer
         # go to the programs exported for those lengths.
         np.testing.assert_allclose(result["alone"], probabilities, atol=1e-6)
+
+
+@pytest.mark.xdist_group("tensorflow_saves")
+def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(tensorflow_saves, tmp_path):
+    check_in_a_python_of_tensorflow_alone(tensorflow_saves, tmp_path)
+
+
+@pytest.mark.xdist_group("other_backends")
+def test_every_scripts_serving_model_exported_from_another_backend_classifies_with_tensorflow_alone(
+    backend_run, tmp_path
+):
+    backend, (saves, _, _) = backend_run
+    if backend not in serving.SERVING_BACKENDS:
+        pytest.skip(f"Keras exports no serving model from {backend}")
+    check_in_a_python_of_tensorflow_alone(saves, tmp_path)
 
 
 def trained_models_probabilities(model, sequences, max_len, masks, literal):
@@ -110,40 +96,44 @@ def trained_models_probabilities(model, sequences, max_len, masks, literal):
     ])  # fmt: skip
 
 
-@pytest.mark.parametrize("script, literal", [("lstm_simple", False), ("cnn_lstm", False), ("cnn_lstm", True)])
+@pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.parametrize(
+    "script, configuration", [("lstm_simple", "default"), ("cnn_lstm", "default"), ("cnn_lstm", "literal")]
+)
 def test_the_serving_model_gives_the_trained_models_probabilities_on_the_training_encoding(
-    script, literal, small_corpus, tmp_path
+    script, configuration, tensorflow_saves, small_corpus
 ):
-    folder = tmp_path / "model"
-    argv = ["--data-dir", small_corpus, "--save", str(folder), *TINY] + ["--literal"] * literal
-    importlib.import_module(script).main(argv)
+    folder = tensorflow_saves[script, configuration]
+    literal, max_len, top_words = configuration == "literal", 40, 60  # conftest.SAVE_FLAGS
     dataset = texts.load_own_texts(small_corpus)
-    sequences = texts.cut_to_top_words(dataset.test_sequences, 200)
-    trained = keras.saving.load_model(folder / saving.MODEL_FILE)
+    sequences = texts.cut_to_top_words(dataset.test_sequences, top_words)
+    trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
     masks = any(getattr(layer, "mask_zero", False) for layer in trained.layers)
     assert masks == (script == "lstm_simple")
-    lengths = {min(30, -(-len(sequence) // 16) * 16) for sequence in sequences}
-    assert literal or masks or lengths == {16, 30}  # texts of both padded lengths, in one batch
-    expected = trained_models_probabilities(trained, sequences, 30, masks, literal)
+    lengths = {min(max_len, -(-len(sequence) // 16) * 16) for sequence in sequences}
+    assert {16, 32, 40} <= lengths  # texts of several padded lengths, in one batch
+    expected = trained_models_probabilities(trained, sequences, max_len, masks, literal)
     raw_texts = texts.read_corpus(small_corpus)[0].test_texts
-    classifier = serving.load(str(folder))  # held: TensorFlow frees what a loaded model no one holds refers to
+    classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
     served = classifier.serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
     assert np.abs(served - expected).max() < 1e-5
     alone = [classifier.serve(tf.constant([text]))["probabilities"].numpy()[0, 1] for text in raw_texts[:8]]
     assert np.abs(served[:8] - alone).max() < 1e-6  # a text's answer does not depend on the others in its batch
 
 
-def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(small_corpus, tmp_path):
-    folder = tmp_path / "model"
-    baseline.main(["--data-dir", small_corpus, "--save", str(folder), "--epochs", "2", "--verbose", "0"])
+@pytest.mark.xdist_group("tensorflow_saves")
+def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(tensorflow_saves, small_corpus):
+    folder = tensorflow_saves["baseline", "default"]
     constants = (baseline.TOP_WORDS, None, baseline.EPOCHS, baseline.BATCH_SIZE, baseline.SEED)
-    args = flags.parse(["--data-dir", small_corpus], "baseline.py", "", *constants, baseline.VALIDATION_SPLIT)
+    argv = ["--data-dir", small_corpus, "--limit", "40"]  # as conftest.save_runs trained it
+    args = flags.parse(argv, "baseline.py", "", *constants, baseline.VALIDATION_SPLIT)
     data = common.load_data(args)
     tf_idf = baseline.TfIdfOfWordsAndPairs(data.train_sequences)  # weighed on the same texts as in training
-    trained = keras.saving.load_model(folder / saving.MODEL_FILE)
-    expected = trained.predict(tf_idf.tf_idf(tf_idf.as_strings(data.test_sequences)), verbose=0)[:, 0]
-    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
-    classifier = serving.load(str(folder))  # held: TensorFlow frees what a loaded model no one holds refers to
+    trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
+    test_sequences = texts.cut_to_top_words(texts.load_own_texts(small_corpus).test_sequences, args.top_words)
+    expected = trained.predict(tf_idf.tf_idf(tf_idf.as_strings(test_sequences)), verbose=0)[:, 0]
+    raw_texts = texts.read_corpus(small_corpus)[0].test_texts  # all of them, not only the 40 of --limit
+    classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
     served = classifier.serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
     assert np.abs(served - expected).max() < 1e-5
 
