@@ -15,7 +15,11 @@ Its endpoints: `serve` (also TF Serving's `serving_default`) takes a batch
 of strings and gives each class's probability and the predicted class's
 name; `encode` gives the word indices the model reads, for training further
 with `model.keras`; `class_names` names the columns of the probabilities;
-`predict_from_model_inputs` runs the model on inputs already encoded.
+`predict_from_model_inputs` runs the model on inputs already encoded;
+`padded_lengths` gives the lengths a model that reads its padding takes
+(none for one that masks it). A text's answer never depends on the other
+texts of its batch; `encode` pads a whole batch to one length, so for such a
+model encode one text at a time, or texts of one padded length.
 """
 
 import dataclasses
@@ -98,18 +102,49 @@ def length_groups(rows, text_path):
 
 
 def in_front_by_length(rows, text_path, run):
-    """`run` (padded texts -> probabilities, given the index of their padded length) applied to each text padded in
+    """`run` (padded texts of one length -> probabilities) applied to each text padded in
     front to the first of text_path.lengths that holds it, as a batch of texts of that length was in training: a
     model that reads its padding answers for a text whatever else is in the batch."""
     groups = length_groups(rows, text_path)
+    lengths = tf.constant(text_path.lengths, tf.int64)
     present, group_of_row = tf.unique(groups)
     outputs = tf.zeros(tf.stack([rows.nrows(), len(text_path.class_names)]), tf.float32)
     for position in tf.range(tf.size(present)):  # AutoGraph makes this a tf.while_loop
         members = tf.where(group_of_row == position)[:, 0]
-        group = present[position]
-        padded = pad_in_front(tf.gather(rows, members), tf.gather(tf.constant(text_path.lengths, tf.int64), group))
-        outputs = tf.tensor_scatter_nd_update(outputs, members[:, tf.newaxis], run(group, padded))
+        padded = pad_in_front(tf.gather(rows, members), tf.gather(lengths, present[position]))
+        outputs = tf.tensor_scatter_nd_update(outputs, members[:, tf.newaxis], run(padded))
     return outputs
+
+
+def programs_by_length(archive, model, lengths):
+    """JAX: the model exported once for each of `lengths`, as predict_from_model_inputs_<length>, and
+    predict_from_model_inputs, which runs the one of its input's width (one of `lengths`, else an error)."""
+    programs = [
+        archive.add_endpoint(
+            f"predict_from_model_inputs_{length}",
+            model.__call__,
+            input_signature=[tf.TensorSpec(shape=(None, length), dtype=tf.int32)],
+        )
+        for length in lengths
+    ]
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=(None, None), dtype=tf.int32)])
+    def run_model(inputs):
+        known = tf.constant(lengths, tf.int64)
+        width = tf.shape(inputs, out_type=tf.int64)[1]
+        group = tf.minimum(tf.searchsorted(known, width[tf.newaxis])[0], len(lengths) - 1)
+        tf.debugging.assert_equal(
+            tf.gather(known, group), width, message="the texts must be padded to one of padded_lengths()"
+        )
+        # ensure_shape gives each program the fixed width it was exported for, and checks it.
+        branches = [
+            lambda program=program, length=length: program(tf.ensure_shape(inputs, [None, length]))
+            for program, length in zip(programs, lengths)
+        ]
+        return tf.switch_case(tf.cast(group, tf.int32), branches)
+
+    archive.add_endpoint("predict_from_model_inputs", run_model)
+    return run_model
 
 
 def padded(rows, text_path):
@@ -138,18 +173,15 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
     if keras.backend.backend() not in SERVING_BACKENDS:
         raise NotImplementedError(f"Keras exports a SavedModel from {' or '.join(SERVING_BACKENDS)} only")
     archive = keras.export.ExportArchive()
-    # On JAX, Keras converts the model with jax2tf here (on TensorFlow, it traces it). A JAX program that pools
-    # takes known lengths only, so a model padded in front gets one program for each length its batches had.
-    if keras.backend.backend() == "jax" and text_path.lengths is not None:
-        lengths = text_path.lengths
-    else:
-        lengths = [None]
     archive.track(model)  # once: each endpoint below reads the same variables
-    run_model_at = []
-    for length in lengths:
-        name = "predict_from_model_inputs" if length in (None, lengths[-1]) else f"predict_from_model_inputs_{length}"
-        spec = model_input or tf.TensorSpec(shape=(None, length), dtype=tf.int32)
-        run_model_at.append(archive.add_endpoint(name, model.__call__, input_signature=[spec]))
+    # On JAX, Keras converts the model with jax2tf here (on TensorFlow, it traces it). A JAX program that pools
+    # takes known lengths only, so a model padded in front gets one program for each length its batches could
+    # have, and predict_from_model_inputs picks the one of the width it is given.
+    if keras.backend.backend() == "jax" and text_path.lengths is not None:
+        run_model = programs_by_length(archive, model, text_path.lengths)
+    else:
+        spec = model_input or tf.TensorSpec(shape=(None, None), dtype=tf.int32)
+        run_model = archive.add_endpoint("predict_from_model_inputs", model.__call__, input_signature=[spec])
     word_index = text_encoding.lookup_table(text_path.words, text_path.indices)
     class_names = tf.constant(text_path.class_names)
     archive.track(word_index)
@@ -160,15 +192,8 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         words = text_encoding.split_into_words(text_encoding.valid_utf8(texts))
         return text_encoding.encode(words, word_index)
 
-    def run_at(group, padded_texts):
-        if len(run_model_at) == 1:
-            return probabilities(run_model_at[0](tf.cast(padded_texts, tf.int32)))
-        # Each branch gets texts of its own length: a program exported for that length reads them.
-        branches = [
-            lambda run=run, length=length: probabilities(run(tf.reshape(tf.cast(padded_texts, tf.int32), [-1, length])))
-            for run, length in zip(run_model_at, lengths)
-        ]
-        return tf.switch_case(tf.cast(group, tf.int32), branches)
+    def run(padded_texts):
+        return probabilities(run_model(tf.cast(padded_texts, tf.int32)))
 
     @tf.function(input_signature=[STRINGS])
     def encode(texts):
@@ -177,7 +202,7 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
     @tf.function(input_signature=[STRINGS])
     def serve(texts):
         if text_path.lengths is not None:
-            outputs = in_front_by_length(cut(encode_texts(texts), text_path), text_path, run_at)
+            outputs = in_front_by_length(cut(encode_texts(texts), text_path), text_path, run)
         else:
             if features is None:
                 inputs = pad_after(cut(encode_texts(texts), text_path))
@@ -186,7 +211,7 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
             # A batch of no texts gets no rows without calling the model: JAX's exported programs need one row or more.
             outputs = tf.cond(
                 tf.shape(inputs)[0] > 0,
-                lambda: probabilities(run_model_at[0](inputs)),
+                lambda: run(inputs),
                 lambda: tf.zeros((0, len(text_path.class_names)), tf.float32),
             )
         return {"probabilities": outputs, "predicted_class": tf.gather(class_names, tf.argmax(outputs, axis=1))}
@@ -195,10 +220,15 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
     def names():
         return class_names
 
+    @tf.function(input_signature=[])
+    def lengths():
+        return tf.constant(text_path.lengths or [], tf.int64)
+
     archive.add_endpoint("serve", serve)
     archive.add_endpoint("serving_default", serve)  # the signature TF Serving calls when none is named
     archive.add_endpoint("encode", encode)
     archive.add_endpoint("class_names", names)
+    archive.add_endpoint("padded_lengths", lengths)
     archive.write_out(path, verbose=False)
 
 

@@ -66,67 +66,78 @@ def check_in_a_python_of_tensorflow_alone(saves, tmp_path):
         np.testing.assert_allclose(result["alone"], probabilities, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
 def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(tensorflow_saves, tmp_path):
     check_in_a_python_of_tensorflow_alone(tensorflow_saves, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("other_backends")
 def test_every_scripts_serving_model_exported_from_another_backend_classifies_with_tensorflow_alone(
-    backend_run, tmp_path
+    backend_run, small_corpus, tmp_path
 ):
-    backend, (saves, _, _) = backend_run
+    backend, (saves, _) = backend_run
     if backend not in serving.SERVING_BACKENDS:
         pytest.skip(f"Keras exports no serving model from {backend}")
     check_in_a_python_of_tensorflow_alone(saves, tmp_path)
+    # cnn_lstm's model, trained on JAX's batch lengths (32, then --max-len 40), is served at those lengths.
+    served, expected = served_and_trained(saves["cnn_lstm", "default"], small_corpus, [32, 40])
+    assert np.abs(served - expected).max() < 1e-5
 
 
-def trained_models_probabilities(model, sequences, max_len, masks, literal):
+def trained_models_probabilities(model, sequences, max_len, lengths):
     """model.keras on the training encoding, each text cut to its last max_len indices and padded as in training:
-    after it, to the longest (a masked model, where the amount changes nothing), or in front, alone, to its length
-    rounded up to 16 (cnn_lstm.py's length-sorted batches) or to max_len (the tutorial's padding)."""
+    after it, to the longest (lengths None: a masked model, where the amount changes nothing), or in front, alone,
+    to the first of `lengths` that holds it (cnn_lstm.py's length-sorted batches; --literal's is max_len alone)."""
     cut = [sequence[-max_len:] for sequence in sequences]
-    if masks:
+    if lengths is None:
         padded = keras.utils.pad_sequences(cut, maxlen=max(map(len, cut)), padding="post", dtype="int32")
         return model.predict(padded, verbose=0)[:, 0]
-    widths = [max_len if literal else min(max_len, -(-len(sequence) // 16) * 16) for sequence in cut]
+    widths = [min(length for length in lengths if length >= len(sequence)) for sequence in cut]
     return np.array([
         model.predict(keras.utils.pad_sequences([sequence], maxlen=width, dtype="int32"), verbose=0)[0, 0]
         for sequence, width in zip(cut, widths)
     ])  # fmt: skip
 
 
+def served_and_trained(folder, corpus, lengths):
+    """The serving model's probability of the second class on the corpus' raw test texts, and model.keras' on
+    their training encoding (conftest.SAVE_FLAGS: 60 top words, cut to 40)."""
+    sequences = texts.cut_to_top_words(texts.load_own_texts(corpus).test_sequences, 60)
+    trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
+    expected = trained_models_probabilities(trained, sequences, 40, lengths)
+    classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
+    served = classifier.serve(tf.constant(texts.read_corpus(corpus)[0].test_texts))["probabilities"].numpy()[:, 1]
+    assert classifier.padded_lengths().numpy().tolist() == (lengths or [])
+    return served, expected
+
+
 @pytest.mark.xdist_group("tensorflow_saves")
 @pytest.mark.parametrize(
     "script, configuration", [("lstm_simple", "default"), ("cnn_lstm", "default"), ("cnn_lstm", "literal")]
 )
+@pytest.mark.slow
 def test_the_serving_model_gives_the_trained_models_probabilities_on_the_training_encoding(
     script, configuration, tensorflow_saves, small_corpus
 ):
-    folder = tensorflow_saves[script, configuration]
-    literal, max_len, top_words = configuration == "literal", 40, 60  # conftest.SAVE_FLAGS
-    dataset = texts.load_own_texts(small_corpus)
-    sequences = texts.cut_to_top_words(dataset.test_sequences, top_words)
-    trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
-    masks = any(getattr(layer, "mask_zero", False) for layer in trained.layers)
-    assert masks == (script == "lstm_simple")
-    lengths = {min(max_len, -(-len(sequence) // 16) * 16) for sequence in sequences}
-    assert {16, 32, 40} <= lengths  # texts of several padded lengths, in one batch
-    expected = trained_models_probabilities(trained, sequences, max_len, masks, literal)
-    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
-    classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
-    served = classifier.serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
+    lengths = {"lstm_simple": None, "cnn_lstm": [16, 32, 40] if configuration == "default" else [40]}[script]
+    sequences = texts.load_own_texts(small_corpus).test_sequences
+    assert {min(length for length in (16, 32, 40) if length >= min(len(row), 40)) for row in sequences} == {16, 32, 40}
+    served, expected = served_and_trained(tensorflow_saves[script, configuration], small_corpus, lengths)
     assert np.abs(served - expected).max() < 1e-5
+    classifier = serving.load(tensorflow_saves[script, configuration])
+    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
     alone = [classifier.serve(tf.constant([text]))["probabilities"].numpy()[0, 1] for text in raw_texts[:8]]
     assert np.abs(served[:8] - alone).max() < 1e-6  # a text's answer does not depend on the others in its batch
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
 def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(tensorflow_saves, small_corpus):
     folder = tensorflow_saves["baseline", "default"]
-    constants = (baseline.TOP_WORDS, None, baseline.EPOCHS, baseline.BATCH_SIZE, baseline.SEED)
     argv = ["--data-dir", small_corpus, "--limit", "40"]  # as conftest.save_runs trained it
-    args = flags.parse(argv, "baseline.py", "", *constants, baseline.VALIDATION_SPLIT)
+    args = flags.parse(argv, "baseline.py", "", flags.Recipe.of_script(vars(baseline)))
     data = common.load_data(args)
     tf_idf = baseline.TfIdfOfWordsAndPairs(data.train_sequences)  # weighed on the same texts as in training
     trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
@@ -147,6 +158,7 @@ def test_the_baselines_own_counts_are_the_vectorizers(small_corpus):
     np.testing.assert_array_equal(tf_idf.counts(strings).numpy(), vectorizer_counts)
 
 
+@pytest.mark.slow
 def test_a_model_of_keras_imdb_serves_with_keras_word_index(tmp_path, monkeypatch):
     """Trained on keras.datasets.imdb (no vocabulary of ours): its words are Keras' ranks, shifted by 3."""
     monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: {"the": 1, "film": 2, "wonderful": 3})
@@ -162,10 +174,11 @@ def test_a_model_of_keras_imdb_serves_with_keras_word_index(tmp_path, monkeypatc
 
 
 def lstm_args_for_saving(top_words):
-    constants = (top_words, 10, 1, 64, 7)
-    return flags.parse([], "lstm_simple.py", "", *constants)
+    recipe = flags.Recipe.of_script(vars(lstm_simple) | {"TOP_WORDS": top_words, "MAX_REVIEW_LENGTH": 10})
+    return flags.parse([], "lstm_simple.py", "", recipe)
 
 
+@pytest.mark.slow
 def test_a_save_from_an_earlier_version_is_replaced_whole_and_its_encoding_removed(small_corpus, tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
@@ -176,6 +189,7 @@ def test_a_save_from_an_earlier_version_is_replaced_whole_and_its_encoding_remov
     assert sorted(os.listdir(folder)) == ["NOTES.txt", saving.MODEL_FILE, saving.SERVING_FOLDER]
 
 
+@pytest.mark.slow
 def test_on_a_backend_that_cannot_export_save_writes_model_keras_and_says_so_before_training(
     small_corpus, tmp_path, monkeypatch, capsys
 ):
@@ -200,14 +214,18 @@ def test_predict_py_classifies_a_megabyte_line_and_bytes_that_are_not_utf8(saved
     assert len(completed.stdout.splitlines()) == 2 and "not valid UTF-8" in completed.stderr
 
 
-def test_predict_py_gives_each_text_the_serving_models_answer_whatever_the_batch(saved_model, monkeypatch, capsys):
-    many = [f"wonderful word{number} " * (number % 7 + 1) for number in range(50)] + ["awful word3 awful"] * 3
-    classifier, _ = predict.load_serving_model(str(saved_model))
+@pytest.mark.slow
+@pytest.mark.xdist_group("tensorflow_saves")
+def test_predict_py_gives_each_text_the_serving_models_answer_whatever_the_batch(tensorflow_saves, monkeypatch):
+    """cnn_lstm.py's model, which reads its padding: texts of 2 to 50 words, in batches that mix their lengths."""
+    many = [f"wonderful word{number} " * (number % 25 + 1) for number in range(50)] + ["awful word3 awful"] * 3
+    classifier, _ = predict.load_serving_model(tensorflow_saves["cnn_lstm", "default"])
     one_by_one = np.concatenate([classifier.serve(tf.constant([text]))["probabilities"].numpy() for text in many])
     monkeypatch.setattr(predict, "CLASSIFY_BATCH_SIZE", 8)  # batches of texts sorted by length
     np.testing.assert_allclose(predict.classify(classifier, many), one_by_one, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_serving_models_readme_lines_run_as_written(saved_model, tmp_path):
     """The README's few lines of Python, with the saved folder's name: TensorFlow alone, outside the project."""
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
