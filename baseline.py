@@ -35,6 +35,10 @@ LEARNING_RATE = 0.01
 INVERSE_REGULARIZATION = 10.0  # scikit-learn's C of LogisticRegression(C=10): the L2 penalty is 1 / (2 C texts)
 GRADIENT_CLIP_NORM = 1.0
 VALIDATION_SPLIT = 0.1  # held out of the training texts to stop on
+PATIENCE = 12  # epochs without a better validation loss before training stops
+PLATEAU_PATIENCE = 3  # ... before Adam's step is halved, well before stopping
+TEXT_COLUMN = "text"  # a table's column (or JSONL key) that holds the text (--data)
+LABEL_COLUMN = "label"  # ... and the one that holds its class
 
 
 class TfIdfOfWordsAndPairs:
@@ -157,8 +161,8 @@ def build_model(config):
 
 def main(argv=None):
     """The LSTM scripts' steps with a bag of words for one seed; returns the test figures (common.evaluate)."""
-    # max_len None: a bag of words reads whole texts.
-    args = flags.parse(argv, __file__, __doc__, TOP_WORDS, None, EPOCHS, BATCH_SIZE, SEED, VALIDATION_SPLIT)
+    # No MAX_REVIEW_LENGTH: a bag of words reads whole texts.
+    args = flags.parse(argv, __file__, __doc__, flags.Recipe.of_script(globals()))
     common.set_seed(args.seed)
     data = common.load_data(args)
     train_vectors, validation_vectors, test_vectors, tf_idf = tf_idf_vectors(data, args)

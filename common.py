@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from helpers import batches, report, shell, texts, training
+from helpers import batches, report, shell, tables, texts, training
 from helpers.shell import UsageError
 
 # The seed -------------------------------------------------------------------------------------------------------------
@@ -93,7 +93,9 @@ def load_data(args):
     """The training and test texts as word indices below --top-words: keras.datasets.imdb, or --data."""
     if args.data is None:
         return prepared(load_keras_imdb(args.top_words), args)
-    columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
+    columns = None  # a folder's texts have no columns (the recipe's TEXT_COLUMN and LABEL_COLUMN are a table's)
+    if any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
+        columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
     return prepared(texts.load_own_texts(args.data, columns, args.test_data, args.test_split), args)
 
 

@@ -14,7 +14,8 @@ from keras import layers
 import common
 from helpers import flags, records, report, saving, shell, training
 
-# The tutorial's values; the flags take their defaults from the first five.
+# The tutorial's values. The flags of the same names (--top-words, --max-len, ...) take their defaults from
+# the constants of this block and the next (flags.Recipe.of_script).
 TOP_WORDS = 5000  # keep the 5,000 most frequent word indices, the rest become "unknown"
 MAX_REVIEW_LENGTH = 500  # a longer review is cut to its last 500 words (--truncating post: its first)
 EPOCHS = 3
@@ -23,6 +24,13 @@ SEED = 7  # the tutorial's numpy.random.seed(7)
 LEARNING_RATE = 0.001  # Adam's default step, the tutorial's optimizer='adam'
 # Not the tutorial's (none with --literal): Adam's gradient norm is clipped to this.
 GRADIENT_CLIP_NORM = 1.0
+# Not the tutorial's, for your own data (--data); the defaults of the flags of the same names.
+TRUNCATING = "pre"  # a longer text loses its first words, as the tutorial's pad_sequences; "post": its last
+VALIDATION_SPLIT = 0.0  # the tutorial trains on every training text; the README's own-data recipe holds out 0.1
+PATIENCE = 12  # with a validation split: epochs without a better validation loss before training stops
+PLATEAU_PATIENCE = 3  # ... before Adam's step is halved, well before stopping
+TEXT_COLUMN = "text"  # a table's column (or JSONL key) that holds the text
+LABEL_COLUMN = "label"  # ... and the one that holds its class
 
 # The model's sizes, as in the tutorial's listing.
 EMBEDDING_VECTOR_LENGTH = 32  # each word index becomes a vector of 32 numbers
@@ -61,7 +69,7 @@ def build_model(config):
 def main(argv=None):
     """The tutorial's listing, for one seed; returns the test figures (common.evaluate)."""
     # The listing's constants become flags, with the constants above as their defaults.
-    args = flags.parse(argv, __file__, __doc__, TOP_WORDS, MAX_REVIEW_LENGTH, EPOCHS, BATCH_SIZE, SEED)
+    args = flags.parse(argv, __file__, __doc__, flags.Recipe.of_script(globals()))
     common.set_seed(args.seed)  # numpy.random.seed(7)
     # imdb.load_data(num_words=top_words), or your own texts with --data; then, not the listing's,
     # --limit, the data summary and --validation-split's held-out texts.

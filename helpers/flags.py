@@ -1,15 +1,11 @@
 """The scripts' flags: the tutorial's constants as defaults, each flag's help, and the checks made before any work."""
 
 import argparse
+import dataclasses
 import os
 import sys
 
-from helpers import records, saving, shell, text_encoding
-
-# A small validation set gives a noisy loss: the study (results/README.md) found that halving the step
-# after 2 stalled epochs and stopping after 8 ended good runs early; 3 and 12 are its own-data recipe.
-PATIENCE = 12  # epochs without a better validation loss before training stops
-PLATEAU_PATIENCE = 3  # ... before the 'plateau' schedule halves the step: well before stopping
+from helpers import records, saving, shell, tables, text_encoding
 
 # The largest values the flags take: beyond them a run would not fit in memory or time, or a
 # seed in NumPy's range, and is refused at once rather than after the data is loaded.
@@ -19,6 +15,42 @@ MAX_BATCH_SIZE = 1_000_000
 MAX_TOP_WORDS = 2_000_000  # an Embedding of 32 numbers a word: 256 MB, and as much again twice for Adam
 MAX_LEN = saving.MAX_LEN
 MAX_RUNS = 1_000
+
+
+@dataclasses.dataclass
+class Recipe:
+    """The defaults of a script's flags: the constants at the top of the script, where a user adapting it edits
+    them. Nothing of the recipe is set here."""
+
+    top_words: int
+    max_len: int  # None: a model that reads whole texts (no --max-len, --truncating or --literal)
+    truncating: str  # 'pre' or 'post' (None with max_len None)
+    epochs: int
+    batch_size: int
+    seed: int
+    validation_split: float
+    patience: int
+    plateau_patience: int
+    text_column: str
+    label_column: str
+
+    @classmethod
+    def of_script(cls, constants):
+        """The recipe of a script's constants (its globals()), by their names; a bag of words has no
+        MAX_REVIEW_LENGTH and no TRUNCATING."""
+        return cls(
+            top_words=constants["TOP_WORDS"],
+            max_len=constants.get("MAX_REVIEW_LENGTH"),
+            truncating=constants.get("TRUNCATING"),
+            epochs=constants["EPOCHS"],
+            batch_size=constants["BATCH_SIZE"],
+            seed=constants["SEED"],
+            validation_split=constants["VALIDATION_SPLIT"],
+            patience=constants["PATIENCE"],
+            plateau_patience=constants["PLATEAU_PATIENCE"],
+            text_column=constants["TEXT_COLUMN"],
+            label_column=constants["LABEL_COLUMN"],
+        )
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -80,24 +112,26 @@ def path_argument(text):
     return text
 
 
-def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed, validation_split):
-    """The parser of every script; max_len None for a model that reads whole texts (no --max-len, --literal)."""
+def build_parser(prog, description, recipe):
+    """The parser of every script, its defaults the script's Recipe."""
     parser = OneLineErrorParser(prog=prog, description=description)
     add = parser.add_argument
     add(
         "--epochs",
         type=whole_number_from(1, MAX_EPOCHS),
-        default=epochs,
+        default=recipe.epochs,
         help="epochs (the most, with a validation split)",
     )
-    add("--batch-size", type=whole_number_from(1, MAX_BATCH_SIZE), default=batch_size, help="training batch size")
+    add(
+        "--batch-size", type=whole_number_from(1, MAX_BATCH_SIZE), default=recipe.batch_size, help="training batch size"
+    )
     add(
         "--top-words",
         type=whole_number_from(text_encoding.FIRST_WORD_INDEX + 1, MAX_TOP_WORDS),  # below it no word would be left
-        default=top_words,
+        default=recipe.top_words,
         help="keep word indices below this (the most frequent TOP_WORDS - 4 words); the rest become 'unknown'",
     )
-    add("--seed", type=whole_number_from(0, MAX_SEED), default=seed, help="random seed of the first run")
+    add("--seed", type=whole_number_from(0, MAX_SEED), default=recipe.seed, help="random seed of the first run")
     add(
         "--runs",
         type=whole_number_from(1, MAX_RUNS),
@@ -127,8 +161,17 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
         help="with --data that has no test/ folder: this fraction of each class (at least one text) is the test set, "
         "the same texts for every seed (default: 0.2)",
     )
-    add("--text-column", default="text", metavar="NAME", help="a table's column (or JSONL key) that holds the text")
-    add("--label-column", default="label", metavar="NAME", help="a table's column (or JSONL key) holding the class")
+    # None when not given (the recipe's then), so that one given where it would do nothing is refused.
+    add(
+        "--text-column",
+        metavar="NAME",
+        help=f"a table's column (or JSONL key) that holds the text (default: {recipe.text_column})",
+    )
+    add(
+        "--label-column",
+        metavar="NAME",
+        help=f"a table's column (or JSONL key) holding the class (default: {recipe.label_column})",
+    )
     add(
         "--no-header",
         action="store_true",
@@ -145,7 +188,7 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
     add(
         "--validation-split",
         type=fraction_below(1.0),
-        default=validation_split,
+        default=recipe.validation_split,
         metavar="FRACTION",
         help="hold out this fraction of the training texts (seeded, every class in proportion), show its accuracy "
         "after each epoch, stop when its loss has not improved for PATIENCE epochs and keep the best epoch's "
@@ -155,13 +198,14 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
     add(
         "--patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help=f"with --validation-split: epochs without a better validation loss before stopping (default: {PATIENCE})",
+        help="with --validation-split: epochs without a better validation loss before stopping "
+        f"(default: {recipe.patience})",
     )
     add(
         "--plateau-patience",
         type=whole_number_from(1, MAX_EPOCHS),
         help="epochs without a better validation loss before the 'plateau' schedule halves the step "
-        f"(default: {PLATEAU_PATIENCE})",
+        f"(default: {recipe.plateau_patience})",
     )
     add(
         "--class-weight",
@@ -169,14 +213,19 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
         default="none",
         help="'balanced': each class weighs as much in the training loss as the others, however few its texts",
     )
-    if max_len is None:
+    if recipe.max_len is None:
         parser.set_defaults(max_len=None, truncating=None, literal=False)
     else:
-        add("--max-len", type=whole_number_from(1, MAX_LEN), default=max_len, help="cut longer texts to MAX_LEN words")
+        add(
+            "--max-len",
+            type=whole_number_from(1, MAX_LEN),
+            default=recipe.max_len,
+            help="cut longer texts to MAX_LEN words",
+        )
         add(
             "--truncating",
             choices=("pre", "post"),
-            default="pre",
+            default=recipe.truncating,
             help="which words a longer text loses: 'pre' its first ones, keeping the last MAX_LEN (the tutorial's), "
             "'post' its last ones, keeping the first (a title or lead)",
         )
@@ -207,15 +256,18 @@ def build_parser(prog, description, top_words, max_len, epochs, batch_size, seed
 
 def check_flags(args, parser):
     """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+    columns_given = args.text_column is not None or args.label_column is not None or args.no_header
     data_flags = {"--test-data": args.test_data, "--test-split": args.test_split, "--no-header": args.no_header}
-    data_flags |= {"--text-column": args.text_column != "text", "--label-column": args.label_column != "label"}
+    data_flags |= {"--text-column": args.text_column is not None, "--label-column": args.label_column is not None}
     for flag in (flag for flag, given in data_flags.items() if given and args.data is None):
         parser.error(f"{flag} is about your own data; give it with --data PATH")
+    if columns_given and not any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
+        parser.error(f"--text-column, --label-column and --no-header are for a table; {args.data} is not one")
     if args.test_data and args.test_split is not None:
         parser.error("--test-data is the test set, so --test-split would set aside nothing; leave one out")
     if args.test_split is not None and args.test_split == 0:
         parser.error("--test-split 0 leaves no test texts; give a fraction such as 0.2, or --test-data")
-    if args.no_header and (args.text_column, args.label_column) == ("text", "label"):
+    if args.no_header and (args.text_column is None or args.label_column is None):
         parser.error("--no-header numbers the columns from 0: name them, e.g. --label-column 0 --text-column 1")
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
@@ -226,8 +278,8 @@ def check_flags(args, parser):
         parser.error("--literal keeps Adam's constant step, so --plateau-patience would do nothing; leave one out")
 
 
-def parse(argv, script_path, description, top_words, max_len, epochs, batch_size, seed, validation_split=0.0):
-    """The flags of one run of a script, the values it passes (the tutorial's) as defaults; outputs checked.
+def parse(argv, script_path, description, recipe):
+    """The flags of one run of a script, its Recipe (its constants) as their defaults; outputs checked.
 
     Besides argparse's own, the namespace holds `script`, `argv` (as given),
     `first_seed` and `seed` (this run's, among --runs), `verbose` (resolved),
@@ -236,14 +288,15 @@ def parse(argv, script_path, description, top_words, max_len, epochs, batch_size
     shell.begin_run()
     script = os.path.basename(script_path)
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(script, description, top_words, max_len, epochs, batch_size, seed, validation_split)
+    parser = build_parser(script, description, recipe)
     args = parser.parse_args(argv)
     check_flags(args, parser)
     args.script = script
     args.argv = [argument for argument in argv if not argument.startswith("--run-index")]
     args.first_seed, args.seed = args.seed, args.seed + args.run_index
-    args.patience = PATIENCE if args.patience is None else args.patience
-    args.plateau_patience = PLATEAU_PATIENCE if args.plateau_patience is None else args.plateau_patience
+    for name in ("patience", "plateau_patience", "text_column", "label_column"):  # not given: the recipe's
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(recipe, name))
     # How Adam's step falls (not the tutorial's, whose step is constant): halved when the validation loss stalls
     # ('plateau'), or to 0 over EPOCHS ('cosine') when there is no validation split to watch.
     args.learning_rate_schedule = None if args.literal else "plateau" if args.validation_split > 0 else "cosine"

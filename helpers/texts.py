@@ -392,7 +392,10 @@ def _load_cache(cache_path, source):
 
 @dataclasses.dataclass
 class TableColumns:
-    """Which columns of a table hold the text and the label (by name, or by number from 0 without a header)."""
+    """Which columns of a table hold the text and the label (by name, or by number from 0 without a header).
+
+    The scripts name them (their TEXT_COLUMN and LABEL_COLUMN, or the flags); these defaults serve a caller of
+    load_own_texts that names none."""
 
     text: str = "text"
     label: str = "label"
@@ -479,9 +482,9 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
-    columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
-    if columns != TableColumns() and not any(tables.kind_of(given or "") for given in (path, test_path)):
+    if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
+    columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
     print(f"Reading {path}{f' and {test_path}' if test_path else ''} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
     key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")

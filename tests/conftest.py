@@ -1,6 +1,8 @@
 """Generated corpora in the Stanford layout, so that no test needs the internet."""
 
+import contextlib
 import importlib
+import io
 import json
 import os
 import random
@@ -134,8 +136,7 @@ def lstm_args(*argv):
     import lstm_simple
     from helpers import flags
 
-    constants = (lstm_simple.TOP_WORDS, lstm_simple.MAX_REVIEW_LENGTH, lstm_simple.EPOCHS, lstm_simple.BATCH_SIZE)
-    return flags.parse(list(argv), "lstm_simple.py", "", *constants, lstm_simple.SEED)
+    return flags.parse(list(argv), "lstm_simple.py", "", flags.Recipe.of_script(vars(lstm_simple)))
 
 
 def exit_code_of(main, argv):
@@ -171,18 +172,17 @@ SAVE_FLAGS = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbos
 LSTM_SCRIPTS = ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm")
 SAVES = [(script, configuration) for script in LSTM_SCRIPTS for configuration in ("default", "literal")]
 SAVES += [("baseline", "default")]
-# In a process on another backend, after the saves: --save, predict.py, a run repeated with its seed, and on
+# In a process on another backend, after the saves: the first run again with its seed, predict.py, and on
 # JAX, which compiles a program for each input shape, the programs training compiles (texts of 5 to 200 words cut
 # to 100, in batches of 3: many lengths, the last batch short).
 ON_ANOTHER_BACKEND = """
 import importlib, json, sys, lstm_simple, predict
 from helpers import shell, training
-runs, data, varied, model = json.loads(sys.argv[1]), *sys.argv[2:]
-for script, argv in runs:
-    importlib.import_module(script).main(argv)
-quick = ["--data-dir", data, "--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
-first = lstm_simple.main([*quick, "--save", model])["accuracy"]
-print("REPEATS", first == lstm_simple.main(quick)["accuracy"])
+runs, varied = json.loads(sys.argv[1]), sys.argv[2]
+scores = [importlib.import_module(script).main(argv) for script, argv in runs]
+(script, argv), model = runs[0], runs[0][1][runs[0][1].index("--save") + 1]
+again = importlib.import_module(script).main([flag for flag in argv if flag not in ("--save", model)])
+print("REPEATS", again["accuracy"] == scores[0]["accuracy"] and again["loss"] == scores[0]["loss"])
 shell.run(predict.main, [model, "wonderful word3 wonderful", "!!!"])
 if lstm_simple.keras.backend.backend() == "jax":
     import jax.monitoring
@@ -215,22 +215,26 @@ def save_runs(corpus, folder):
 
 @pytest.fixture(scope="session")
 def tensorflow_saves(small_corpus, tmp_path_factory):
-    """{(script, configuration): folder} of SAVES, saved here on TensorFlow."""
+    """{(script, configuration): folder} of SAVES, saved here on TensorFlow; what each run printed is in
+    <folder>.stdout."""
     folder = tmp_path_factory.mktemp("tensorflow_saves")
     for script, argv in save_runs(small_corpus, folder):
-        importlib.import_module(script).main(argv)
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            importlib.import_module(script).main(argv)
+        with open(argv[argv.index("--save") + 1] + ".stdout", "w", encoding="utf-8") as handle:
+            handle.write(output.getvalue())  # beside the save: what the run printed, for test_scripts.py
     return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}
 
 
 def run_on_backend(backend, corpus, folder):
     """SAVES and ON_ANOTHER_BACKEND in one process on `backend` (Keras picks its backend once, at import):
-    ({(script, configuration): folder}, the process' output lines, the folder predict.py read)."""
-    model, varied = str(folder / "repeated"), write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
+    ({(script, configuration): folder}, the process' output lines)."""
+    varied = write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(folder / "keras_home")}
-    arguments = [json.dumps(save_runs(corpus, folder)), corpus, varied, model]
-    completed = run_script("-c", ON_ANOTHER_BACKEND, *arguments, env=environment)
+    completed = run_script("-c", ON_ANOTHER_BACKEND, json.dumps(save_runs(corpus, folder)), varied, env=environment)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}, completed.stdout.splitlines(), model
+    return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}, completed.stdout.splitlines()
 
 
 # The backends to test beside TensorFlow, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax

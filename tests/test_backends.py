@@ -11,6 +11,7 @@ from helpers import batches, records
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0"]
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("other_backends")
 def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(backend_run):
     """One process on the other backend (its start-up costs seconds; conftest.run_on_backend): each script in
@@ -20,13 +21,13 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
     one for each batch length of a short list, all in its first epoch, however
     many lengths the texts have and wherever the short last batch falls.
     """
-    backend, (saves, lines, _) = backend_run
+    backend, (saves, lines) = backend_run
     assert "REPEATS True" in lines
     if backend == "jax":  # a program per batch length of the list (and a few of Keras' own), none later
         (first_epoch, later_epochs) = [line.split()[1:] for line in lines if line.startswith("COMPILES")][0]
         lengths = batches.batch_lengths(100, fixed_shapes=True)
         assert int(first_epoch) <= len(lengths) + 4 and int(later_epochs) == 0
-    runs = len(SAVES) + 2 + (backend == "jax")
+    runs = len(SAVES) + 1 + (backend == "jax")
     assert len([line for line in lines if line.startswith("Accuracy: ")]) == runs
     predictions = [line for line in lines if line.count("\t") == 2]
     assert [line.split("\t")[2] for line in predictions] == [
@@ -36,6 +37,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
     assert all(os.path.isfile(os.path.join(folder, "model.keras")) for folder in saves.values())
 
 
+@pytest.mark.slow
 def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_memory(
     small_corpus, tmp_path, monkeypatch
 ):

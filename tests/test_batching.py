@@ -77,6 +77,7 @@ def test_for_jax_every_training_batch_is_full_and_one_of_a_few_lengths_and_fille
     assert all(evaluation[index][0].shape[1] in lengths for index in range(len(evaluation)))
 
 
+@pytest.mark.slow
 def test_each_epoch_of_fit_gets_new_batches_and_every_review_once(monkeypatch):
     """Through Keras' fit, as the scripts train: tf.data starts an epoch's generator before the last one ends."""
     rng = np.random.default_rng(0)
@@ -117,6 +118,7 @@ def _tiny_masked_model():
     )
 
 
+@pytest.mark.slow
 def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
     common.set_seed(0)
     model = _tiny_masked_model()
@@ -156,6 +158,7 @@ def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():
     np.testing.assert_allclose(before, after, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_bucketed_evaluation_returns_predictions_in_input_order():
     common.set_seed(0)
     model = _tiny_masked_model()

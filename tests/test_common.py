@@ -106,6 +106,7 @@ def _records(folder):
     return [json.load(open(path)) for path in sorted(glob.glob(os.path.join(folder, "*.json")))]
 
 
+@pytest.mark.slow
 def test_early_stopping_keeps_the_weights_of_the_best_validation_epoch(tmp_path, monkeypatch, capsys):
     """Weights spoiled after epoch 2: training stops after PATIENCE worse epochs and epoch 2's weights come back."""
     corpus = write_corpus(tmp_path / "data", reviews_per_class=60)
@@ -170,23 +171,31 @@ def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
 
 
 def test_help_shows_each_default_from_the_script_constants():
-    parser = flags.build_parser("lstm_simple.py", "test", 1234, 77, 9, 16, 5, 0.0)
+    recipe = flags.Recipe(1234, 77, "post", 9, 16, 5, 0.2, 6, 2, "body", "topic")
+    parser = flags.build_parser("lstm_simple.py", "test", recipe)
     help_text = " ".join(parser.format_help().split())
     for flag, default in (
         ("--top-words", 1234),
         ("--max-len", 77),
+        ("--truncating", "post"),
         ("--epochs", 9),
         ("--batch-size", 16),
         ("--seed", 5),
+        ("--validation-split", 0.2),
+        ("--patience", 6),
+        ("--plateau-patience", 2),
+        ("--text-column", "body"),
+        ("--label-column", "topic"),
     ):
         assert re.search(re.escape(flag) + r" \S+ .*?\(default: " + str(default) + r"\)", help_text), flag
     assert "(default: None)" not in help_text and "(default: False)" not in help_text
-    defaults = vars(parser.parse_args([]))
     script_defaults = vars(lstm_args())
     assert (script_defaults["top_words"], script_defaults["max_len"], script_defaults["epochs"]) == (5000, 500, 3)
-    assert (script_defaults["batch_size"], script_defaults["seed"]) == (64, 7) and defaults["seed"] == 5
+    assert (script_defaults["batch_size"], script_defaults["seed"]) == (64, 7)
+    assert (script_defaults["text_column"], script_defaults["label_column"]) == ("text", "label")
 
 
+@pytest.mark.slow
 def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_after(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "60"]
@@ -201,6 +210,7 @@ def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_
     assert record["best_epoch"] <= len(steps) - 4
 
 
+@pytest.mark.slow
 def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "4"]
@@ -212,6 +222,7 @@ def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path
     assert steps == pytest.approx(expected, abs=1e-9) and steps[-1] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch, capsys):
     seen = []
     original = batches.padded_batches

@@ -41,6 +41,7 @@ def copy_of(folder, tmp_path):
 # Something of the user's lost
 
 
+@pytest.mark.slow
 def test_runs_of_any_corpus_and_flags_share_a_results_folder_and_no_record_is_written_over(
     small_corpus, tmp_path, capsys
 ):
@@ -60,6 +61,7 @@ def test_runs_of_any_corpus_and_flags_share_a_results_folder_and_no_record_is_wr
     assert sources == [os.path.abspath(corpus) for corpus in (small_corpus, other_corpus, small_corpus)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["lstm_simple.py", "predict.py"])
 def test_ctrl_c_while_the_libraries_import_stops_the_run_and_keeps_an_earlier_save(
     script, saved_model, tmp_path, small_corpus
@@ -163,6 +165,7 @@ def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
     assert again.test_labels.tolist() == first.test_labels.tolist()
 
 
+@pytest.mark.slow
 def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus, tmp_path):
     folder = tmp_path / "model"
     command = [sys.executable, "lstm_simple.py", "--data-dir", small_corpus, "--save", str(folder)] + QUICK
@@ -175,6 +178,7 @@ def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus,
     assert stderr == "" and os.path.exists(folder / saving.MODEL_FILE)
 
 
+@pytest.mark.slow
 def test_predict_ends_quietly_when_its_reader_has_gone(saved_model, tmp_path):
     texts = tmp_path / "texts.txt"
     texts.write_text("a fine text\n" * 5000)
@@ -280,6 +284,7 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
     assert expected in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_predict_splits_lines_at_newlines_only_and_reads_standard_input_without_arguments(
     saved_model, tmp_path, capsys, monkeypatch
 ):
@@ -293,6 +298,7 @@ def test_predict_splits_lines_at_newlines_only_and_reads_standard_input_without_
     assert from_stdin.returncode == 0 and len(from_stdin.stdout.splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_the_record_counts_the_texts_trained_on_apart_from_those_held_out(small_corpus, tmp_path):
     results = tmp_path / "runs"
     lstm_simple.main(["--data-dir", small_corpus, "--validation-split", "0.2", "--results-dir", str(results)] + QUICK)
@@ -334,6 +340,7 @@ def test_save_under_a_file_says_that_the_file_is_no_folder(tmp_path, capsys):
 # Noise around the one line
 
 
+@pytest.mark.slow
 def test_a_users_mistake_is_one_line_and_a_run_prints_no_start_up_notices(small_corpus, tmp_path):
     mistake = run_script("lstm_simple.py", "--data-dir", str(tmp_path / "nowhere"))
     assert mistake.returncode == 2 and "does not exist" in one_error_line(mistake)

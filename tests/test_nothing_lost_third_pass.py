@@ -40,6 +40,7 @@ def contents(folder):
 # Losing or corrupting what the user has
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved_model, tmp_path):
     earlier = tmp_path / "model"
@@ -64,6 +65,7 @@ def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(
     assert no_partial_files(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("written", ["model.keras", "serving"])
 def test_a_stop_signal_while_the_model_is_written_leaves_the_earlier_save_and_no_partial_files(
     written, saved_model, tmp_path, capsys, monkeypatch
@@ -187,6 +189,7 @@ def test_an_archive_through_a_pipe_is_read(tmp_path):
 # Tracebacks and silent failures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
 def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corpus, tmp_path):
     model = tmp_path / "model"
@@ -198,6 +201,7 @@ def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corp
     assert sorted(os.listdir(model)) == [saving.MODEL_FILE, saving.SERVING_FOLDER]
 
 
+@pytest.mark.slow
 def test_predict_with_standard_input_closed_is_one_line(saved_model, tmp_path):
     command = f"{sys.executable} predict.py {saved_model} <&-"
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=user_environment())
@@ -215,6 +219,7 @@ def test_an_output_named_with_a_slash_after_a_file_is_refused_before_loading(fla
 # Flags and data silently ignored or misjudged
 
 
+@pytest.mark.slow
 def test_watch_test_shows_the_test_figures_after_each_epoch(small_corpus, capsys):
     completed = run_in_process(capsys, lstm_simple.main, "--data-dir", small_corpus, *QUICK[:-1], "2", "--watch-test")
     assert completed.returncode == 0 and "test_accuracy: " in completed.stdout
@@ -235,6 +240,7 @@ def test_the_baseline_advises_a_validation_split_of_0_when_a_class_has_one_text(
 # predict.py
 
 
+@pytest.mark.slow
 def test_a_utf16_file_from_powershell_is_read_as_its_texts(saved_model, tmp_path, capsys):
     texts_file = tmp_path / "texts.txt"
     texts_file.write_bytes(codecs.BOM_UTF16_LE + "wonderful word2\r\nawful word3\r\n".encode("utf-16-le"))
@@ -243,6 +249,7 @@ def test_a_utf16_file_from_powershell_is_read_as_its_texts(saved_model, tmp_path
     assert [line.split("\t")[2] for line in completed.stdout.splitlines()] == ["wonderful word2", "awful word3"]
 
 
+@pytest.mark.slow
 def test_a_class_name_with_a_tab_keeps_the_output_three_columns(saved_model, tmp_path, capsys):
     folder = str(tmp_path / "serving")
     model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.LSTM(2)])
@@ -259,6 +266,7 @@ def test_an_argument_that_names_a_file_gets_a_note_about_file(saved_model, tmp_p
     assert completed.returncode == 0 and f"give --file {texts_file}" in completed.stderr
 
 
+@pytest.mark.slow
 def test_main_called_again_in_process_after_a_stop_starts_afresh(small_corpus):
     """A notebook's second call of main() after a Ctrl-C stopped the first: the old signal is over."""
     from helpers import shell
@@ -268,6 +276,7 @@ def test_main_called_again_in_process_after_a_stop_starts_afresh(small_corpus):
     assert 0 <= scores["accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(small_corpus, tmp_path):
     command = [
         sys.executable,
@@ -289,6 +298,7 @@ def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(small_corpus, tmp
     assert "Accuracy: " in output
 
 
+@pytest.mark.slow
 def test_a_keras_backend_that_cannot_start_is_one_line():
     completed = subprocess.run(
         [sys.executable, "lstm_simple.py", "--help"], cwd=ROOT, capture_output=True, text=True,

@@ -29,6 +29,7 @@ def trained_model(tmp_path_factory):
     return corpus, str(root / "model")
 
 
+@pytest.mark.slow
 def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "three", class_names=("mixed", "neg", "pos"), reviews_per_class=200)
     results = lstm_simple.main(["--data-dir", corpus] + TRAIN)
@@ -44,6 +45,7 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
     assert results["accuracy"] > 0.6  # chance is 1/3
 
 
+@pytest.mark.slow
 def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     assert sorted(os.listdir(model_path)) == sorted([saving.MODEL_FILE, saving.SERVING_FOLDER])
@@ -67,6 +69,7 @@ def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     assert from_stdin.stdout.startswith("neg\t")
 
 
+@pytest.mark.slow
 def test_the_serving_model_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
     corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
@@ -130,6 +133,7 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, 
     assert expected in one_error_line(completed)
 
 
+@pytest.mark.slow
 def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_is_one_line(
     trained_model, tmp_path, capsys
 ):
@@ -162,6 +166,7 @@ def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expect
     assert expected in one_error_line(completed)
 
 
+@pytest.mark.slow
 def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "latin", reviews_per_class=20)
     (tmp_path / "latin" / "train" / "neg" / "x.txt").write_bytes(b"caf\xe9 awful")
@@ -171,6 +176,7 @@ def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path, capsys
     assert "1 files are not valid UTF-8" in completed.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
 def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here(tensorflow_saves, tmp_path):
     texts = np.array([[1, 5, 9, 30, 7], [1, 40, 2, 2, 0]], np.int32)

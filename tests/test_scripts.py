@@ -1,6 +1,5 @@
 """The four scripts run as a user runs them, on generated reviews in the Stanford layout."""
 
-import importlib
 import os
 import re
 
@@ -8,31 +7,24 @@ import numpy as np
 import pytest
 
 import common
-import families
 import lstm_simple
 from conftest import ROOT, exit_code_of, one_error_line, run_in_process
 from helpers import shell, text_encoding, texts
 
-SCRIPTS = list(families.SCRIPTS)
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_each_script_runs_end_to_end(script, shared_corpus, capsys):
-    module = importlib.import_module(os.path.splitext(script)[0])
-    completed = run_in_process(capsys, module.main, "--data-dir", shared_corpus, *QUICK)
-    assert completed.returncode == 0, completed.stderr
-    assert "Training completed in" in completed.stdout
-    assert [line for line in completed.stdout.splitlines() if line.startswith("Accuracy: ")][-1].endswith("%")
-
-
-def test_literal_configuration_runs(shared_corpus, capsys):
-    import lstm_recurrent_dropout
-
-    completed = run_in_process(capsys, lstm_recurrent_dropout.main, "--data-dir", shared_corpus, "--literal", *QUICK)
-    assert completed.returncode == 0, completed.stderr
-    assert "Accuracy: " in completed.stdout
+@pytest.mark.slow
+@pytest.mark.xdist_group("tensorflow_saves")
+def test_each_script_in_both_configurations_and_the_baseline_runs_end_to_end(tensorflow_saves):
+    """What each run printed (conftest.tensorflow_saves ran them): its training, its accuracy, its save."""
+    for (script, configuration), folder in tensorflow_saves.items():
+        with open(folder + ".stdout", encoding="utf-8") as handle:
+            output = handle.read()
+        assert "Training completed in" in output, (script, configuration)
+        assert re.search(r"^Accuracy: \d+\.\d\d%$", output, re.MULTILINE), (script, configuration)
+        assert f"Saved the model of seed 7 and its serving model in {folder}" in output, (script, configuration)
 
 
 def test_help_lists_every_flag_with_its_default(capsys):
@@ -88,6 +80,7 @@ def test_no_network_names_data(monkeypatch, capsys):
     assert "\n" not in error and "--data PATH" in error
 
 
+@pytest.mark.slow
 def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
     scores = lstm_simple.main(
         ["--data-dir", shared_corpus, "--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
@@ -95,10 +88,11 @@ def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
     assert scores["accuracy"] >= 0.90
 
 
-def test_the_same_seed_gives_the_same_accuracy(shared_corpus):
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_accuracy(small_corpus):
     arguments = [
         "--data-dir",
-        shared_corpus,
+        small_corpus,
         "--epochs",
         "1",
         "--max-len",
@@ -116,23 +110,26 @@ def test_the_same_seed_gives_the_same_accuracy(shared_corpus):
     assert first["loss"] == second["loss"]
 
 
-def test_runs_prints_each_accuracy_then_mean_and_std(shared_corpus, capsys):
-    flags = ["--data-dir", shared_corpus, "--limit", "200", "--verbose", "0", "--epochs", "1", "--max-len", "30"]
+@pytest.mark.slow
+def test_runs_prints_each_accuracy_then_mean_and_std(small_corpus, capsys):
+    flags = ["--data-dir", small_corpus, "--limit", "40", "--verbose", "0", "--epochs", "1", "--max-len", "30"]
     output = run_in_process(capsys, lstm_simple.main, *flags, "--runs", "2").stdout
     assert "Run 1 of 2, seed 7" in output and "Run 2 of 2, seed 8" in output
     assert output.count("Accuracy: ") == 2 and "Accuracy over 2 runs: " in output
 
 
-def test_a_run_of_runs_is_the_run_of_its_own_seed(shared_corpus, capsys):
+@pytest.mark.slow
+def test_a_run_of_runs_is_the_run_of_its_own_seed(small_corpus, capsys):
     """lstm_recurrent_dropout.py: Keras' RNN draws dropout masks even when predicting, as the max-len check does."""
     import lstm_recurrent_dropout
 
-    flags = ["--data-dir", shared_corpus, *QUICK]
+    flags = ["--data-dir", small_corpus, *QUICK]
     second_of_two = shell.run(lstm_recurrent_dropout.main, [*flags, "--seed", "7", "--runs", "2"])[1]
     on_its_own = lstm_recurrent_dropout.main([*flags, "--seed", "8"])
     assert second_of_two["loss"] == on_its_own["loss"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
 def test_the_real_archive_reads_as_25000_and_25000_reviews():
     corpus = texts.read_corpus(REAL_ARCHIVE)[0]
@@ -143,6 +140,7 @@ def test_the_real_archive_reads_as_25000_and_25000_reviews():
     assert ranked[:20] == ("the and a of to is br in it i this that was as for with movie but film on".split())
 
 
+@pytest.mark.slow
 def test_the_baseline_learns_a_clear_signal(shared_corpus, capsys):
     import baseline
 
@@ -179,11 +177,12 @@ def test_the_baseline_weighs_words_and_pairs_as_scikit_learns_sublinear_tf_idf()
     assert np.linalg.norm(weights, axis=1) == pytest.approx([1.0, 1.0], abs=1e-6)
 
 
-def test_watching_the_test_set_changes_nothing_of_the_run(shared_corpus, capsys):
+@pytest.mark.slow
+def test_watching_the_test_set_changes_nothing_of_the_run(small_corpus, capsys):
     """lstm_recurrent_dropout.py: predicting draws the RNN's dropout masks; watching must not move the training."""
     import lstm_recurrent_dropout
 
-    flags = ["--data-dir", shared_corpus, *QUICK, "--epochs", "2", "--limit", "300"]
+    flags = ["--data-dir", small_corpus, *QUICK, "--epochs", "2"]
     watched = lstm_recurrent_dropout.main([*flags, "--watch-test"])
     unwatched = lstm_recurrent_dropout.main(flags)
     assert watched["loss"] == unwatched["loss"]

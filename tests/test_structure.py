@@ -74,11 +74,19 @@ def test_each_module_has_a_layer_and_imports_only_what_sits_below_it(path):
 def test_the_top_level_is_the_design_cards_and_the_rest_sits_in_one_folder_beneath_it():
     assert {os.path.basename(path) for path in glob.glob(os.path.join(ROOT, "*.py"))} == TOP_LEVEL_CODE
     assert line_count(os.path.join(ROOT, "common.py")) < 300  # the tutorial's steps, read in one sitting
-    copied = [os.path.join(ROOT, "common.py")] + glob.glob(os.path.join(ROOT, "helpers", "*.py"))
-    # What a copier takes besides the script: 1,800 lines after issue 24; issue 25's tables, test split and checks;
-    # then what keeps a table from being misread (keys given twice, labels 1.0 and 1, UTF-16, spreadsheets);
-    # then the serving model and the text encoding in TensorFlow ops.
-    assert sum(line_count(path) for path in copied) < 2750
+
+
+def statements(path):
+    """The statements of a module, counted by Python's own parser: packing lines does not make fewer."""
+    with open(path, encoding="utf-8") as handle:
+        return sum(isinstance(node, ast.stmt) for node in ast.walk(ast.parse(handle.read())))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 31: the copy is 1,762 statements; smaller is still to be done")
+def test_what_a_copier_takes_is_at_most_1100_statements():
+    copied = [os.path.join(ROOT, name) for name in ("lstm_simple.py", "common.py")]
+    copied += glob.glob(os.path.join(ROOT, "helpers", "*.py"))
+    assert sum(statements(path) for path in copied) <= 1100
 
 
 @pytest.mark.parametrize("path", [path for path in project_files() if "tools" not in path], ids=module_name)

@@ -57,6 +57,7 @@ def test_the_same_texts_from_a_folder_and_from_a_table_are_the_same_encoded_sequ
     )
 
 
+@pytest.mark.slow
 def test_a_script_reaches_the_same_accuracy_from_a_folder_and_from_a_csv_table(tmp_path, capsys):
     root = write_corpus(tmp_path / "folder", reviews_per_class=40)
     train = write_table(tmp_path / "train.csv", rows_of_folder(root, "train"), header=("review", "sentiment"))
@@ -144,6 +145,7 @@ def test_a_jsonl_key_given_twice_is_refused_in_one_line_naming_the_line_and_the_
     assert completed.returncode == 2 and "the key 'text' is given twice" in one_error_line(completed)
 
 
+@pytest.mark.slow
 def test_a_bad_table_given_to_a_script_is_one_line_and_nothing_is_trained(tmp_path):
     path = write_files(tmp_path, {"t.csv": "text,label\ngood,a\nalso good,b\n,a\n"})
     completed = run_script("lstm_simple.py", "--data", os.path.join(path, "t.csv"), *SMALL_RUN)
@@ -271,12 +273,14 @@ def test_a_test_split_is_refused_for_a_folder_that_has_its_own(tmp_path, capsys)
     assert completed.returncode == 2 and "has a test/ folder of its own, which it keeps" in completed.stderr
 
 
+@pytest.mark.slow
 def test_data_dir_still_reads_a_table(tmp_path, capsys):
     path = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
     completed = run_in_process(capsys, lstm_simple.main, "--data-dir", path, *SMALL_RUN)
     assert completed.returncode == 0 and "Accuracy" in completed.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_predict_reads_a_table_and_writes_its_rows_with_the_prediction_added(tmp_path, capsys, saved_model, suffix):
     rows = [("A wonderful, wonderful film", "x"), ("awful\nawful", "y")]
@@ -413,6 +417,7 @@ def test_a_missing_column_among_many_long_ones_is_named_in_a_line_a_person_reads
     assert len(str(error.value).replace(str(tmp_path), "")) < 320
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_a_byte_order_mark_is_named_with_how_to_save_it_as_utf8(tmp_path, capsys, saved_model, codec):
     content = "text,label\r\nça va,a\r\nnon,b\r\n" + "Фильм был прекрасен,a\r\n" * 20
@@ -529,6 +534,7 @@ def test_a_test_split_for_a_folder_with_its_own_is_refused_before_any_encoding(t
     assert not list((tmp_path / "keras_home").rglob("*.npz"))
 
 
+@pytest.mark.slow
 def test_predict_reads_a_gzipped_text_file_and_old_mac_lines_and_refuses_a_binary_file(tmp_path, capsys, saved_model):
     (tmp_path / "new.txt.gz").write_bytes(gzip.compress(b"A wonderful film\nawful, awful\n"))
     (tmp_path / "mac.txt").write_bytes(b"A wonderful film\rawful, awful\r")
@@ -540,6 +546,7 @@ def test_predict_reads_a_gzipped_text_file_and_old_mac_lines_and_refuses_a_binar
     assert completed.returncode == 2 and "is not text (it holds NUL bytes)" in completed.stderr
 
 
+@pytest.mark.slow
 def test_predict_refuses_outputs_that_would_lose_or_clash_with_a_column(tmp_path, capsys, saved_model):
     write_files(tmp_path, {"dup.csv": "text,,\nA wonderful film,1,2\n", "clash.jsonl": ""})
     (tmp_path / "clash.jsonl").write_text('{"text": "good"}\n{"text": "bad", "probability": 1}\n', encoding="utf-8")
@@ -559,6 +566,7 @@ def test_test_data_folders_say_which_flag_their_errors_are_about(tmp_path):
         texts.load_own_texts(train, test_path=flat)
 
 
+@pytest.mark.slow
 def test_predict_refuses_gzipped_json_and_names_a_damaged_gzip_file(tmp_path, capsys, saved_model):
     (tmp_path / "reviews.json.gz").write_bytes(gzip.compress(b'[{"text": "good"}]'))
     completed = run_in_process(capsys, predict.main, str(saved_model), "--file", str(tmp_path / "reviews.json.gz"))

@@ -1,9 +1,11 @@
 """The template is the script: copied with common.py and helpers/, and adapted by editing the script alone."""
 
+import csv
 import os
 import shutil
 
 import keras
+import pytest
 
 import common
 import lstm_simple
@@ -34,18 +36,42 @@ def accuracy_of(completed):
     return float(line.removeprefix("Accuracy: ").removesuffix("%"))
 
 
+@pytest.mark.slow
 def test_the_script_common_py_and_helpers_alone_train_and_save_in_an_empty_folder(tmp_path):
-    folder = copy_of_the_template(tmp_path / "mine")
+    """A copy whose script was edited to read a table's columns 'body' and 'topic' by default: it trains on such a
+    table with no flag but --data, and on a folder of texts, where the column constants do nothing."""
+    edits = [('TEXT_COLUMN = "text"', 'TEXT_COLUMN = "body"'), ('LABEL_COLUMN = "label"', 'LABEL_COLUMN = "topic"')]
+    folder = copy_of_the_template(tmp_path / "mine", edits=edits)
     corpus = write_corpus(tmp_path / "corpus", reviews_per_class=150, seed=4)
+    with open(tmp_path / "reviews.csv", "w", encoding="utf-8", newline="") as handle:
+        table = csv.writer(handle)
+        table.writerow(["id", "topic", "body"])
+        for split in ("train", "test"):
+            for class_name in sorted(os.listdir(os.path.join(corpus, split))):
+                for name in sorted(os.listdir(os.path.join(corpus, split, class_name))):
+                    with open(os.path.join(corpus, split, class_name, name), encoding="utf-8") as review:
+                        table.writerow([name, class_name, review.read()])
     environment = {"KERAS_HOME": str(tmp_path / "keras_home")}
-    completed = run_script(
-        "lstm_simple.py", "--data-dir", corpus, "--save", "model", *QUICK, cwd=folder, env=environment
+    from_table = run_script(
+        "lstm_simple.py",
+        "--data",
+        str(tmp_path / "reviews.csv"),
+        "--save",
+        "model",
+        *QUICK,
+        cwd=folder,
+        env=environment,
     )
-    assert completed.returncode == 0, completed.stderr
-    assert accuracy_of(completed) > 60  # chance is 50
+    assert from_table.returncode == 0, from_table.stderr
+    assert accuracy_of(from_table) > 60  # chance is 50
     assert sorted(os.listdir(os.path.join(folder, "model"))) == ["model.keras", "serving"]
+    from_folder = run_script(
+        "lstm_simple.py", "--data-dir", corpus, "--limit", "100", *QUICK, cwd=folder, env=environment
+    )
+    assert from_folder.returncode == 0, from_folder.stderr
 
 
+@pytest.mark.slow
 def test_another_keras_model_in_build_model_fits_evaluates_saves_and_predicts(tmp_path):
     """Any compiled model that reads word indices: a bidirectional LSTM whose outputs are averaged."""
     other_model = """def build_model(config):
@@ -79,6 +105,7 @@ def main("""
     assert [line.split("\t")[0] for line in predicted.stdout.splitlines()] == ["pos", "neg"]
 
 
+@pytest.mark.slow
 def test_your_own_lists_of_texts_and_labels_in_place_of_the_data_call(tmp_path):
     data_call = "data = common.load_data(args)"
     own_lists = """texts = ["a wonderful film", "awful, just awful", "wonderful wonderful", "an awful plot"] * 40

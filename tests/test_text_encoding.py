@@ -49,6 +49,7 @@ def test_words_are_keras_classic_words_of_the_lower_cased_text(text):
     assert text_encoding.words_of(text) == keras_classic_words(text)
 
 
+@pytest.mark.slow
 def test_no_locale_changes_a_word():
     """TensorFlow lower-cases through ICU, which follows LANG: Turkish and Lithuanian must not change a word."""
     program = (
@@ -56,7 +57,7 @@ def test_no_locale_changes_a_word():
         "print(json.dumps([text_encoding.words_of(text) for text in json.loads(sys.argv[1])]))"
     )
     expected = [text_encoding.words_of(text) for text in CRAFTED_TEXTS]
-    for locale in ("tr_TR.UTF-8", "az_AZ.UTF-8", "lt_LT.UTF-8"):
+    for locale in ("tr_TR.UTF-8", "lt_LT.UTF-8"):  # Azerbaijani lower-cases as Turkish does
         environment = {**os.environ, "LANG": locale, "LC_ALL": locale, "TF_CPP_MIN_LOG_LEVEL": "3"}
         completed = subprocess.run(
             [sys.executable, "-c", program, json.dumps(CRAFTED_TEXTS)],
@@ -113,6 +114,7 @@ def words_of_many(strings):
     ]
 
 
+@pytest.mark.slow
 def test_training_and_the_serving_model_encode_crafted_texts_alike(tmp_path):
     training, served = encodings_of_both_paths(CRAFTED_TEXTS + ["great film"] * 3, 60, tmp_path)
     assert training == served
@@ -138,6 +140,7 @@ def shared_corpora():
         yield "imdb", [archive.extractfile(members[n]).read().decode("utf-8") for n in sorted(chosen)]
 
 
+@pytest.mark.slow
 def test_every_text_of_the_shared_corpora_is_encoded_alike_by_training_and_serving(tmp_path):
     corpora = dict(shared_corpora())
     for name, corpus in corpora.items():

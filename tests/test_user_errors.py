@@ -34,6 +34,7 @@ def mode_of(path):
 # 1. --save never removes a file it did not write
 
 
+@pytest.mark.slow
 def test_saving_again_replaces_only_what_save_wrote_and_keeps_the_users_files(small_corpus, tmp_path):
     folder = tmp_path / "prev"
     lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + QUICK)
@@ -65,6 +66,7 @@ def test_a_results_dir_that_is_a_file_is_refused_before_the_data_is_loaded(tmp_p
     assert "free space" not in captured.err and "Reading" not in captured.out
 
 
+@pytest.mark.slow
 def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_corpus, tmp_path, monkeypatch, capsys):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")  # as write() raises it: no file named
@@ -100,6 +102,7 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
 # 4. Very short texts are classified, and a --max-len too short for the model is one line
 
 
+@pytest.mark.slow
 def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path, capsys):
     import predict
 
@@ -109,6 +112,7 @@ def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path, capsys)
     assert len(completed.stdout.splitlines()) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("configuration", [[], ["--literal"]])
 def test_a_max_len_too_short_for_the_cnn_is_one_line(small_corpus, configuration, capsys):
     code = exit_code_of(cnn_lstm.main, ["--data-dir", small_corpus, "--max-len", "1"] + QUICK[:2] + configuration)
@@ -119,6 +123,7 @@ def test_a_max_len_too_short_for_the_cnn_is_one_line(small_corpus, configuration
 # 5. Ctrl-C stops the run wherever it lands, saves nothing unfinished, exits 130
 
 
+@pytest.mark.slow
 def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_nothing(
     small_corpus, tmp_path, monkeypatch
 ):
@@ -138,12 +143,13 @@ def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_noth
     assert not os.path.exists(tmp_path / "runs") or os.listdir(tmp_path / "runs") == []
 
 
-def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(shared_corpus, tmp_path):
+@pytest.mark.slow
+def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(small_corpus, tmp_path):
     command = [
         sys.executable,
         "lstm_simple.py",
         "--data-dir",
-        shared_corpus,
+        small_corpus,
         "--runs",
         "2",
         "--save",
@@ -170,6 +176,7 @@ def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(shared_corpus, tmp
 # 6. A damaged serving model is one line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damaged", ["saved_model.pb", "variables/variables.index"])
 def test_a_damaged_serving_model_is_one_line(saved_model, tmp_path, damaged, capsys):
     import predict
@@ -212,6 +219,7 @@ def test_two_layouts_in_one_folder_are_named_readably(tmp_path):
 # 9. Outputs get the permissions the user's umask gives
 
 
+@pytest.mark.slow
 def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path):
     previous = os.umask(0o002)
     try:

@@ -36,8 +36,7 @@ import resource, sys, time
 sys.path.insert(0, {here!r})
 import lstm_simple, common
 from helpers import flags
-args = flags.parse({argv!r}, "lstm_simple.py", "", lstm_simple.TOP_WORDS, lstm_simple.MAX_REVIEW_LENGTH,
-                   lstm_simple.EPOCHS, lstm_simple.BATCH_SIZE, lstm_simple.SEED)
+args = flags.parse({argv!r}, "lstm_simple.py", "", flags.Recipe.of_script(vars(lstm_simple)))
 started = time.perf_counter()
 data = common.load_data(args)
 seconds = time.perf_counter() - started
