@@ -166,7 +166,7 @@ def pad_and_truncate(data, args, mask_padding):
     class_weight = training.class_weight(args, data.train_labels)
     train, validation = padded(data.train_sequences, data.train_labels, args.batch_size, True, class_weight), None
     if data.validation_labels is not None:
-        validation = padded(data.validation_sequences, data.validation_labels, evaluation_batch_size).for_fit()
+        validation = padded(data.validation_sequences, data.validation_labels, evaluation_batch_size).for_validation()
     return train.for_fit(), validation, padded(data.test_sequences, data.test_labels, evaluation_batch_size)
 
 

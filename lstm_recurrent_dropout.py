@@ -87,15 +87,20 @@ def main(argv=None):
     data = common.load_data(args)
     # sequence.pad_sequences(X_train, maxlen=max_review_length), and X_test's: here each batch of BATCH_SIZE
     # texts of similar length is padded to about its longest (--literal: every text to MAX_REVIEW_LENGTH);
-    # --class-weight travels in the training batches.
+    # by default, --class-weight travels in the training batches (as row weights).
     train_batches, validation_batches, test_batches = common.pad_and_truncate(data, args, MASK_PADDING)
     model = build_model(common.model_config(args, data, MASK_PADDING))
     model.summary()
-    # model.fit(X_train, y_train, epochs=3, batch_size=64): the batches hold BATCH_SIZE texts each.
+    # model.fit(X_train, y_train, epochs=3, batch_size=64). By default (not the listing's), X_train is batches of
+    # BATCH_SIZE texts that hold their labels (y_train None) and shuffle themselves each epoch; with --literal,
+    # the listing's arrays, which Keras batches and shuffles.
     history = model.fit(
-        train_batches,
+        train_batches.x,
+        train_batches.y,
+        batch_size=args.batch_size,
         epochs=args.epochs,
-        shuffle=False,  # the batches shuffle themselves, each epoch
+        shuffle=train_batches.shuffle,
+        class_weight=train_batches.class_weight,  # --class-weight with --literal; by default in the batches
         validation_data=validation_batches,  # not the listing's: None unless --validation-split
         # Not the listing's: with --validation-split, early stopping and the halved step; each epoch's time;
         # Ctrl-C; --watch-test; and a first predict that checks --max-len suits the model.

@@ -1,10 +1,13 @@
 """The padded texts that model.fit() reads: length-bucketed batches by default, the tutorial's padding with --literal.
 
-Both kinds give `for_fit()` (what model.fit reads), `predict(model)` (class
-probabilities in the texts' order) and `labels`; `padded_batches` makes either.
+Both kinds give `for_fit()` (what model.fit reads: its x, y, shuffle and
+class_weight), `for_validation()` (its validation_data), `predict(model)`
+(class probabilities in the texts' order) and `labels`; `padded_batches`
+makes either.
 """
 
 import bisect
+import collections
 
 import keras
 import numpy as np
@@ -16,6 +19,11 @@ BATCH_LENGTH_MULTIPLE = 16  # batch lengths are rounded up to a multiple of this
 # JAX compiles a program for each input shape (TensorFlow's traced functions and PyTorch take any length):
 # there, a batch is padded to the first of these lengths that holds it (or to max_len), a dozen shapes in all.
 COMPILED_BATCH_LENGTHS = (32, 64, 96, 128, 160, 192, 256, 320, 384, 448)
+
+
+# What model.fit(x, y, shuffle=..., class_weight=...) is given: the listing's X_train and y_train with Keras'
+# shuffling (--literal), or length-bucketed batches that hold their labels and row weights and shuffle themselves.
+FitData = collections.namedtuple("FitData", "x y shuffle class_weight")
 
 
 def batch_lengths(max_len, fixed_shapes):
@@ -118,7 +126,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         for rows in batches:
             yield self._batch(rows)
 
-    def for_fit(self):
+    def pipeline(self):
         """The batches as fit() takes them: a tf.data pipeline on TensorFlow, else this PyDataset.
 
         Not a PyDataset on TensorFlow: Keras would fix the batch length if the first two were equally long. On
@@ -134,6 +142,14 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
         # A known length lets Keras' progress bar count the steps of an epoch.
         return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+    def for_fit(self):
+        """model.fit's x: the batches, which hold their labels and row weights and shuffle themselves."""
+        return FitData(self.pipeline(), None, False, None)
+
+    def for_validation(self):
+        """model.fit's validation_data."""
+        return self.pipeline()
 
     def predict(self, model):
         """Class probabilities in input order, shape (n, classes), batch by batch."""
@@ -165,13 +181,13 @@ class PaddedTexts:
         self.batch_size, self.shuffle, self.class_weight = batch_size, shuffle, class_weight
 
     def for_fit(self):
-        """Keras' own adapter for model.fit(X, y, batch_size=...): the scripts' one fit call batches and shuffles
-        as the listing's does (Keras takes an adapter as it is; private, and the only way to pass it whole)."""
-        from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+        """model.fit(X_train, y_train, batch_size=..., shuffle=True), as the listing calls it: Keras batches and
+        shuffles the arrays itself."""
+        return FitData(self.x, self.labels, self.shuffle, self.class_weight)
 
-        return ArrayDataAdapter(
-            self.x, self.labels, class_weight=self.class_weight, shuffle=self.shuffle, batch_size=self.batch_size
-        )
+    def for_validation(self):
+        """model.fit's validation_data: the arrays, which Keras batches by fit's batch_size."""
+        return (self.x, self.labels)
 
     def predict(self, model):
         """Class probabilities in input order, shape (n, classes); Keras' default batch size, as the tutorial."""

@@ -1,9 +1,16 @@
-"""Imported first by every script: TensorFlow's start-up notices off the terminal, Ctrl-C held during the imports.
+"""Imported first by every script: TensorFlow's start-up notices off the terminal; as a command, the shell's promises.
 
 TensorFlow prints C++ notices while it imports and finds its devices ("oneDNN
 custom operations are on", "Could not find cuda drivers"), before its log
-level can be set: they are caught here and dropped, anything else passed on.
-A stop signal meanwhile is remembered and acted on when the run starts.
+level can be set: they are caught here and dropped, anything else passed on,
+and the standard error stream is put back as it was.
+
+Run as a command (`python lstm_simple.py ...`), a script also gets what
+shell.run promises from here on: a closed standard stream opened on the null
+device, a stop signal during the imports remembered and acted on when the run
+starts, a standard output that outlives its reader. Imported (a notebook, a
+test, another program), nothing else changes: signal handlers, streams, file
+descriptors and the environment are as they were.
 """
 
 import importlib.util
@@ -30,12 +37,25 @@ def open_closed_standard_streams():
             setattr(sys, name, open(descriptor, mode, closefd=False))
 
 
-open_closed_standard_streams()
-shell.hold_interrupts()
-shell.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
+def running_as_a_command():
+    """Whether the program running is one of this project's scripts or tools, started from the shell."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not main_file:  # a notebook, python -c, the interactive prompt
+        return False
+    project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.dirname(os.path.abspath(main_file)) in (project, os.path.join(project, "tools"))
 
-# No C++ log lines from here on (read once, at import): its "errors" are notices too; real failures reach
-# Python as exceptions, and Python's own warnings are not affected. A value the user set is kept.
+
+AS_A_COMMAND = running_as_a_command()
+if AS_A_COMMAND:
+    open_closed_standard_streams()
+    shell.hold_interrupts()
+    shell.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
+
+# No C++ log lines (TensorFlow reads this once, as it imports): its "errors" are notices too; real failures reach
+# Python as exceptions, and Python's own warnings are not affected. A value the user set is kept; imported, the
+# environment is put back as it was once TensorFlow has read it.
+LOG_LEVEL_GIVEN = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # absl's line before its logging starts, and C++ log lines ("I0000 00:00:1796.5 123 port.cc:153] ...").
@@ -58,6 +78,8 @@ def import_tensorflow_quietly():
                 tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
             import keras  # noqa: F401
         except (ImportError, ValueError) as error:
+            if not AS_A_COMMAND:
+                raise
             failure = f"error: Keras cannot start ({shell.first_line(error)}); check KERAS_BACKEND"
         finally:
             sys.stderr.flush()
@@ -74,3 +96,5 @@ def import_tensorflow_quietly():
 
 
 import_tensorflow_quietly()
+if LOG_LEVEL_GIVEN is None and not AS_A_COMMAND:
+    del os.environ["TF_CPP_MIN_LOG_LEVEL"]

@@ -50,7 +50,7 @@ def test_bucketed_batches_hold_each_review_cut_as_the_tutorial_with_few_distinct
     assert sorted(seen) == list(range(300))
     assert len(lengths) <= -(-max_len // batching.BATCH_LENGTH_MULTIPLE)
     first_epoch = [rows.tolist() for rows in batches.batches]
-    list(batches.for_fit())  # one epoch through fit()'s own feed (TensorFlow's)
+    list(batches.pipeline())  # one epoch through fit()'s own feed (TensorFlow's)
     assert [rows.tolist() for rows in batches.batches] != first_epoch
 
 
@@ -91,7 +91,7 @@ def test_each_epoch_of_fit_gets_new_batches_and_every_review_once(monkeypatch):
     model = _tiny_masked_model()
     model.compile(loss=common.loss_for(2), optimizer="adam")
     train = batching.padded_batches(sequences, labels, 10, 30, "pre", False, True, shuffle=True, seed=1)
-    model.fit(train.for_fit(), epochs=3, shuffle=False, verbose=0)
+    model.fit(train.pipeline(), epochs=3, shuffle=False, verbose=0)
     epochs = [served[start : start + 10] for start in (0, 10, 20)]  # 100 reviews: 10 batches an epoch
     for epoch in epochs:
         assert sorted(row for rows in epoch for row in rows) == list(range(100))
@@ -127,26 +127,26 @@ def test_a_masked_model_predicts_the_same_whatever_the_padding_length():
     np.testing.assert_allclose(predictions, predictions[0], rtol=1e-5)
 
 
-def test_every_masked_batch_is_right_padded_as_cudnn_requires():
-    """Keras' own cuDNN check (run on CPU) accepts every batch the default path feeds a masked model."""
-    import tensorflow as tf
+def right_padded(x):
+    """Whether every row is its words, then padding only: what cuDNN requires of a masked LSTM's mask."""
+    words = x != text_encoding.PADDING_INDEX
+    return bool(np.all(words[:, 1:] <= words[:, :-1]))  # no word after a padding index
 
-    # Private, and the only way: Keras runs this check only when cuDNN is there, and exposes it nowhere else.
-    from keras.src.backend.tensorflow.rnn import _assert_valid_mask
 
-    model = _tiny_masked_model()
-    assert batching.masks_padding(model)
+@pytest.mark.parametrize("mask_padding", [True, False])
+def test_batches_pad_after_the_words_for_a_masked_model_and_in_front_otherwise(mask_padding):
+    """cuDNN, which Keras uses for a masked LSTM on a GPU, accepts only right-padded masks; a model that reads its
+    padding (cnn_lstm.py) gets it in front, as the tutorial's pad_sequences puts it."""
     rng = np.random.default_rng(3)
     sequences = [rng.integers(1, 20, size=length).astype(np.int32) for length in rng.integers(1, 90, size=200)]
     for shuffle, batch_size in ((True, 16), (False, batching.EVALUATION_BATCH_SIZE)):
-        batches = batching.LengthBucketedBatches(
-            sequences, np.zeros(200, np.int32), batch_size, 64, shuffle=shuffle, padding="post"
+        batches = batching.padded_batches(
+            sequences, np.zeros(200, np.int32), batch_size, 64, "pre", False, mask_padding, shuffle=shuffle
         )
         for index in range(len(batches)):
-            x, _ = batches[index]
-            _assert_valid_mask(tf.constant(x != text_encoding.PADDING_INDEX))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
-        _assert_valid_mask(tf.constant(pad(sequences[:8], 64) != text_encoding.PADDING_INDEX))
+            x = batches[index][0]
+            assert right_padded(x) if mask_padding else right_padded(x[:, ::-1])  # reversed: padded in front
+    assert not right_padded(pad(sequences[:8], 64))  # the check sees padding in front
 
 
 def test_a_masked_model_predicts_the_same_for_a_review_padded_either_way():

@@ -68,16 +68,23 @@ def test_ctrl_c_while_the_libraries_import_stops_the_run_and_keeps_an_earlier_sa
 ):
     earlier = copy_of(saved_model, tmp_path)
     model_bytes = (earlier / saving.MODEL_FILE).read_bytes()
-    module = os.path.splitext(script)[0]
     argv = (
         ["--data-dir", small_corpus, "--save", str(earlier)] + QUICK
         if script == "lstm_simple.py"
         else [str(earlier), "a text"]
     )
-    # The interrupt lands right after startup.py, while TensorFlow and Keras are still to be imported.
+    # The script runs as from the shell (its file is __main__); the interrupt lands as startup.py is about to
+    # import TensorFlow, seconds before the run begins.
     program = (
-        "import helpers.startup, os, signal, sys; os.kill(os.getpid(), signal.SIGINT); "
-        f"import {module}; from helpers import shell; shell.run({module}.main)"
+        "import os, runpy, signal, sys\n"
+        "class InterruptAtTensorFlow:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'tensorflow':\n"
+        "            sys.meta_path.remove(self)\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, InterruptAtTensorFlow())\n"
+        f"sys.argv = [{script!r}] + sys.argv[1:]\n"
+        f"runpy.run_path({script!r}, run_name='__main__')\n"
     )
     completed = run_script("-c", program, *argv, env={"KERAS_HOME": str(tmp_path / "keras_home")})
     # Died of SIGINT, as a shell loop around it needs to stop too (the shell reports 130).

@@ -4,7 +4,6 @@ import os
 import re
 import tarfile
 
-import keras
 import numpy as np
 import pytest
 
@@ -13,28 +12,18 @@ from helpers import text_encoding, texts
 from helpers.shell import UsageError
 
 
-def test_index_convention_and_top_words_cut_match_keras_imdb(tmp_path, monkeypatch):
-    """Keras' own load_data() on a tiny imdb.npz of ranks gives what we give the same words."""
-    vocabulary = ["the", "and", "a", "of", "to", "is"]  # ranked: "the" is Keras' rank 1
-    reviews = [["the", "of", "is", "and"], ["to", "a", "the"]]
-    ranks = [[vocabulary.index(word) + 1 for word in review] for review in reviews]
-    npz = tmp_path / "imdb.npz"
-
-    def ragged(rows):
-        return np.array([np.array(row) for row in rows], dtype=object)
-
-    # One review per split: load_data() shuffles each split.
-    np.savez(npz, x_train=ragged(ranks[:1]), y_train=np.array([0]), x_test=ragged(ranks[1:]), y_test=np.array([1]))
-    # Private, and the only way to hand load_data() a file of our own offline: it calls get_file by this name.
-    monkeypatch.setattr(keras.src.datasets.imdb, "get_file", lambda *args, **kwargs: str(npz))
+def test_index_convention_and_top_words_cut_are_keras_imdbs():
+    """keras.datasets.imdb.load_data's documented defaults: start_char=1, oov_char=2, index_from=3 (a word of rank
+    r, 1 the most frequent, is r + 3), and num_words keeps the indices below it, the others becoming oov_char."""
+    vocabulary = ["the", "and", "a", "of", "to", "is"]  # ranked: "the" is rank 1
+    reviews = ["the of is and", "to a the"]
     for top_words in (5, 6, 8, 100):
-        (keras_train, _), (keras_test, _) = keras.datasets.imdb.load_data(num_words=top_words)
-        ours = texts.cut_to_top_words(
-            text_encoding.encode_texts([" ".join(review) for review in reviews], vocabulary), top_words
-        )
-        keras_rows = [[int(index) for index in row] for row in (keras_train[0], keras_test[0])]
-        assert keras_rows == [row.tolist() for row in ours], top_words
-    assert text_encoding.encode_texts(["the"], vocabulary)[0].tolist() == [1, 4]  # Keras: rank 1 + index_from 3
+        expected = [
+            [1] + [rank + 3 if rank + 3 < top_words else 2 for rank in (vocabulary.index(word) + 1 for word in review)]
+            for review in (text.split() for text in reviews)
+        ]
+        ours = texts.cut_to_top_words(text_encoding.encode_texts(reviews, vocabulary), top_words)
+        assert [row.tolist() for row in ours] == expected, top_words
 
 
 def test_top_words_keeps_indices_below_the_cut_as_load_data_does():
