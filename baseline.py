@@ -22,6 +22,8 @@ from helpers import batches, flags, records, report, saving, shell, text_encodin
 
 # The same data as the LSTM scripts, read whole: a bag of words has no use for a maximum length.
 TOP_WORDS = 20000  # word indices kept before pairs are formed: more than the LSTMs', a bag of words is cheap
+MAX_REVIEW_LENGTH = None  # a bag of words reads whole texts: no cut (no --max-len, --truncating or --literal)
+TRUNCATING = None
 MAX_FEATURES = 50000  # the most frequent words and word pairs that get a TF-IDF weight
 # Keras' adapt() holds a count of every distinct word and pair it sees (3 GB for 144,000 generated texts): they are
 # counted on a seeded sample of this many words of training text (all of IMDB's: 5.9 million in 25,000 reviews).
@@ -161,7 +163,6 @@ def build_model(config):
 
 def main(argv=None):
     """The LSTM scripts' steps with a bag of words for one seed; returns the test figures (common.evaluate)."""
-    # No MAX_REVIEW_LENGTH: a bag of words reads whole texts.
     args = flags.parse(argv, __file__, __doc__, flags.Recipe.of_script(globals()))
     common.set_seed(args.seed)
     data = common.load_data(args)

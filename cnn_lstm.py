@@ -90,11 +90,11 @@ def main(argv=None):
     # BATCH_SIZE texts that hold their labels (y_train None) and shuffle themselves each epoch; with --literal,
     # the listing's arrays, which Keras batches and shuffles.
     history = model.fit(
-        train_batches.x,
-        train_batches.y,
-        batch_size=args.batch_size,
+        train_batches.x,  # X_train
+        train_batches.y,  # y_train; None by default: the batches hold the labels
+        batch_size=train_batches.batch_size,  # --batch-size with --literal; None by default: the batches are made
         epochs=args.epochs,
-        shuffle=train_batches.shuffle,
+        shuffle=train_batches.shuffle,  # True with --literal; False by default: the batches shuffle themselves
         class_weight=train_batches.class_weight,  # --class-weight with --literal; by default in the batches
         validation_data=validation_batches,  # not the listing's: None unless --validation-split
         # Not the listing's: with --validation-split, early stopping and the halved step; each epoch's time;

@@ -21,9 +21,10 @@ BATCH_LENGTH_MULTIPLE = 16  # batch lengths are rounded up to a multiple of this
 COMPILED_BATCH_LENGTHS = (32, 64, 96, 128, 160, 192, 256, 320, 384, 448)
 
 
-# What model.fit(x, y, shuffle=..., class_weight=...) is given: the listing's X_train and y_train with Keras'
-# shuffling (--literal), or length-bucketed batches that hold their labels and row weights and shuffle themselves.
-FitData = collections.namedtuple("FitData", "x y shuffle class_weight")
+# What model.fit(x, y, batch_size=..., shuffle=..., class_weight=...) is given: the listing's X_train and y_train,
+# which Keras batches and shuffles (--literal), or length-bucketed batches already made, which hold their labels
+# and row weights and shuffle themselves (y, batch_size and class_weight None, shuffle False).
+FitData = collections.namedtuple("FitData", "x y batch_size shuffle class_weight")
 
 
 def batch_lengths(max_len, fixed_shapes):
@@ -145,7 +146,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
 
     def for_fit(self):
         """model.fit's x: the batches, which hold their labels and row weights and shuffle themselves."""
-        return FitData(self.pipeline(), None, False, None)
+        return FitData(self.pipeline(), None, None, False, None)
 
     def for_validation(self):
         """model.fit's validation_data."""
@@ -183,7 +184,7 @@ class PaddedTexts:
     def for_fit(self):
         """model.fit(X_train, y_train, batch_size=..., shuffle=True), as the listing calls it: Keras batches and
         shuffles the arrays itself."""
-        return FitData(self.x, self.labels, self.shuffle, self.class_weight)
+        return FitData(self.x, self.labels, self.batch_size, self.shuffle, self.class_weight)
 
     def for_validation(self):
         """model.fit's validation_data: the arrays, which Keras batches by fit's batch_size."""

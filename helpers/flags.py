@@ -6,6 +6,7 @@ import os
 import sys
 
 from helpers import records, saving, shell, tables, text_encoding
+from helpers.shell import UsageError
 
 # The largest values the flags take: beyond them a run would not fit in memory or time, or a
 # seed in NumPy's range, and is refused at once rather than after the data is loaded.
@@ -36,21 +37,48 @@ class Recipe:
 
     @classmethod
     def of_script(cls, constants):
-        """The recipe of a script's constants (its globals()), by their names; a bag of words has no
-        MAX_REVIEW_LENGTH and no TRUNCATING."""
-        return cls(
-            top_words=constants["TOP_WORDS"],
-            max_len=constants.get("MAX_REVIEW_LENGTH"),
-            truncating=constants.get("TRUNCATING"),
-            epochs=constants["EPOCHS"],
-            batch_size=constants["BATCH_SIZE"],
-            seed=constants["SEED"],
-            validation_split=constants["VALIDATION_SPLIT"],
-            patience=constants["PATIENCE"],
-            plateau_patience=constants["PLATEAU_PATIENCE"],
-            text_column=constants["TEXT_COLUMN"],
-            label_column=constants["LABEL_COLUMN"],
-        )
+        """The recipe of a script's constants (its globals()), by their names (CONSTANTS); each one checked."""
+        missing = [name for name in CONSTANTS.values() if name not in constants]
+        if missing:
+            raise UsageError(f"the script has no constant {missing[0]}, the default of a flag; add it at its top")
+        recipe = cls(**{field: constants[name] for field, name in CONSTANTS.items()})
+        recipe.check()
+        return recipe
+
+    def check(self):
+        """Refuse, as one line, a constant no flag would take: argparse checks what is typed, not the defaults."""
+        wholes = {"TOP_WORDS": (self.top_words, text_encoding.FIRST_WORD_INDEX + 1), "EPOCHS": (self.epochs, 1)}
+        wholes |= {"BATCH_SIZE": (self.batch_size, 1), "SEED": (self.seed, 0), "PATIENCE": (self.patience, 1)}
+        wholes |= {"PLATEAU_PATIENCE": (self.plateau_patience, 1)}
+        if self.max_len is not None:
+            wholes["MAX_REVIEW_LENGTH"] = (self.max_len, 1)
+        for name, (value, least) in wholes.items():
+            if not isinstance(value, int) or value < least:
+                raise UsageError(f"{name} = {value!r} at the top of the script: give a whole number of {least} or more")
+        if (self.truncating not in ("pre", "post")) if self.max_len is not None else self.truncating is not None:
+            allowed = "'pre' or 'post'" if self.max_len is not None else "None, as MAX_REVIEW_LENGTH is"
+            raise UsageError(f"TRUNCATING = {self.truncating!r} at the top of the script: give {allowed}")
+        if not isinstance(self.validation_split, (int, float)) or not 0 <= self.validation_split < 1:
+            raise UsageError(f"VALIDATION_SPLIT = {self.validation_split!r} at the top of the script: give 0 up to 1")
+        for name, value in (("TEXT_COLUMN", self.text_column), ("LABEL_COLUMN", self.label_column)):
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"{name} = {value!r} at the top of the script: give a column's name, as a string")
+
+
+# Each field of Recipe, and the script's constant that sets it.
+CONSTANTS = {
+    "top_words": "TOP_WORDS",
+    "max_len": "MAX_REVIEW_LENGTH",
+    "truncating": "TRUNCATING",
+    "epochs": "EPOCHS",
+    "batch_size": "BATCH_SIZE",
+    "seed": "SEED",
+    "validation_split": "VALIDATION_SPLIT",
+    "patience": "PATIENCE",
+    "plateau_patience": "PLATEAU_PATIENCE",
+    "text_column": "TEXT_COLUMN",
+    "label_column": "LABEL_COLUMN",
+}
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):

@@ -192,8 +192,8 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         words = text_encoding.split_into_words(text_encoding.valid_utf8(texts))
         return text_encoding.encode(words, word_index)
 
-    def run(padded_texts):
-        return probabilities(run_model(tf.cast(padded_texts, tf.int32)))
+    def run(inputs):
+        return probabilities(run_model(inputs))
 
     @tf.function(input_signature=[STRINGS])
     def encode(texts):

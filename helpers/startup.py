@@ -38,12 +38,20 @@ def open_closed_standard_streams():
 
 
 def running_as_a_command():
-    """Whether the program running is one of this project's scripts or tools, started from the shell."""
+    """Whether the program running is one of this project's scripts or tools, started from the shell.
+
+    Not under IPython (Jupyter, Colab, Spyder), whose `%run script.py` also makes the script __main__: there a
+    Ctrl-C must stay "interrupt kernel", and the kernel must outlive the run.
+    """
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if not main_file:  # a notebook, python -c, the interactive prompt
         return False
-    project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.dirname(os.path.abspath(main_file)) in (project, os.path.join(project, "tools"))
+    ipython = sys.modules.get("IPython")
+    if ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None:
+        return False
+    project = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    folder = os.path.dirname(os.path.realpath(main_file))
+    return any(os.path.normcase(folder) == os.path.normcase(ours) for ours in (project, os.path.join(project, "tools")))
 
 
 AS_A_COMMAND = running_as_a_command()
@@ -64,35 +72,52 @@ START_UP_NOTICE = re.compile(
 )
 
 
+def standard_error_open():
+    """Whether there is a standard error to capture (not under pythonw, nor when the shell closed it)."""
+    try:
+        os.fstat(2)
+    except OSError:
+        return False
+    return sys.stderr is not None
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow and let it find its devices, its C++ start-up notices dropped."""
+    if not standard_error_open():  # nothing would show them anyway
+        import_tensorflow_and_keras()
+        return
     sys.stderr.flush()
     failure = None
     with tempfile.TemporaryFile() as captured:
         saved_stderr = os.dup(2)
         os.dup2(captured.fileno(), 2)
         try:  # TensorFlow imports Keras: a backend missing or misspelled (KERAS_BACKEND) is one line
-            if importlib.util.find_spec("tensorflow"):  # another backend may do without it
-                import tensorflow as tf
-
-                tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
-            import keras  # noqa: F401
+            import_tensorflow_and_keras()
         except (ImportError, ValueError) as error:
-            if not AS_A_COMMAND:
-                raise
-            failure = f"error: Keras cannot start ({shell.first_line(error)}); check KERAS_BACKEND"
+            failure = error
         finally:
             sys.stderr.flush()
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
         captured.seek(0)
         for line in captured.read().decode("utf-8", errors="replace").splitlines(keepends=True):
-            if not START_UP_NOTICE.match(line) and not failure:
+            if not START_UP_NOTICE.match(line) and not (failure and AS_A_COMMAND):  # a command's failure: one line
                 sys.stderr.write(line)
         sys.stderr.flush()
+    if failure and not AS_A_COMMAND:
+        raise failure
     if failure:
-        print(f"{os.path.basename(sys.argv[0])}: {failure}", file=sys.stderr)
+        message = f"error: Keras cannot start ({shell.first_line(failure)}); check KERAS_BACKEND"
+        print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
         sys.exit(2)
+
+
+def import_tensorflow_and_keras():
+    if importlib.util.find_spec("tensorflow"):  # another backend may do without it
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # where it looks for a GPU and may print cuInit's failure
+    import keras  # noqa: F401
 
 
 import_tensorflow_quietly()

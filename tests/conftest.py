@@ -185,11 +185,15 @@ again = importlib.import_module(script).main([flag for flag in argv if flag not 
 print("REPEATS", again["accuracy"] == scores[0]["accuracy"] and again["loss"] == scores[0]["loss"])
 shell.run(predict.main, [model, "wonderful word3 wonderful", "!!!"])
 if lstm_simple.keras.backend.backend() == "jax":
-    import jax.monitoring
-    compiles, per_epoch, compiled = [], [], "/jax/core/compile/backend_compile_duration"
-    jax.monitoring.register_event_duration_secs_listener(
-        lambda event, seconds, **_: compiles.append(event) if event == compiled else None
-    )
+    import logging, jax
+    compiles, per_epoch = [], []
+    class CompileLog(logging.Handler):  # jax_log_compiles: a "Compiling ..." line for each program compiled
+        def emit(self, record):
+            if record.getMessage().startswith("Compiling "):
+                compiles.append(record)
+    logging.getLogger("jax").addHandler(CompileLog())
+    logging.getLogger("jax").propagate = False  # counted, not printed
+    jax.config.update("jax_log_compiles", True)
     class Counting(training.RunWatcher):
         def on_epoch_begin(self, epoch, logs=None):
             self.before = len(compiles)

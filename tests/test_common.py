@@ -1,6 +1,7 @@
 """Unit tests of common.py, the tutorial's steps, and of what a run does around them, on tiny inputs."""
 
 import glob
+import importlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import common
 import lstm_simple
 from conftest import lstm_args, run_in_process, write_corpus
 from helpers import batches, flags, report, texts, training
+from helpers.shell import UsageError
 
 
 def test_limit_takes_a_shuffled_selection_with_both_classes(corpus):
@@ -168,6 +170,22 @@ def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
     assert summary["share_cut"] == pytest.approx(0.4)  # 10 and 20 words, plus the start mark, exceed 10
     assert summary["distinct_words"] == 7 and summary["kept_words"] == 3
     assert summary["share_known"] == pytest.approx(40 / 41)  # one 'unknown' (2) among 41 words
+
+
+@pytest.mark.parametrize("script", ["lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm", "baseline"])
+def test_each_flag_takes_its_default_from_the_scripts_constant_of_its_name(script):
+    module = importlib.import_module(script)
+    args = flags.parse([], f"{script}.py", "", flags.Recipe.of_script(vars(module)))
+    for field, constant in flags.CONSTANTS.items():
+        assert getattr(args, field) == getattr(module, constant), constant
+
+
+def test_a_constant_no_flag_would_take_is_one_line(capsys):
+    constants = vars(lstm_simple) | {"TRUNCATING": "Pre"}
+    with pytest.raises(UsageError, match="TRUNCATING = 'Pre' at the top of the script"):
+        flags.Recipe.of_script(constants)
+    with pytest.raises(UsageError, match="no constant PATIENCE"):
+        flags.Recipe.of_script({name: value for name, value in vars(lstm_simple).items() if name != "PATIENCE"})
 
 
 def test_help_shows_each_default_from_the_script_constants():

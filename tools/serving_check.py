@@ -25,7 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import predict  # noqa: E402
-from helpers import batches, saving, serving, tables, text_encoding, texts  # noqa: E402
+from helpers import batches, saving, serving, shell, tables, text_encoding, texts  # noqa: E402
 
 
 def raw_texts(args):
@@ -35,7 +35,7 @@ def raw_texts(args):
     return texts.read_corpus(args.data)[0].test_texts
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="a folder written by a script's --save")
     parser.add_argument("--data", required=True, help="the corpus the model was trained on")
@@ -47,7 +47,7 @@ def main():
     parser.add_argument("--truncating", default="pre", help="the --truncating the model was trained with")
     parser.add_argument("--literal", action="store_true", help="the model was trained with --literal")
     parser.add_argument("--trained-on-jax", action="store_true", help="the model was trained on JAX's batch lengths")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     model = keras.saving.load_model(os.path.join(args.model, saving.MODEL_FILE))
     classifier = serving.load(args.model)
@@ -84,4 +84,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    shell.run(main, seeds=False)  # Ctrl-C and SIGTERM stop it, as they stop the scripts
