@@ -148,9 +148,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         """model.fit's x: the batches, which hold their labels and row weights and shuffle themselves."""
         return FitData(self.pipeline(), None, None, False, None)
 
-    def for_validation(self):
-        """model.fit's validation_data."""
-        return self.pipeline()
+    for_validation = pipeline  # model.fit's validation_data: the batches themselves
 
     def predict(self, model):
         """Class probabilities in input order, shape (n, classes), batch by batch."""
