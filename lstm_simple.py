@@ -54,7 +54,7 @@ def build_model(config):
     )
     model.compile(
         loss=common.loss_for(config.num_classes),  # binary cross-entropy for two classes
-        # Differs from the tutorial (off with --literal; see README): Adam's step falls to 0
+        # Differs from the tutorial (off with --literal; see docs/tutorial.md): Adam's step falls to 0
         # over the epochs (with --validation-split, training.callbacks halves it when the
         # validation loss stalls instead), so that no run ends on a noisy step, and its
         # gradient norm is clipped, against the loss jumps that stalled some runs.

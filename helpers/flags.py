@@ -261,7 +261,7 @@ def build_parser(prog, description, recipe):
             "--literal",
             action="store_true",
             help="run the tutorial's listing exactly: every text padded to MAX_LEN, no masking, Keras' own "
-            "recurrent-dropout cell, Adam with a constant step and no clipping (see README)",
+            "recurrent-dropout cell, Adam with a constant step and no clipping (see docs/tutorial.md)",
         )
     add(
         "--save",

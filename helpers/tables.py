@@ -25,7 +25,7 @@ SUFFIXES = (".csv", ".tsv", ".jsonl")
 SUFFIXES_NAMED = ".csv, .tsv or .jsonl (each also .gz)"
 # A TSV as the SMS Spam Collection's: split on tabs only, quotes are text (read and written alike).
 TSV_FORMAT = {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None}
-csv.field_size_limit(2**31 - 1)  # any field size: csv refuses fields over 128 KB by default
+ANY_FIELD_SIZE = 2**31 - 1  # csv refuses fields over 128 KB by default
 
 
 def kind_of(path):
@@ -84,6 +84,8 @@ def _records(text, kind):
     # A CSV's lines end as Python's csv module ends them in a file opened with newline="": at \r\n, \n or \r alone.
     lines = io.StringIO(text, newline="") if kind == ".csv" else _lines(text)
     reader, line = csv.reader(lines, strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
+    # The limit is the process' own: set while this table is read, then put back as it was.
+    process_limit = csv.field_size_limit(ANY_FIELD_SIZE)
     try:
         for fields in reader:
             if fields:  # a blank line is no row; a row of empty fields (Excel's ",,") is, and is counted
@@ -91,6 +93,8 @@ def _records(text, kind):
             line = reader.line_num + 1
     except csv.Error as error:
         yield line, error
+    finally:
+        csv.field_size_limit(process_limit)
 
 
 def read_bytes(path, what):

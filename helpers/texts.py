@@ -1,9 +1,10 @@
 """Your own texts and the Keras-IMDB encoding: text folders, archives or tables, words as indices, the cache.
 
 A folder is laid out like the Stanford download, `train/<class>/` and
-`test/<class>/`, or holds the `<class>/` folders alone, and as in Keras'
-`text_dataset_from_directory` every file of a class folder is a text, whatever
-its name ends with (hidden names are left out and counted); tables are read by
+`test/<class>/`, or holds the `<class>/` folders alone, and every file of a
+class folder is a text, whatever its name ends with (Keras'
+`text_dataset_from_directory` reads names ending in .txt only; hidden names
+are left out and counted); tables are read by
 tables.py. Without a test split of its own, a test set is set aside, the same
 for every seed. Words are encoded the way Keras built `keras.datasets.imdb`
 (see the index constants), so that `--top-words` means the same on both

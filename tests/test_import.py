@@ -9,11 +9,12 @@ from conftest import ROOT, run_script
 
 MODULES = ["lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm", "baseline", "predict", "common"]
 MODULES += sorted("helpers." + name[:-3] for name in os.listdir(os.path.join(ROOT, "helpers")) if name.endswith(".py"))
-# What a process is, as far as a library can change it: its stop signals' handlers, its standard streams, its open
-# file descriptors and its environment. In the first test TensorFlow and Keras are imported first, so that what
-# they open is not counted; the notebook test snapshots before anything, as a notebook's first import is.
+# What a process is, as far as a library can change it: its stop signals' handlers, its standard streams, its
+# open file descriptors, its environment and the csv module's field size limit. In the first test TensorFlow and
+# Keras are imported first, so that what they open is not counted; the notebook test snapshots before anything,
+# as a notebook's first import is.
 SNAPSHOT = """
-import json, os, signal, sys
+import csv, json, os, signal, sys
 def snapshot():
     names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
     descriptors = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
@@ -23,6 +24,7 @@ def snapshot():
         "standard files": [list(os.fstat(fd))[:3] for fd in (0, 1, 2)],
         "descriptors": descriptors,
         "environment": dict(os.environ),
+        "csv field size limit": csv.field_size_limit(),
     }
 """
 

@@ -1,6 +1,6 @@
 """Maintainer tool: run the scripts as the README says, record every run, then rebuild the report.
 
-Each published number comes from one of these commands (see the README):
+Each published number comes from one of these commands (see docs/reproducing.md):
 
     python tools/benchmark.py imdb --data-dir aclImdb_v1.tar.gz        # the tutorial's reproduction
     python tools/benchmark.py own-data --data-dir my_corpus.tar.gz     # the README's own-data command

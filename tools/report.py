@@ -54,7 +54,7 @@ def summarize(runs):
         longest_run_seconds=max(record["training_seconds"] + record["evaluation_seconds"] for record in runs),
         peak_memory_mb=max(record["peak_memory_mb"] or 0 for record in runs),
         kept_epochs=[(record.get("best_epoch"), len(record["per_epoch"])) for record in runs],
-        command=re.sub(r"--(data|results)-dir \S+", r"--\1-dir PATH", runs[0]["command"]),
+        command=re.sub(r"--(data-dir|data|test-data|results-dir) \S+", r"--\1 PATH", runs[0]["command"]),
         git_commits=sorted({record["git_commit"] or "?" for record in runs}),
         **{key: runs[0][key] for key in ("epochs", "parameters", "cpu", "cpu_count", "versions")},
     )
@@ -116,7 +116,7 @@ def speed_table(imdb):
 
 
 def per_run_table(records):
-    """Every IMDB run, epoch by epoch: the evidence for the README's diagnosis."""
+    """Every IMDB run, epoch by epoch: the evidence for docs/tutorial.md's diagnosis."""
     rows = []
     for record in sorted(records, key=lambda r: (r["group"], script_order(r["script"]), r["configuration"], r["seed"])):
         epochs = record["per_epoch"]
@@ -252,7 +252,8 @@ def results_readme(records):
         "",
         "Written by `python tools/report.py` from the run records below this folder (one JSON file per run: command,",
         "seed, per-epoch figures and times, test accuracy per class, versions, CPU, date, git commit); each folder's",
-        "`logs/` holds the runs' console output, and `tools/benchmark.py` runs each family again (see the README).",
+        "`logs/` holds the runs' console output, and `tools/benchmark.py` runs each family again "
+        "(see docs/reproducing.md).",
         "",
         f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, no GPU. Python {versions['python']}, "
         f"TensorFlow {versions.get('tensorflow')}, Keras {versions['keras']}, NumPy {versions['numpy']}.",
