@@ -187,3 +187,15 @@ def test_shared_mask_cell_drops_recurrent_units_in_training():
     inputs = np.ones((2, 5, 3), np.float32)
     layer = recurrent_dropout.shared_mask_lstm(8, dropout=0.0, recurrent_dropout=0.5)
     assert not np.allclose(layer(inputs, training=True), layer(inputs, training=False))
+
+
+def test_shared_mask_cell_drops_the_same_recurrent_units_for_all_four_gates_at_every_step():
+    """Its promise: one recurrent mask, of the state's units, drawn once per sequence (Keras' LSTMCell with
+    recurrent_dropout draws one per gate)."""
+    common.set_seed(0)
+    cell = recurrent_dropout.SharedMaskLSTMCell(6, recurrent_dropout=0.5)
+    keras.layers.RNN(cell).build((2, 5, 3))
+    hidden = keras.ops.ones((2, 6))
+    mask = cell.get_recurrent_dropout_mask(hidden)
+    assert not isinstance(mask, (list, tuple)) and tuple(mask.shape) == (2, 6)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(cell.get_recurrent_dropout_mask(hidden)), mask)
