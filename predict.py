@@ -36,6 +36,8 @@ from helpers.shell import UsageError
 # The saved model, as --save wrote it
 
 CLASSIFY_BATCH_SIZE = 1024  # texts sent to the serving model at a time
+# A table's column that holds the text, the default of --text-column: the scripts' TEXT_COLUMN as shipped.
+TEXT_COLUMN = "text"
 
 
 def load_serving_model(path):
@@ -100,9 +102,10 @@ def read_texts(args, parser):
     ):  # a JSON array or object is no text a line, nor a table
         parser.error(f"--file {args.file} is JSON: give a .jsonl file (one object a line) and its --text-column")
     if args.file and tables.kind_of(args.file):
-        table = tables.read_table(args.file, args.text_column, header=not args.no_header, keep_rows=True)
+        text_column = TEXT_COLUMN if args.text_column is None else args.text_column
+        table = tables.read_table(args.file, text_column, header=not args.no_header, keep_rows=True)
         return table.texts, "row", table
-    if args.text_column != "text" or args.no_header:
+    if args.text_column is not None or args.no_header:
         parser.error("--text-column and --no-header are for a table given with --file (.csv, .tsv, .jsonl)")
     if args.texts:
         for text in args.texts:
@@ -240,7 +243,9 @@ def main(argv=None):
         metavar="PATH",
         help="classify each line of this text file, or each row of a table (.csv, .tsv, .jsonl, each also .gz)",
     )
-    parser.add_argument("--text-column", default="text", metavar="NAME", help="the table's column that holds the text")
+    parser.add_argument(
+        "--text-column", metavar="NAME", help=f"the table's column that holds the text (default: {TEXT_COLUMN})"
+    )
     parser.add_argument(
         "--no-header", action="store_true", help="the CSV or TSV table has no header: --text-column is a number from 0"
     )
