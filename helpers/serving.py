@@ -87,12 +87,9 @@ def pad_after(rows):
 
 def pad_in_front(rows, width):
     """Cut texts padded in front of their words to `width`, as keras.utils.pad_sequences pads by default."""
-    lengths = rows.row_lengths()
-    after = rows.to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), width]))
-    # Each row moved right by its padding: column j takes the word at j - (width - length).
-    source_columns = tf.range(width, dtype=tf.int64)[tf.newaxis, :] - (width - lengths)[:, tf.newaxis]
-    moved = tf.gather(after, tf.maximum(source_columns, 0), batch_dims=1)
-    return tf.where(source_columns >= 0, moved, text_encoding.PADDING_INDEX)
+    # Each text reversed, padded after, and the whole reversed back: the padding ends up in front.
+    padded = rows[:, ::-1].to_tensor(text_encoding.PADDING_INDEX, shape=tf.stack([rows.nrows(), width]))
+    return padded[:, ::-1]
 
 
 def length_groups(rows, text_path):
