@@ -46,7 +46,6 @@ def main(argv=None):
     parser.add_argument("--max-len", type=int, default=500, help="the --max-len the model was trained with")
     parser.add_argument("--truncating", default="pre", help="the --truncating the model was trained with")
     parser.add_argument("--literal", action="store_true", help="the model was trained with --literal")
-    parser.add_argument("--trained-on-jax", action="store_true", help="the model was trained on JAX's batch lengths")
     args = parser.parse_args(argv)
 
     model = keras.saving.load_model(os.path.join(args.model, saving.MODEL_FILE))
@@ -64,8 +63,9 @@ def main(argv=None):
     if masks:
         as_served = [keras.utils.pad_sequences([row], padding="post", dtype="int32") for row in cut]
     else:
-        # --literal: to max_len; otherwise to the first length its training batches could have that holds it.
-        lengths = [args.max_len] if args.literal else batches.batch_lengths(args.max_len, args.trained_on_jax)
+        # To the first length its training batches could have that holds it (max_len alone with --literal; on
+        # JAX, JAX's lengths), as the saved model records them.
+        lengths = classifier.padded_lengths().numpy().tolist()
         widths = [lengths[bisect.bisect_left(lengths, len(row))] for row in cut]
         as_served = [keras.utils.pad_sequences([row], maxlen=width, dtype="int32") for row, width in zip(cut, widths)]
     one_by_one = batches.class_probabilities(np.concatenate([model.predict_on_batch(x) for x in as_served]))
