@@ -15,6 +15,11 @@ call them in the listing's order, with the model, `model.summary()` and
 | `model.summary()`, `model.fit(...)`                       | in the script, as in the listing          |
 | `scores = model.evaluate(X_test, y_test, verbose=0)`      | `evaluate` (and each class's figures)     |
 
+A template user changes one place for each thing swapped: the model is
+`build_model` in the script; the data is the `common.load_data(args)` call in
+its `main` (`load_texts` takes Python lists); the tokenizer, for a language
+without spaces or a vocabulary of your own, is `split_into_tokens` here.
+
 What is not a step of the tutorial sits beneath, in `helpers/`: the flags,
 your own texts and their encoding, the batches, the training callbacks, the
 per-class report, saving, run records and the shell (one-line errors, Ctrl-C,
@@ -29,7 +34,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from helpers import batches, report, shell, tables, texts, training
+from helpers import batches, report, shell, tables, text_encoding, texts, training
 from helpers.shell import UsageError
 
 # The seed -------------------------------------------------------------------------------------------------------------
@@ -47,8 +52,29 @@ def set_seed(seed):
 # Loading the data -----------------------------------------------------------------------------------------------------
 
 
+def split_into_tokens(texts):
+    """The tokenizer: a batch of strings (a tf.string tensor) as a tf.RaggedTensor of tokens, one row a text.
+
+    Keras' classic words by default: lower case, punctuation dropped, split at
+    white space, as keras.datasets.imdb was made. It runs when your own texts
+    are encoded for training and again inside the saved serving model, so the
+    function you put here must be TensorFlow ops. For a language written without
+    spaces (Chinese, Japanese, Thai), characters instead:
+
+        return text_encoding.split_into_characters(texts)
+
+    --top-words then keeps the most frequent characters, and --max-len counts characters.
+    """
+    return text_encoding.split_into_words(texts)
+
+
 def load_keras_imdb(top_words):
     """The tutorial's data: keras.datasets.imdb, downloaded once by Keras."""
+    if not text_encoding.splits_into_words(split_into_tokens):
+        raise UsageError(
+            "keras.datasets.imdb comes split into words, and split_into_tokens in common.py splits otherwise; "
+            "give your texts with --data PATH (for IMDB, the Stanford aclImdb folder or its .tar.gz)"
+        )
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=top_words)
     except Exception as error:  # Keras reports a failed download as a bare Exception
@@ -96,12 +122,13 @@ def load_data(args):
     columns = None  # a folder's texts have no columns (the recipe's TEXT_COLUMN and LABEL_COLUMN are a table's)
     if any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
         columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
-    return prepared(texts.load_own_texts(args.data, columns, args.test_data, args.test_split), args)
+    data = texts.load_own_texts(args.data, columns, args.test_data, args.test_split, split_into_tokens)
+    return prepared(data, args)
 
 
 def load_texts(args, train_texts, train_labels, test_texts, test_labels):
     """In place of load_data: your own texts and labels as Python lists (labels: class names, words or numbers)."""
-    return prepared(texts.encode_lists(train_texts, train_labels, test_texts, test_labels), args)
+    return prepared(texts.encode_lists(train_texts, train_labels, test_texts, test_labels, split_into_tokens), args)
 
 
 def prepared(data, args):

@@ -111,6 +111,7 @@ def text_path(model, args, data):
         max_len=args.max_len,
         truncating=args.truncating,
         lengths=padded_lengths(model, args),
+        tokenizer=data.tokenizer,
     )
 
 

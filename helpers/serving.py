@@ -51,6 +51,7 @@ class TextPath:
     # None: padded after the text (a model that masks its padding). Else the lengths, shortest first, that the
     # model's training batches were padded to in front of their texts: each text gets the first that holds it.
     lengths: list = None
+    tokenizer: object = text_encoding.split_into_words  # the function that split the training texts into tokens
 
 
 def word_indices(vocabulary, top_words):
@@ -186,7 +187,7 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         archive.track(resource)
 
     def encode_texts(texts):
-        words = text_encoding.split_into_words(text_encoding.valid_utf8(texts))
+        words = text_path.tokenizer(text_encoding.valid_utf8(texts))
         return text_encoding.encode(words, word_index)
 
     def run(inputs):

@@ -10,6 +10,8 @@ backend and in any locale.
 """
 
 import collections
+import hashlib
+import inspect
 
 import numpy as np
 import tensorflow as tf
@@ -66,8 +68,21 @@ def valid_utf8(texts):
 
 
 def split_into_words(texts):
-    """A batch of strings as a RaggedTensor of words (one row a text): the tokenizer, in training and serving."""
+    """A batch of strings as a RaggedTensor of words (one row a text): Keras' classic tokenizer, the default one."""
     return tf.strings.split(standardize(texts))
+
+
+def split_into_characters(texts):
+    """A batch of strings as a RaggedTensor of characters, white space left out: a tokenizer for a language written
+    without spaces between its words (Chinese, Japanese, Thai), lower-cased and standardized as words are."""
+    characters = tf.strings.unicode_split(standardize(texts), "UTF-8")
+    return tf.ragged.boolean_mask(characters, characters != " ")
+
+
+# A text that the tokenizers tell apart: cases, an apostrophe, punctuation, digits, accents, a no-break space,
+# words without spaces between them. Its tokens are part of the cache's key, so that another tokenizer (one
+# edited in common.py) never reads a corpus encoded by the one before.
+PROBE_TEXT = "Don't STOP: 3.5 naïve-Café\u00a0東京タワーに行きました, ok?"
 
 
 def encode(words, word_index):
@@ -105,25 +120,40 @@ def _chunks(texts):
         yield _as_tensor(texts[start : start + CHUNK_TEXTS])
 
 
-def words_of(text):
-    """One text's words, as Python strings (what the tokenizer sees in it)."""
-    return [word.decode("utf-8") for word in split_into_words(_as_tensor([text]))[0].numpy().tolist()]
+def words_of(text, tokenizer=split_into_words):
+    """One text's tokens, as Python strings (what the tokenizer sees in it)."""
+    return [word.decode("utf-8") for word in tokenizer(_as_tensor([text]))[0].numpy().tolist()]
 
 
-def rank_words(texts):
-    """The words of `texts` by frequency, most frequent first; ties in alphabetical (code point) order."""
+def rank_words(texts, tokenizer=split_into_words):
+    """The tokens of `texts` by frequency, most frequent first; ties in alphabetical (code point) order."""
     counts = collections.Counter()
     for chunk in _chunks(texts):
-        counts.update(split_into_words(chunk).flat_values.numpy().tolist())
+        counts.update(tokenizer(chunk).flat_values.numpy().tolist())
     # UTF-8 bytes sort as their code points do, so this is the order of the words as Python strings.
     return [word.decode("utf-8") for word, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def encode_texts(texts, vocabulary):
+def encode_texts(texts, vocabulary, tokenizer=split_into_words):
     """Each text as a NumPy array of int32 indices (START first), by the ranks of `vocabulary` (no top-words cut)."""
     word_index, encoded = vocabulary_table(vocabulary), []
     for chunk in _chunks(texts):
-        rows = encode(split_into_words(chunk), word_index)
+        rows = encode(tokenizer(chunk), word_index)
         flat, row_starts = rows.flat_values.numpy(), rows.row_splits.numpy()
         encoded.extend(np.split(flat, row_starts[1:-1]))
     return encoded
+
+
+def tokenizer_key(tokenizer):
+    """What tells a tokenizer apart in the cache's key: the tokens it gives the probe text, and its source code."""
+    try:
+        source = inspect.getsource(tokenizer)
+    except (OSError, TypeError):  # defined at a prompt: its tokens of the probe text alone
+        source = ""
+    tokens = "\0".join(words_of(PROBE_TEXT, tokenizer))
+    return hashlib.sha256(f"{tokens}\0{source}".encode("utf-8", errors="replace")).hexdigest()[:16]
+
+
+def splits_into_words(tokenizer):
+    """Whether `tokenizer` gives the words of Keras' classic tokenizer (on the probe text), as keras.datasets.imdb's."""
+    return words_of(PROBE_TEXT, tokenizer) == words_of(PROBE_TEXT)

@@ -271,24 +271,25 @@ class Dataset:
     validation_labels: np.ndarray = None
     summary: dict = None  # what the data summary printed before training said (for the run record)
     test_source: str = None  # where the test texts came from, when not from the data's own test split
+    tokenizer: object = text_encoding.split_into_words  # what made the vocabulary's tokens (common.split_into_tokens)
 
     @property
     def num_classes(self):
         return len(self.class_names)
 
 
-def encode_corpus(corpus, source):
-    """The corpus as a Dataset: the training words ranked, both splits encoded with that ranking (no cut)."""
+def encode_corpus(corpus, source, tokenizer):
+    """The corpus as a Dataset: the training tokens ranked, both splits encoded with that ranking (no cut)."""
     if len(corpus.class_names) < 2:
         raise UsageError(f"{source}: the labels name only {corpus.class_names}; a classifier needs two classes or more")
     # Split into words twice (to count, then to encode) rather than held: a million texts' words would take GBs.
-    vocabulary = text_encoding.rank_words(corpus.train_texts)
+    vocabulary = text_encoding.rank_words(corpus.train_texts, tokenizer)
     if not vocabulary:
         raise UsageError(f"{source}: the training texts hold no words; give texts with words in them")
-    train_sequences = text_encoding.encode_texts(corpus.train_texts, vocabulary)
-    test_sequences = text_encoding.encode_texts(corpus.test_texts, vocabulary)
+    train_sequences = text_encoding.encode_texts(corpus.train_texts, vocabulary, tokenizer)
+    test_sequences = text_encoding.encode_texts(corpus.test_texts, vocabulary, tokenizer)
     labels_and_names = (corpus.train_labels, test_sequences, corpus.test_labels, corpus.class_names)
-    return Dataset(train_sequences, *labels_and_names, vocabulary, source=source)
+    return Dataset(train_sequences, *labels_and_names, vocabulary, source=source, tokenizer=tokenizer)
 
 
 def _class_name(label):
@@ -332,7 +333,7 @@ def note_classes_alike(class_names, source):
         )
 
 
-def encode_lists(train_texts, train_labels, test_texts, test_labels):
+def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
@@ -342,7 +343,8 @@ def encode_lists(train_texts, train_labels, test_texts, test_labels):
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
     note_classes_alike(sorted(set(train_names)), "your lists of labels")
-    return encode_corpus(corpus_of(train_texts, train_names, test_texts, test_names), "your lists of texts")
+    corpus = corpus_of(train_texts, train_names, test_texts, test_names)
+    return encode_corpus(corpus, "your lists of texts", tokenizer)
 
 
 def cache_dir():
@@ -377,7 +379,7 @@ def _digest_of(arrays):
     return digest.digest()
 
 
-def _load_cache(cache_path, source):
+def _load_cache(cache_path, source, tokenizer):
     with np.load(cache_path, allow_pickle=False) as cached:
         arrays = dict(cached)
     if bytes(arrays["digest"]) != _digest_of(arrays):
@@ -386,7 +388,8 @@ def _load_cache(cache_path, source):
     for split in ("train", "test"):  # each text a view of the flat array
         splits += [np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1]), arrays[f"{split}_labels"]]
     vocabulary = bytes(arrays["words_utf8"]).decode("utf-8").split("\n")
-    dataset = Dataset(*splits, [str(name) for name in arrays["class_names"]], vocabulary, source=source)
+    class_names = [str(name) for name in arrays["class_names"]]
+    dataset = Dataset(*splits, class_names, vocabulary, source=source, tokenizer=tokenizer)
     dataset.test_source = str(arrays["test_source"]) or None
     return dataset
 
@@ -478,8 +481,9 @@ def split_off_test(corpus, fraction, path):
     return TextCorpus(texts[0], labels[0], texts[1], labels[1], corpus.class_names)
 
 
-def load_own_texts(path, columns=None, test_path=None, test_split=None):
-    """The encoded corpus at path (and its test set at test_path), from the cache when what is read is unchanged.
+def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenizer=text_encoding.split_into_words):
+    """The encoded corpus at path (and its test set at test_path), from the cache when what is read and the
+    tokenizer are unchanged.
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
@@ -489,11 +493,12 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
     print(f"Reading {path}{f' and {test_path}' if test_path else ''} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
     key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")
+    key += "-" + text_encoding.tokenizer_key(tokenizer)
     cache_path = os.path.join(cache_dir(), f"text-folders-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz")
     dataset = None
     if os.path.exists(cache_path):
         try:
-            dataset = _load_cache(cache_path, os.path.abspath(path))
+            dataset = _load_cache(cache_path, os.path.abspath(path), tokenizer)
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     if dataset is None:
@@ -506,7 +511,7 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None):
             corpus = split_off_test(corpus, fraction, path)
             test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
         print("Encoding the texts (cached for next time) ...", flush=True)
-        dataset = encode_corpus(corpus, os.path.abspath(path))
+        dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
         dataset.test_source = test_source
         try:
             os.makedirs(cache_dir(), exist_ok=True)

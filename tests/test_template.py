@@ -2,10 +2,12 @@
 
 import csv
 import os
+import random
 import shutil
 
 import keras
 import pytest
+import tensorflow as tf
 
 import common
 import lstm_simple
@@ -14,20 +16,20 @@ from conftest import ROOT, one_error_line, run_in_process, run_script, write_cor
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 
 
-def copy_of_the_template(folder, script="lstm_simple.py", edits=()):
-    """What the README says to copy, into an empty folder, with the script edited as a user would edit it."""
+def copy_of_the_template(folder, script="lstm_simple.py", edits=(), common_edits=()):
+    """What the README says to copy, into an empty folder, with the script (and common.py) edited as a user would."""
     os.makedirs(folder)
-    shutil.copy(os.path.join(ROOT, "common.py"), folder)
     shutil.copytree(
         os.path.join(ROOT, "helpers"), os.path.join(folder, "helpers"), ignore=shutil.ignore_patterns("__pycache__")
     )
-    with open(os.path.join(ROOT, script), encoding="utf-8") as handle:
-        source = handle.read()
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    with open(os.path.join(folder, script), "w", encoding="utf-8") as handle:
-        handle.write(source)
+    for name, changes in ((script, edits), ("common.py", common_edits)):
+        with open(os.path.join(ROOT, name), encoding="utf-8") as handle:
+            source = handle.read()
+        for old, new in changes:
+            assert old in source, old
+            source = source.replace(old, new)
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+            handle.write(source)
     return str(folder)
 
 
@@ -103,6 +105,61 @@ def main("""
     predicted = run_script("predict.py", model, "wonderful word3 wonderful word8", "awful word5 awful", env=environment)
     assert predicted.returncode == 0, predicted.stderr
     assert [line.split("\t")[0] for line in predicted.stdout.splitlines()] == ["pos", "neg"]
+
+
+FILLER_CHARACTERS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产"
+
+
+def texts_without_spaces(count, seed):
+    """Chinese-like texts with no spaces: filler characters, and 好 (good) or 坏 (bad) hidden among them twice."""
+    rng = random.Random(seed)
+    rows = []
+    for number in range(count):
+        label = ("bad", "good")[number % 2]
+        characters = [rng.choice(FILLER_CHARACTERS) for _ in range(rng.randint(8, 20))]
+        for _ in range(2):
+            characters.insert(rng.randint(0, len(characters)), "好" if label == "good" else "坏")
+        rows.append((label, "".join(characters)))
+    return rows
+
+
+@pytest.mark.slow
+def test_characters_in_place_of_words_are_trained_saved_and_served(tmp_path):
+    """The tokenizer swap: split_into_tokens in common.py returns characters. Words cannot learn texts without
+    spaces (each text is one word); characters can, and the serving model splits a text into the same characters."""
+    tokenizer = "    return text_encoding.split_into_words(texts)\n"
+    characters = "    return text_encoding.split_into_characters(texts)\n"
+    folder = copy_of_the_template(tmp_path / "mine", common_edits=[(tokenizer, characters)])
+    for name, rows in (("train.csv", texts_without_spaces(300, seed=1)), ("test.csv", texts_without_spaces(100, 2))):
+        with open(tmp_path / name, "w", encoding="utf-8", newline="") as handle:
+            table = csv.writer(handle)
+            table.writerow(["label", "text"])
+            table.writerows(rows)
+    environment = {"KERAS_HOME": str(tmp_path / "keras_home")}
+    data = ["--data", str(tmp_path / "train.csv"), "--test-data", str(tmp_path / "test.csv")]
+    trained = run_script(
+        "lstm_simple.py", *data, "--save", "model", *QUICK, "--epochs", "5", cwd=folder, env=environment
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert accuracy_of(trained) > 90
+    distinct = len(set(FILLER_CHARACTERS)) + 2  # the fillers, 好 and 坏: characters, not whole texts
+    assert f"all {distinct} distinct training words" in trained.stdout
+
+    serving = tf.saved_model.load(os.path.join(folder, "model", "serving"))
+    text = "我们好好说的"
+    (encoded,) = serving.encode(tf.constant([text])).numpy().tolist()
+    assert len(encoded) == 1 + len(text) and encoded[0] == 1  # the start mark, then one index a character
+    assert encoded.count(encoded[3]) == 2  # 好 twice, one index
+    served = serving.serve(tf.constant(["我们好好说的", "他们坏坏说的"]))["predicted_class"].numpy().tolist()
+    assert served == [b"good", b"bad"]
+    # keras.datasets.imdb comes as words: with characters it is refused before any download.
+    refused = run_script("lstm_simple.py", *QUICK, cwd=folder, env=environment)
+    assert refused.returncode == 2 and "split_into_tokens in common.py" in one_error_line(refused)
+    # The original's word tokenizer on the same cache folder: another key, so the characters are not reused.
+    original = copy_of_the_template(tmp_path / "original")
+    by_words = run_script("lstm_simple.py", *data, *QUICK, cwd=original, env=environment)
+    assert by_words.returncode == 0, by_words.stderr
+    assert "all 300 distinct training words" in by_words.stdout  # each text one word
 
 
 @pytest.mark.slow
