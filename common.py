@@ -34,7 +34,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from helpers import batches, report, shell, tables, text_encoding, texts, training
+from helpers import batches, corpus, report, shell, tables, text_encoding, texts, training
 from helpers.shell import UsageError
 
 # The seed -------------------------------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def load_keras_imdb(top_words):
         )
 
     x_train, x_test = ([np.array(row, dtype=np.int32) for row in rows] for rows in (x_train, x_test))
-    return texts.Dataset(x_train, y_train.astype(np.int32), x_test, y_test.astype(np.int32), ["neg", "pos"])
+    return corpus.Dataset(x_train, y_train.astype(np.int32), x_test, y_test.astype(np.int32), ["neg", "pos"])
 
 
 def take_shuffled_subset(sequences, labels, limit, seed):
@@ -109,7 +109,7 @@ def hold_out_validation(sequences, labels, fraction, seed, class_names):
         "class {name!r} has {count} training text: --validation-split cannot hold one out and still train on it; "
         "add training texts of that class (or give a larger --limit), or give --validation-split 0"
     )
-    is_validation = texts.held_out(labels, fraction, seed, class_names, too_few)
+    is_validation = corpus.held_out(labels, fraction, seed, class_names, too_few)
     train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
     train = [sequences[row] for row in train_rows], labels[train_rows]
     return train, ([sequences[row] for row in validation_rows], labels[validation_rows])

@@ -29,7 +29,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from helpers import flags, saving, serving, shell, tables
+from helpers import files, flags, saving, serving, shell, tables
 from helpers.shell import UsageError
 
 # ---------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def check_output(args):
     if not os.path.isdir(folder):
         what = "is a file, not a folder; give another path" if os.path.exists(folder) else "does not exist; create it"
         raise UsageError(f"--output {path}: {folder} {what}")
-    shell.check_output_folder("--output", folder)  # one we may write in
+    files.check_output_folder("--output", folder)  # one we may write in
     if os.path.lexists(path):
         raise UsageError(f"--output {path} exists; give a new file name, so that it is not replaced")
 
@@ -193,7 +193,7 @@ def write_table(path, columns, rows, added_columns, added_values, header=True):
     table = (kind, columns, rows, added_columns, added_values, header)
     if path == "-":  # lines end as the terminal's text stream ends them
         return _write_rows(sys.stdout, *table, lineterminator="\n")
-    with shell.written_whole(path, replace=False) as (temporary,), open(temporary, "wb") as binary:
+    with files.written_whole(path, replace=False) as (temporary,), open(temporary, "wb") as binary:
         # The name inside a .gz is the output's, not the temporary file's (gunzip -N restores it).
         name = os.path.basename(path).removesuffix(".gz").removesuffix(".GZ")
         stream = gzip.GzipFile(name, "wb", fileobj=binary) if path.lower().endswith(".gz") else binary
@@ -279,7 +279,7 @@ def main(argv=None):
         one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
         excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
         print(f"{class_name}\t{row.max():.4f}\t{excerpt}", flush=True)
-        if getattr(sys.stdout, "reader_gone", False):  # shell.outlive_stdout_reader's
+        if getattr(sys.stdout, "reader_gone", False):  # startup.outlive_stdout_reader's
             break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
     return predictions
 

@@ -5,7 +5,7 @@ import dataclasses
 import os
 import sys
 
-from helpers import records, saving, shell, tables, text_encoding
+from helpers import files, records, saving, shell, tables, text_encoding
 from helpers.shell import UsageError
 
 # The largest values the flags take: beyond them a run would not fit in memory or time, or a
@@ -334,7 +334,7 @@ def parse(argv, script_path, description, recipe):
         saving.check_save_path(args.save)
     args.git_commit = None
     if args.results_dir:
-        shell.check_output_folder("--results-dir", args.results_dir)
+        files.check_output_folder("--results-dir", args.results_dir)
         args.git_commit = records.git_commit()  # the code as the run started
     if args.runs > 1:
         print(f"Run {args.run_index + 1} of {args.runs}, seed {args.seed}")

@@ -16,7 +16,7 @@ import sys
 import keras
 import numpy as np
 
-from helpers import shell
+from helpers import files, shell
 
 try:
     import resource  # Unix only: Windows has no getrusage
@@ -118,7 +118,7 @@ def write_record(args, data, model, history, scores, configuration=None):
             if os.path.lexists(path):
                 continue
             try:
-                with shell.written_whole(path, replace=False) as (temporary_path,):
+                with files.written_whole(path, replace=False) as (temporary_path,):
                     with open(temporary_path, "w", encoding="utf-8") as handle:
                         json.dump(record, handle, indent=1)
                         handle.write("\n")

@@ -12,7 +12,7 @@ import sys
 
 import keras
 
-from helpers import batches, recurrent_dropout, serving, shell
+from helpers import batches, files, recurrent_dropout, serving, shell
 from helpers.shell import UsageError
 
 MODEL_FILE = "model.keras"
@@ -33,7 +33,7 @@ def _is_ours(path, name):
 
 def check_save_path(path):
     """Refuse, before any data is loaded, a --save that would fail or replace a file --save did not write."""
-    shell.check_output_folder("--save", path)
+    files.check_output_folder("--save", path)
     if (
         os.path.isdir(path)
         and keras.backend.backend() not in serving.SERVING_BACKENDS
@@ -125,7 +125,7 @@ def save_model(model, path, text_path, **serving_options):
     exports = keras.backend.backend() in serving.SERVING_BACKENDS
     final_paths = [os.path.join(path, MODEL_FILE)] + [os.path.join(path, SERVING_FOLDER)] * exports
     try:
-        with shell.written_whole(*final_paths, folders=final_paths[1:]) as temporaries:
+        with files.written_whole(*final_paths, folders=final_paths[1:]) as temporaries:
             portable(model).save(temporaries[0])  # the temporary name ends in .keras, as Keras requires
             if exports:
                 serving.write(portable(model), temporaries[1], text_path, **serving_options)

@@ -1,13 +1,12 @@
-"""How every script meets the shell: one line for a mistake, Ctrl-C and SIGTERM, `--runs`, files written whole.
+"""How every script meets the shell: one line for a mistake, Ctrl-C and SIGTERM, `--runs`.
 
 The promises to a user at the shell, once for every script: a problem the
 user can fix is one line on stderr and exit code 2 (`UsageError`, `run`);
 Ctrl-C, SIGTERM (`timeout`, `docker stop`, a scheduler) and SIGHUP (a closed
 terminal) stop the run wherever they land, write nothing unfinished and exit
-with 128 + the signal's number; a file is written whole or not at all, with
-the user's umask (`written_whole`); one output that cannot be written never
-costs the others (`keep_going`); a closed standard output (`| head`) stops
-the printing, not the run (`outlive_stdout_reader`).
+with 128 + the signal's number; one output that cannot be written never
+costs the others (`keep_going`). Files written whole are files.py's; a
+standard output that outlives its reader (`| head`) is startup.py's.
 """
 
 import argparse
@@ -15,11 +14,9 @@ import contextlib
 import errno
 import gc
 import os
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 
 
@@ -93,6 +90,17 @@ def stop_if_interrupted():
     """Raise KeyboardInterrupt if a stop signal came, even if some library's cleanup swallowed it."""
     if _Interrupt.received:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_held():
+    """A stop signal that comes inside the block is acted on after it (stop_if_interrupted): what the block does,
+    such as putting files in place, is not cut in two."""
+    was_deferred, _Interrupt.deferred = _Interrupt.deferred, True
+    try:
+        yield
+    finally:
+        _Interrupt.deferred = was_deferred
 
 
 _unwritten = []  # the outputs that could not be written, said once the run is over
@@ -172,142 +180,3 @@ def _exit(code, message, signum=None):
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     sys.exit(code)
-
-
-class _StdoutThatOutlivesItsReader:
-    """sys.stdout, but once its reader has gone (`script | head`), writes are dropped instead of raising.
-
-    Otherwise the first print after `head` exits raises BrokenPipeError (or
-    Rich, in Keras' model summary, exits), and the run loses its training.
-    """
-
-    def __init__(self, stream):
-        self._stream, self.reader_gone = stream, False
-
-    def _guard(self, operation, *arguments):
-        try:
-            self.reader_gone or operation(*arguments)
-        except BrokenPipeError:
-            self.reader_gone = True
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # what is buffered goes nowhere
-
-    def write(self, text):
-        self._guard(self._stream.write, text)
-        return len(text)
-
-    def flush(self):
-        self._guard(self._stream.flush)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-def outlive_stdout_reader():
-    """Make sys.stdout drop its output once its reader has gone (see _StdoutThatOutlivesItsReader)."""
-    if not isinstance(sys.stdout, _StdoutThatOutlivesItsReader) and hasattr(sys.stdout, "fileno"):
-        sys.stdout = _StdoutThatOutlivesItsReader(sys.stdout)
-
-
-def check_output_folder(flag, path):
-    """Refuse, before any work, a folder that an output could not be written into (it may not exist yet)."""
-    path = os.path.normpath(path)  # 'afile/' is the file 'afile'
-    if os.path.islink(path) and not os.path.exists(path):
-        raise UsageError(f"{flag} {path} is a link to nothing; remove the link or give another folder")
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise UsageError(f"{flag} {path} is a file; give a folder (it is created)")
-    parent = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder; give another path")
-    if not os.path.isdir(parent):
-        raise UsageError(f"{flag} {path}: the folder {parent} does not exist; create it first")
-    folder = path if os.path.isdir(path) else parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {path}: cannot write in {folder}; choose a folder you may write to")
-
-
-def _link_or_claim(temporary, final_path):
-    """Put a file in place unless the name is taken: os.link fails, unlike a rename, if it is. Where the file system
-    has no hard links (FAT, exFAT, some network shares), the name is claimed by an exclusive create instead."""
-    try:
-        os.link(temporary, final_path)
-    except FileExistsError:
-        raise
-    except OSError:
-        os.close(os.open(final_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # FileExistsError if taken meanwhile
-        try:
-            os.replace(temporary, final_path)
-        except BaseException:  # the empty file claimed above must not stay to be taken for an output
-            with contextlib.suppress(OSError):
-                if os.path.getsize(final_path) == 0:
-                    os.remove(final_path)
-            raise
-
-
-def _replace_folder(temporary, final_path):
-    """Put a folder in place of another: the old one is moved aside, the new one renamed in, the old one removed."""
-    if not os.path.lexists(final_path):
-        os.rename(temporary, final_path)
-        return
-    folder, name = os.path.split(final_path)
-    replaced = tempfile.mkdtemp(dir=folder, prefix=".replaced-", suffix="-" + name)
-    os.rename(final_path, os.path.join(replaced, name))
-    try:
-        os.rename(temporary, final_path)
-    except BaseException:
-        os.rename(os.path.join(replaced, name), final_path)  # the old folder back where it was
-        os.rmdir(replaced)
-        raise
-    shutil.rmtree(replaced, ignore_errors=True)
-
-
-def _follow_umask(folder, umask):
-    """What a library wrote into a folder gets the user's umask too (TensorFlow makes its folders 755)."""
-    for place, folders, files in os.walk(folder):
-        for name in folders:
-            os.chmod(os.path.join(place, name), 0o777 & ~umask)
-        for name in files:
-            os.chmod(os.path.join(place, name), 0o666 & ~umask)
-
-
-def _remove(path):
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path)
-
-
-@contextlib.contextmanager
-def written_whole(*final_paths, replace=True, folders=()):
-    """Temporary names beside each final path, all renamed into place only if the block finishes: an error or a
-    stop signal leaves every final path as it was. replace=False: a path taken by then raises FileExistsError.
-    A final path among `folders` gets an empty temporary folder, which replaces the old folder whole."""
-    temporaries, umask, was_deferred = [], os.umask(0), _Interrupt.deferred
-    os.umask(umask)
-    try:
-        for final_path in final_paths:
-            folder, name = os.path.split(os.path.abspath(final_path))
-            if final_path in folders:
-                temporaries.append(tempfile.mkdtemp(dir=folder, prefix=".partial-", suffix="-" + name))
-                continue
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", suffix="-" + name, delete=False) as file:
-                temporaries.append(file.name)
-        yield temporaries
-        stop_if_interrupted()
-        was_deferred, _Interrupt.deferred = _Interrupt.deferred, True  # the renames are not interrupted
-        for temporary, final_path in zip(temporaries, final_paths):
-            os.chmod(temporary, (0o777 if final_path in folders else 0o666) & ~umask)  # tempfile makes them private
-            if final_path in folders:
-                _follow_umask(temporary, umask)
-            try:
-                if final_path in folders:
-                    _replace_folder(temporary, os.path.abspath(final_path))
-                else:
-                    (os.replace if replace else _link_or_claim)(temporary, final_path)
-            except OSError as error:  # named by the user's path, not the temporary one
-                raise type(error)(error.errno, error.strerror, final_path) from None
-    finally:
-        _Interrupt.deferred = was_deferred
-        for temporary in temporaries:
-            _remove(temporary)
-    stop_if_interrupted()

@@ -37,6 +37,40 @@ def open_closed_standard_streams():
             setattr(sys, name, open(descriptor, mode, closefd=False))
 
 
+class StdoutThatOutlivesItsReader:
+    """sys.stdout, but once its reader has gone (`script | head`), writes are dropped instead of raising.
+
+    Otherwise the first print after `head` exits raises BrokenPipeError (or
+    Rich, in Keras' model summary, exits), and the run loses its training.
+    """
+
+    def __init__(self, stream):
+        self._stream, self.reader_gone = stream, False
+
+    def _guard(self, operation, *arguments):
+        try:
+            self.reader_gone or operation(*arguments)
+        except BrokenPipeError:
+            self.reader_gone = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # what is buffered goes nowhere
+
+    def write(self, text):
+        self._guard(self._stream.write, text)
+        return len(text)
+
+    def flush(self):
+        self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def outlive_stdout_reader():
+    """Make sys.stdout drop its output once its reader has gone (see StdoutThatOutlivesItsReader)."""
+    if not isinstance(sys.stdout, StdoutThatOutlivesItsReader) and hasattr(sys.stdout, "fileno"):
+        sys.stdout = StdoutThatOutlivesItsReader(sys.stdout)
+
+
 def running_as_a_command():
     """Whether the program running is one of this project's scripts or tools, started from the shell.
 
@@ -58,7 +92,7 @@ AS_A_COMMAND = running_as_a_command()
 if AS_A_COMMAND:
     open_closed_standard_streams()
     shell.hold_interrupts()
-    shell.outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
+    outlive_stdout_reader()  # `script | head` must not stop a run that trains and saves
 
 # No C++ log lines (TensorFlow reads this once, as it imports): its "errors" are notices too; real failures reach
 # Python as exceptions, and Python's own warnings are not affected. A value the user set is kept; imported, the

@@ -13,7 +13,7 @@ import pytest
 import common
 import lstm_simple
 from conftest import lstm_args, run_in_process, write_corpus
-from helpers import batches, flags, report, texts, training
+from helpers import batches, corpus, flags, report, training
 from helpers.shell import UsageError
 
 
@@ -45,7 +45,7 @@ def test_the_default_step_decays_to_zero_over_training_and_the_literal_step_is_k
 
 def _data(train_texts):
     labels = np.arange(train_texts, dtype=np.int32) % 2
-    return texts.Dataset([np.array([1, 4], np.int32)] * train_texts, labels, [], np.zeros(0, np.int32), ["a", "b"])
+    return corpus.Dataset([np.array([1, 4], np.int32)] * train_texts, labels, [], np.zeros(0, np.int32), ["a", "b"])
 
 
 def _run(build_model, argv, monkeypatch, capsys):
@@ -155,7 +155,7 @@ def _with_callback(fit, callback):
 
 
 def test_the_data_summary_counts_classes_lengths_cuts_and_vocabulary():
-    dataset = texts.Dataset(
+    dataset = corpus.Dataset(
         train_sequences=[np.array([1] + [4] * n, np.int32) for n in (3, 5, 10, 20)]
         + [np.array([1, 2, 5, 6], np.int32)],
         train_labels=np.array([0, 0, 1, 1, 1], np.int32),

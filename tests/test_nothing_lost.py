@@ -27,7 +27,7 @@ from conftest import (
     write_corpus,
     write_files,
 )
-from helpers import report, saving, shell, texts
+from helpers import cache, files, folders, report, saving, shell, startup, texts
 
 QUICK = SMALL_RUN
 
@@ -99,9 +99,9 @@ def test_the_cache_costs_the_words_own_length_not_the_longest_words(tmp_path):
     with open(os.path.join(corpus, "train", "pos", "long.txt"), "w") as handle:
         handle.write("wonderful " + "x" * 10_000)  # one 10,000-character token, as a base64 attachment
     dataset = texts.load_own_texts(corpus)
-    (cache_file,) = os.listdir(texts.cache_dir())
+    (cache_file,) = os.listdir(cache.cache_dir())
     # Fixed-width strings would cost 4 bytes x 10,000 characters for each of the ~300 words: 12 MB.
-    assert os.path.getsize(os.path.join(texts.cache_dir(), cache_file)) < 100_000
+    assert os.path.getsize(os.path.join(cache.cache_dir(), cache_file)) < 100_000
     again = texts.load_own_texts(corpus)
     assert again.vocabulary == dataset.vocabulary and "x" * 10_000 in again.vocabulary
 
@@ -121,7 +121,7 @@ def test_a_failed_rename_names_the_users_path_not_the_temporary_one(tmp_path):
     target = tmp_path / "record.json"
     target.mkdir()
     with pytest.raises(OSError) as error_info:
-        with shell.written_whole(str(target)) as (temporary,):
+        with files.written_whole(str(target)) as (temporary,):
             open(temporary, "w").close()
     assert error_info.value.filename == str(target)
 
@@ -160,8 +160,8 @@ def test_a_corpus_of_empty_texts_is_one_line_for_every_script(tmp_path, capsys):
 
 def test_a_cache_with_labels_out_of_range_is_rebuilt(small_corpus, capsys):
     first = texts.load_own_texts(small_corpus)
-    (name,) = os.listdir(texts.cache_dir())
-    cache_file = os.path.join(texts.cache_dir(), name)
+    (name,) = os.listdir(cache.cache_dir())
+    cache_file = os.path.join(cache.cache_dir(), name)
     with np.load(cache_file) as cached:
         arrays = dict(cached)
     arrays["test_labels"] = arrays["test_labels"] + 10
@@ -204,12 +204,12 @@ def test_predict_ends_quietly_when_its_reader_has_gone(saved_model, tmp_path):
 
 def test_a_class_named_unsup_is_a_class_and_only_a_training_only_one_is_left_out(tmp_path, capsys):
     both = write_files(tmp_path / "both", {f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("a", "unsup")})
-    assert texts.read_corpus(both)[0].class_names == ["a", "unsup"]
+    assert folders.read_corpus(both)[0].class_names == ["a", "unsup"]
     stanford = write_files(
         tmp_path / "stanford",
         {**{f"{s}/{c}/1.txt": "x" for s in ("train", "test") for c in ("neg", "pos")}, "train/unsup/1.txt": "x"},
     )
-    assert texts.read_corpus(stanford)[0].class_names == ["neg", "pos"]
+    assert folders.read_corpus(stanford)[0].class_names == ["neg", "pos"]
     assert "left out train/unsup" in capsys.readouterr().err
 
 
@@ -217,7 +217,7 @@ def test_hidden_files_are_not_read_as_texts_and_are_counted(tmp_path, capsys):
     layout = {f"{s}/{c}/1.txt": "word" for s in ("train", "test") for c in ("a", "b")}
     layout["train/a/._1.txt"] = b"\x00\x05\x16\x07Mac OS X junk\xff"
     layout["train/b/.hidden.txt"] = "hidden"
-    corpus = texts.read_corpus(write_files(tmp_path / "data", layout))[0]
+    corpus = folders.read_corpus(write_files(tmp_path / "data", layout))[0]
     error = capsys.readouterr().err
     assert len(corpus.train_texts) == 2 and "not valid UTF-8" not in error
     assert "left out 2 hidden files or folders" in error
@@ -231,7 +231,7 @@ def test_linked_class_folders_and_texts_in_subfolders_are_read(tmp_path):
     write_files(root, layout)
     os.symlink(root / "elsewhere", root / "train" / "c")
     os.symlink(root / "elsewhere", root / "test" / "c")
-    corpus = texts.read_corpus(str(root))[0]
+    corpus = folders.read_corpus(str(root))[0]
     assert corpus.class_names == ["a", "b", "c"]
     assert np.bincount(corpus.train_labels).tolist() == [1, 2, 2]
 
@@ -245,13 +245,13 @@ def test_a_tar_cut_at_a_member_boundary_is_refused_and_a_repeated_member_counts_
     cut = tmp_path / "cut.tar"
     cut.write_bytes(whole.read_bytes()[: last.offset])  # ends right before the last member's header
     with pytest.raises(shell.UsageError, match="cut short"):
-        texts.read_corpus(str(cut))[0]
+        folders.read_corpus(str(cut))[0]
 
     twice = tmp_path / "twice.tar"
     with tarfile.open(twice, "w") as archive:
         archive.add(small_corpus, arcname="data")
         archive.add(os.path.join(small_corpus, "train", "pos", "0_pos.txt"), arcname="data/train/pos/0_pos.txt")
-    assert len(texts.read_corpus(str(twice))[0].train_texts) == 60
+    assert len(folders.read_corpus(str(twice))[0].train_texts) == 60
 
 
 def test_a_limit_below_the_number_of_classes_is_refused(tmp_path, capsys):
@@ -327,7 +327,7 @@ def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, save
         handle.add(small_corpus, arcname="data")
     monkeypatch.setattr(tarfile, "open", refused)
     with pytest.raises(shell.UsageError, match="Permission denied: data.tar.gz; check its permissions"):
-        texts.read_corpus(str(archive))[0]
+        folders.read_corpus(str(archive))[0]
     monkeypatch.undo()
 
     real_access = os.access
@@ -403,7 +403,7 @@ def test_a_class_name_with_a_line_break_or_a_tab_is_shown_escaped_on_one_line_of
 def test_standard_output_that_lost_its_reader_drops_writes(tmp_path):
     read_end, write_end = os.pipe()
     stream = io.TextIOWrapper(os.fdopen(write_end, "wb"), write_through=True)
-    guarded = shell._StdoutThatOutlivesItsReader(stream)
+    guarded = startup.StdoutThatOutlivesItsReader(stream)
     os.close(read_end)
     guarded.write("nobody reads this\n")
     guarded.flush()

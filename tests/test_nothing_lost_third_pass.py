@@ -17,7 +17,7 @@ import baseline
 import lstm_simple
 import predict
 from conftest import ROOT, SMALL_RUN, one_error_line, run_in_process, user_environment, write_corpus, write_files
-from helpers import saving, serving, texts
+from helpers import folders, saving, serving, texts
 
 QUICK = SMALL_RUN
 
@@ -112,7 +112,7 @@ def test_every_file_of_a_class_folder_is_a_text_whatever_its_name_ends_with(tmp_
         for label in "ab"
         for name in names
     }
-    corpus, _ = texts.read_corpus(write_files(tmp_path / "data", files))
+    corpus, _ = folders.read_corpus(write_files(tmp_path / "data", files))
     assert len(corpus.train_texts) == len(corpus.test_texts) == 10
 
 
@@ -149,7 +149,7 @@ def test_hidden_entries_are_never_read_not_even_a_dangling_link_or_an_unreadable
     os.makedirs(private)
     os.chmod(private, 0)
     try:
-        corpus, _ = texts.read_corpus(root)
+        corpus, _ = folders.read_corpus(root)
     finally:
         os.chmod(private, 0o755)
     assert len(corpus.train_texts) == 10
@@ -161,7 +161,7 @@ def test_the_stanford_downloads_files_beside_the_class_folders_are_left_out_and_
     beside = ["labeledBow.feat", "urls_neg.txt", "urls_pos.txt"]  # as in aclImdb_v1.tar.gz
     write_files(root, {f"{split}/{name}": "0 1:2" for split in ("train", "test") for name in beside})
     write_files(root, {"train/unsupBow.feat": "0 1:2", "train/urls_unsup.txt": "http://", "imdb.vocab": "the"})
-    corpus, _ = texts.read_corpus(root)
+    corpus, _ = folders.read_corpus(root)
     assert corpus.class_names == ["neg", "pos"] and len(corpus.train_texts) == 10
     assert "left out 8 files beside the class folders of train/ and test/" in capsys.readouterr().err
 
@@ -169,7 +169,7 @@ def test_the_stanford_downloads_files_beside_the_class_folders_are_left_out_and_
 def test_the_layout_is_decided_at_the_top_a_folder_named_test_inside_a_class_is_part_of_it(tmp_path):
     root = write_corpus(tmp_path / "data", reviews_per_class=5)
     write_files(root, {"train/pos/test/old/1.txt": "wonderful old text"})
-    corpus, _ = texts.read_corpus(root)
+    corpus, _ = folders.read_corpus(root)
     assert len(corpus.train_texts) == 11 and "wonderful old text" in corpus.train_texts
 
 

@@ -15,7 +15,7 @@ import common
 import lstm_simple
 import predict
 from conftest import lstm_args, one_error_line, run_in_process, run_script, write_corpus, write_files
-from helpers import saving, serving, texts
+from helpers import folders, saving, serving
 
 TRAIN = ["--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
 
@@ -74,7 +74,7 @@ def test_the_serving_model_encodes_a_training_review_as_in_training(trained_mode
     corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
     trained_on = common.load_data(lstm_args("--data-dir", corpus, "--top-words", "400"))
-    raw = texts.read_corpus(corpus)[0]
+    raw = folders.read_corpus(corpus)[0]
     classifier = serving.load(model_path)
     indices = (0, 7, len(raw.train_texts) - 1)
     encoded = classifier.encode(tf.constant([raw.train_texts[index] for index in indices])).numpy()

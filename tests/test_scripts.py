@@ -9,7 +9,7 @@ import pytest
 import common
 import lstm_simple
 from conftest import ROOT, exit_code_of, one_error_line, run_in_process
-from helpers import shell, text_encoding, texts
+from helpers import folders, shell, text_encoding
 
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
@@ -132,7 +132,7 @@ def test_a_run_of_runs_is_the_run_of_its_own_seed(small_corpus, capsys):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
 def test_the_real_archive_reads_as_25000_and_25000_reviews():
-    corpus = texts.read_corpus(REAL_ARCHIVE)[0]
+    corpus = folders.read_corpus(REAL_ARCHIVE)[0]
     assert corpus.class_names == ["neg", "pos"]
     assert np.bincount(corpus.train_labels).tolist() == [12500, 12500]
     assert np.bincount(corpus.test_labels).tolist() == [12500, 12500]

@@ -14,7 +14,7 @@ import common
 import lstm_simple
 import predict
 from conftest import ROOT, SAVES, one_error_line, run_in_process, run_script
-from helpers import flags, saving, serving, texts
+from helpers import corpus, flags, folders, saving, serving, texts
 
 TINY = ["--epochs", "1", "--max-len", "30", "--top-words", "200", "--verbose", "0"]
 # A Python that knows nothing of this project: isolated (-I: no PYTHONPATH, no user site, no script folder on
@@ -108,7 +108,7 @@ def served_and_trained(folder, corpus, lengths):
     trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
     expected = trained_models_probabilities(trained, sequences, 40, lengths)
     classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
-    served = classifier.serve(tf.constant(texts.read_corpus(corpus)[0].test_texts))["probabilities"].numpy()[:, 1]
+    served = classifier.serve(tf.constant(folders.read_corpus(corpus)[0].test_texts))["probabilities"].numpy()[:, 1]
     assert classifier.padded_lengths().numpy().tolist() == (lengths or [])
     return served, expected
 
@@ -127,7 +127,7 @@ def test_the_serving_model_gives_the_trained_models_probabilities_on_the_trainin
     served, expected = served_and_trained(tensorflow_saves[script, configuration], small_corpus, lengths)
     assert np.abs(served - expected).max() < 1e-5
     classifier = serving.load(tensorflow_saves[script, configuration])
-    raw_texts = texts.read_corpus(small_corpus)[0].test_texts
+    raw_texts = folders.read_corpus(small_corpus)[0].test_texts
     alone = [classifier.serve(tf.constant([text]))["probabilities"].numpy()[0, 1] for text in raw_texts[:8]]
     assert np.abs(served[:8] - alone).max() < 1e-6  # a text's answer does not depend on the others in its batch
 
@@ -143,7 +143,7 @@ def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_
     trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
     test_sequences = texts.cut_to_top_words(texts.load_own_texts(small_corpus).test_sequences, args.top_words)
     expected = trained.predict(tf_idf.tf_idf(tf_idf.as_strings(test_sequences)), verbose=0)[:, 0]
-    raw_texts = texts.read_corpus(small_corpus)[0].test_texts  # all of them, not only the 40 of --limit
+    raw_texts = folders.read_corpus(small_corpus)[0].test_texts  # all of them, not only the 40 of --limit
     classifier = serving.load(folder)  # held: TensorFlow frees what a loaded model no one holds refers to
     served = classifier.serve(tf.constant(raw_texts))["probabilities"].numpy()[:, 1]
     assert np.abs(served - expected).max() < 1e-5
@@ -166,7 +166,7 @@ def test_a_model_of_keras_imdb_serves_with_keras_word_index(tmp_path, monkeypatc
     model.add(keras.layers.LSTM(2))
     model.add(keras.layers.Dense(1, activation="sigmoid"))
     args = lstm_args_for_saving(top_words=6)
-    data = texts.Dataset([], np.array([]), [], np.array([]), ["neg", "pos"], None)
+    data = corpus.Dataset([], np.array([]), [], np.array([]), ["neg", "pos"], None)
     saving.save_model(model, str(tmp_path / "model"), saving.text_path(model, args, data))
     classifier = serving.load(str(tmp_path / "model"))
     encoded = classifier.encode(tf.constant(["The wonderful film, the end"])).numpy()

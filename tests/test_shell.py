@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 
 from conftest import run_in_process
-from helpers import shell
+from helpers import files, shell
 
 
 def test_a_file_written_atomically_appears_only_when_complete(tmp_path):
     target = tmp_path / "record.json"
     with pytest.raises(RuntimeError):
-        with shell.written_whole(str(target)) as (temporary,):
+        with files.written_whole(str(target)) as (temporary,):
             open(temporary, "w").write("half")
             raise RuntimeError("interrupted")
     assert os.listdir(tmp_path) == []
-    with shell.written_whole(str(target)) as (temporary,):
+    with files.written_whole(str(target)) as (temporary,):
         open(temporary, "w").write("whole")
     assert os.listdir(tmp_path) == ["record.json"] and target.read_text() == "whole"
 
@@ -32,11 +32,11 @@ def test_a_new_file_is_put_in_place_where_the_file_system_has_no_hard_links(tmp_
 
     monkeypatch.setattr(os, "link", no_hard_links)
     target = tmp_path / "predictions.csv"
-    with shell.written_whole(str(target), replace=False) as (temporary,):
+    with files.written_whole(str(target), replace=False) as (temporary,):
         open(temporary, "w").write("whole")
     assert os.listdir(tmp_path) == ["predictions.csv"] and target.read_text() == "whole"
     with pytest.raises(FileExistsError):
-        with shell.written_whole(str(target), replace=False) as (temporary,):
+        with files.written_whole(str(target), replace=False) as (temporary,):
             open(temporary, "w").write("another")
     assert os.listdir(tmp_path) == ["predictions.csv"] and target.read_text() == "whole"
 
@@ -48,7 +48,7 @@ def test_without_hard_links_a_rename_that_fails_leaves_no_empty_file_behind(tmp_
     monkeypatch.setattr(os, "link", refused)
     monkeypatch.setattr(os, "replace", refused)
     with pytest.raises(PermissionError):
-        with shell.written_whole(str(tmp_path / "out.csv"), replace=False) as (temporary,):
+        with files.written_whole(str(tmp_path / "out.csv"), replace=False) as (temporary,):
             open(temporary, "w").write("whole")
     assert os.listdir(tmp_path) == []
 

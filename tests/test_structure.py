@@ -13,10 +13,11 @@ from conftest import ROOT
 # Lower layers first: a module may import only modules of a lower layer.
 LAYERS = [
     {"helpers.shell"},
-    {"helpers.startup", "helpers.tables", "helpers.recurrent_dropout", "helpers.records", "helpers.text_encoding"},
-    {"helpers.texts", "helpers.batches"},
-    {"helpers.serving", "helpers.report"},
-    {"helpers.saving"},
+    {"helpers.startup", "helpers.files", "helpers.tables", "helpers.recurrent_dropout", "helpers.text_encoding"},
+    {"helpers.corpus", "helpers.records", "helpers.batches"},
+    {"helpers.cache", "helpers.report"},
+    {"helpers.folders", "helpers.serving"},
+    {"helpers.texts", "helpers.saving"},
     {"helpers.flags", "helpers.training"},
     {"common"},
     {"lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm", "baseline", "predict"},

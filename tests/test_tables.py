@@ -11,13 +11,13 @@ import pytest
 import lstm_simple
 import predict
 from conftest import SMALL_RUN, lstm_args, one_error_line, run_in_process, run_script, write_corpus, write_files
-from helpers import tables, texts
+from helpers import corpus, folders, tables, texts
 from helpers.shell import UsageError
 
 
 def rows_of_folder(root, split):
     """(text, label) of each file of root/split/<class>/, in the order the folder reader reads them."""
-    corpus, _ = texts.read_corpus(root)
+    corpus, _ = folders.read_corpus(root)
     split_texts, labels = getattr(corpus, f"{split}_texts"), getattr(corpus, f"{split}_labels")
     return [(text, corpus.class_names[label]) for text, label in zip(split_texts, labels)]
 
@@ -462,7 +462,7 @@ def test_lesser_table_cases(tmp_path, capsys):
     write_files(tmp_path, {"d.csv": "text,text,label\na,b,c\n"})
     with pytest.raises(UsageError, match="has 2 columns named 'text'; rename all but one"):
         tables.read_table(str(tmp_path / "d.csv"), "text", "label")
-    assert sorted(["10.0", "2.0", "1.0", "b", "a", "-1"], key=texts.class_order) == [
+    assert sorted(["10.0", "2.0", "1.0", "b", "a", "-1"], key=corpus.class_order) == [
         "-1",
         "1.0",
         "2.0",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import write_files
-from helpers import text_encoding, texts
+from helpers import folders, text_encoding, texts
 from helpers.shell import UsageError
 
 
@@ -37,8 +37,8 @@ def test_folder_and_archive_read_the_same_corpus(corpus, tmp_path):
     archive_path = tmp_path / "corpus.tar.gz"
     with tarfile.open(archive_path, "w:gz") as archive:
         archive.add(corpus, arcname="aclImdb")
-    from_folder = texts.read_corpus(corpus)[0]
-    from_archive = texts.read_corpus(str(archive_path))[0]
+    from_folder = folders.read_corpus(corpus)[0]
+    from_archive = folders.read_corpus(str(archive_path))[0]
     assert from_folder.class_names == from_archive.class_names == ["neg", "pos"]
     assert from_folder.train_texts == from_archive.train_texts
     assert from_folder.test_texts == from_archive.test_texts
@@ -50,7 +50,7 @@ def test_unlabelled_reviews_of_the_stanford_download_are_left_out(corpus):
     os.makedirs(os.path.join(corpus, "train", "unsup"))
     with open(os.path.join(corpus, "train", "unsup", "0_0.txt"), "w") as handle:
         handle.write("no label")
-    assert texts.read_corpus(corpus)[0].class_names == ["neg", "pos"]
+    assert folders.read_corpus(corpus)[0].class_names == ["neg", "pos"]
 
 
 def test_encoded_corpus_ranks_training_words_only(tmp_path):
@@ -101,7 +101,7 @@ def test_second_load_comes_from_the_cache_and_an_edited_file_is_encoded_again_ev
 def test_bad_layouts_are_usage_errors(tmp_path, layout, message):
     write_files(tmp_path / "data", layout)
     with pytest.raises(UsageError, match=re.escape(message)):
-        texts.read_corpus(str(tmp_path / "data"))[0]
+        folders.read_corpus(str(tmp_path / "data"))[0]
 
 
 def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path):
@@ -110,13 +110,13 @@ def test_a_missing_path_and_a_file_that_is_no_archive_are_usage_errors(tmp_path)
     not_an_archive = tmp_path / "reviews.tar.gz"
     not_an_archive.write_bytes(b"this is not gzip")
     with pytest.raises(UsageError, match="not a readable .tar.gz"):
-        texts.read_corpus(str(not_an_archive))[0]
+        folders.read_corpus(str(not_an_archive))[0]
 
 
 def test_invalid_utf8_is_replaced_and_counted_every_time_the_texts_are_read(corpus, capsys):
     with open(os.path.join(corpus, "train", "neg", "latin1.txt"), "wb") as handle:
         handle.write("caf\xe9 awful".encode("latin-1"))
-    read = texts.read_corpus(corpus)[0]
+    read = folders.read_corpus(corpus)[0]
     texts.load_own_texts(corpus)
     texts.load_own_texts(corpus)  # from the cache: a folder's texts are read all the same
     assert capsys.readouterr().err.count("1 files are not valid UTF-8 (train/neg/latin1.txt)") == 3

@@ -22,7 +22,7 @@ from conftest import (
     user_environment,
     write_files,
 )
-from helpers import records, saving, shell, texts, training
+from helpers import cache, folders, records, saving, shell, texts, training
 
 QUICK = SMALL_RUN
 
@@ -86,7 +86,7 @@ def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_cor
 @pytest.mark.parametrize("damage", ["truncated", "bit flipped"])
 def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
     first = texts.load_own_texts(small_corpus)
-    (cache_file,) = [os.path.join(texts.cache_dir(), name) for name in os.listdir(texts.cache_dir())]
+    (cache_file,) = [os.path.join(cache.cache_dir(), name) for name in os.listdir(cache.cache_dir())]
     content = bytearray(open(cache_file, "rb").read())
     if damage == "truncated":
         content = content[: len(content) // 2]
@@ -213,7 +213,7 @@ def test_two_layouts_in_one_folder_are_named_readably(tmp_path):
     }
     write_files(tmp_path / "data", layout)
     with pytest.raises(shell.UsageError, match=r"\(in the top level, copy\)"):
-        texts.read_corpus(str(tmp_path / "data"))[0]
+        folders.read_corpus(str(tmp_path / "data"))[0]
 
 
 # 9. Outputs get the permissions the user's umask gives
@@ -230,12 +230,12 @@ def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path
     finally:
         os.umask(previous)
     assert mode_of(tmp_path / "model") == 0o775
-    for folder, folders, _ in os.walk(tmp_path / "model" / saving.SERVING_FOLDER):
-        assert mode_of(folder) == 0o775 and all(mode_of(os.path.join(folder, name)) == 0o775 for name in folders)
+    for folder, subfolders, _ in os.walk(tmp_path / "model" / saving.SERVING_FOLDER):
+        assert mode_of(folder) == 0o775 and all(mode_of(os.path.join(folder, name)) == 0o775 for name in subfolders)
     saved_files = [os.path.join(folder, name) for folder, _, names in os.walk(tmp_path / "model") for name in names]
     for path in (
         saved_files
         + [tmp_path / "runs" / name for name in os.listdir(tmp_path / "runs")]
-        + [os.path.join(texts.cache_dir(), name) for name in os.listdir(texts.cache_dir())]
+        + [os.path.join(cache.cache_dir(), name) for name in os.listdir(cache.cache_dir())]
     ):
         assert mode_of(path) == 0o664, path

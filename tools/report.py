@@ -16,7 +16,7 @@ import statistics
 
 import families
 from families import BASELINE, HERE, OWN_DATA_FLAGS, OWN_DATA_RECIPE, QUICK_TRY_FLAGS, RESULTS_DIR, SCRIPTS
-from helpers.shell import written_whole  # families puts the repository on the path
+from helpers.files import written_whole  # families puts the repository on the path
 from targets import QUICK_TRY_TARGET, TUTORIAL_ACCURACY, imdb_targets, own_data_targets, quick_try_verdict
 
 README_BLOCKS = {  # README.md's generated tables, between markers

@@ -25,14 +25,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import predict  # noqa: E402
-from helpers import batches, saving, serving, shell, tables, text_encoding, texts  # noqa: E402
+from helpers import batches, folders, saving, serving, shell, tables, text_encoding, texts  # noqa: E402
 
 
 def raw_texts(args):
     """The corpus' texts as read for training: a folder's or archive's test texts, or every text of a table."""
     if tables.kind_of(args.data):
         return tables.read_table(args.data, args.text_column, args.label_column, not args.no_header).texts
-    return texts.read_corpus(args.data)[0].test_texts
+    return folders.read_corpus(args.data)[0].test_texts
 
 
 def main(argv=None):
