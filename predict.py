@@ -97,9 +97,8 @@ def read_texts(args, parser):
     """Texts from the command line, a table, a file or standard input (one per line); and the table, if one."""
     if args.texts and args.file:
         parser.error("give texts on the command line or with --file, not both")
-    if args.file and args.file.lower().removesuffix(".gz").endswith(
-        ".json"
-    ):  # a JSON array or object is no text a line, nor a table
+    # A JSON array or object is no text a line, nor a table.
+    if args.file and args.file.lower().removesuffix(".gz").endswith(".json"):
         parser.error(f"--file {args.file} is JSON: give a .jsonl file (one object a line) and its --text-column")
     if args.file and tables.kind_of(args.file):
         text_column = TEXT_COLUMN if args.text_column is None else args.text_column
@@ -115,8 +114,13 @@ def read_texts(args, parser):
                     file=sys.stderr,
                 )
         return args.texts, "argument", None
-    if args.file:
-        raw, source = tables.read_bytes(args.file, "a text file, one text per line"), args.file
+    return lines_of(args.file), "line", None
+
+
+def lines_of(path):
+    """The texts of a text file (or of standard input, with path None), one a line, empty lines skipped."""
+    if path:
+        raw, source = tables.read_bytes(path, "a text file, one text per line"), path
     else:
         if sys.stdin.isatty():  # a closed one is the null device (startup.py)
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)
@@ -140,7 +144,7 @@ def read_texts(args, parser):
     empty = len(lines) - len(kept) - (lines[-1] == "")  # the newline that ends the last line ends no text
     if empty:
         print(f"note: skipped {empty} empty line{'s' * (empty > 1)} of {source}", file=sys.stderr)
-    return kept, "line", None
+    return kept
 
 
 def _field(value):

@@ -143,7 +143,16 @@ def path_argument(text):
 def build_parser(prog, description, recipe):
     """The parser of every script, its defaults the script's Recipe."""
     parser = OneLineErrorParser(prog=prog, description=description)
-    add = parser.add_argument
+    add_training_flags(parser.add_argument, recipe)
+    add_data_flags(parser.add_argument, recipe)
+    add_schedule_flags(parser.add_argument, recipe)
+    add_padding_flags(parser, recipe)
+    add_output_flags(parser.add_argument)
+    return parser
+
+
+def add_training_flags(add, recipe):
+    """The listing's constants that are flags (but the text length, which add_padding_flags adds), and --runs."""
     add(
         "--epochs",
         type=whole_number_from(1, MAX_EPOCHS),
@@ -167,6 +176,10 @@ def build_parser(prog, description, recipe):
         help="train with seeds SEED, SEED+1, ...; print the mean",
     )
     add("--run-index", type=int, default=0, help=argparse.SUPPRESS)  # set by shell.run for each run of --runs
+
+
+def add_data_flags(add, recipe):
+    """Your own texts: where they are, their test set, a table's columns, and --limit's quick try."""
     add(
         "--data",
         "--data-dir",
@@ -213,6 +226,10 @@ def build_parser(prog, description, recipe):
         help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
         "the first run's), so that every run of --runs trains and tests on the same texts",
     )
+
+
+def add_schedule_flags(add, recipe):
+    """How long training goes on and how Adam's step falls: the validation split, patience, class weights."""
     add(
         "--validation-split",
         type=fraction_below(1.0),
@@ -241,6 +258,11 @@ def build_parser(prog, description, recipe):
         default="none",
         help="'balanced': each class weighs as much in the training loss as the others, however few its texts",
     )
+
+
+def add_padding_flags(parser, recipe):
+    """--max-len, --truncating and --literal, for a model that reads texts cut to a length (not baseline.py)."""
+    add = parser.add_argument
     if recipe.max_len is None:
         parser.set_defaults(max_len=None, truncating=None, literal=False)
     else:
@@ -263,6 +285,10 @@ def build_parser(prog, description, recipe):
             help="run the tutorial's listing exactly: every text padded to MAX_LEN, no masking, Keras' own "
             "recurrent-dropout cell, Adam with a constant step and no clipping (see docs/tutorial.md)",
         )
+
+
+def add_output_flags(add):
+    """What a run writes and shows: the model, the run records, the test curve, Keras' progress output."""
     add(
         "--save",
         type=path_argument,
@@ -279,7 +305,6 @@ def build_parser(prog, description, recipe):
     )
     progress = "Keras' progress output: 0 none, 1 a bar, 2 a line per epoch (if not given: 1 on a terminal, else 2)"
     add("--verbose", type=int, choices=(0, 1, 2), help=progress)
-    return parser
 
 
 def check_flags(args, parser):

@@ -67,6 +67,23 @@ def _find_layout(path, entries):
     The first folder named train or test on a path decides: train/<class>/test/ is part of that class.
     With neither, the top-level folders are the classes, read as train/ (has_test False).
     """
+    has_test = _has_test_split(entries)
+    entries = entries if has_test else [("train/" + name, is_file) for name, is_file in entries]
+    files, classes, roots, notes = _files_of_each_class(entries)
+    if len(roots) > 1:
+        places = ", ".join(root or "the top level" for root in sorted(roots))
+        raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data at one of them")
+    if UNLABELLED_FOLDER in classes["train"] - classes["test"]:
+        classes["train"].discard(UNLABELLED_FOLDER)
+        notes.append(f"left out train/{UNLABELLED_FOLDER}: it has no test/{UNLABELLED_FOLDER} (unlabelled texts)")
+    _check_classes(path, files, classes, has_test)
+    files = {key: sorted(set(names)) for key, names in files.items()}
+    return files, sorted(classes["train"], key=class_order), notes, has_test
+
+
+def _has_test_split(entries):
+    """Whether the entries hold train/ and test/ side by side (a class folder's own test/ subfolder is part of the
+    class), or nothing else at the top."""
     splits_below, top_folders = collections.defaultdict(set), set()
     for name, is_file in entries:
         parts = name.split("/")
@@ -74,12 +91,15 @@ def _find_layout(path, entries):
         split_at = next((index for index, part in enumerate(parts[:-1]) if part in ("train", "test")), None)
         if split_at is not None:
             splits_below["/".join(parts[:split_at])].add(parts[split_at])
-    # train/ and test/ side by side (a class folder's own test/ subfolder is part of the class), or nothing else.
     has_test = any(len(splits) == 2 for splits in splits_below.values())
-    has_test = has_test or bool(splits_below) and top_folders <= {"train", "test"}
-    entries = entries if has_test else [("train/" + name, is_file) for name, is_file in entries]
+    return has_test or bool(splits_below) and top_folders <= {"train", "test"}
+
+
+def _files_of_each_class(entries):
+    """The files of each (split, class), the classes of each split, the folders above train/ and test/, and notes on
+    what was left out: hidden names, links and special files, files beside the class folders."""
     files, classes, roots = collections.defaultdict(list), {"train": set(), "test": set()}, set()
-    hidden = loose = links = 0
+    left_out = collections.Counter()
     for name, is_file in entries:
         parts = name.split("/")
         split_at = next((index for index, part in enumerate(parts) if part in ("train", "test")), None)
@@ -87,27 +107,30 @@ def _find_layout(path, entries):
             continue
         hidden_at = [index for index, part in enumerate(parts) if _is_hidden(part)]
         if hidden_at:
-            hidden += hidden_at[0] == len(parts) - 1  # the hidden entry itself, not what a hidden folder holds
+            left_out["hidden"] += hidden_at[0] == len(parts) - 1  # the hidden entry, not what a hidden folder holds
             continue
         roots.add("/".join(parts[:split_at]))
         if is_file is not False and len(parts) == split_at + 2:
-            loose += 1  # beside the class folders, as the Stanford download's labeledBow.feat and urls_pos.txt
+            left_out["loose"] += 1  # beside the class folders, as the Stanford download's labeledBow.feat
             continue
         split, label = parts[split_at], _shown(parts[split_at + 1])
         classes[split].add(label)
         if is_file is None:
-            links += 1  # in an archive: a link or device, no text of its own
+            left_out["links"] += 1  # in an archive: a link or device, no text of its own
         elif is_file and len(parts) > split_at + 2:
             files[split, label].append(name)
-    notes = [f"left out {hidden} hidden files or folders (names starting with '.', as macOS' ._ copies)"] * bool(hidden)
-    notes += [f"left out {links} links or special files in the archive"] * bool(links)
-    notes += [f"left out {loose} files beside the class folders of train/ and test/"] * bool(loose)
-    if len(roots) > 1:
-        places = ", ".join(root or "the top level" for root in sorted(roots))
-        raise UsageError(f"{path} holds more than one train/test layout (in {places}); point --data at one of them")
-    if UNLABELLED_FOLDER in classes["train"] - classes["test"]:
-        classes["train"].discard(UNLABELLED_FOLDER)
-        notes.append(f"left out train/{UNLABELLED_FOLDER}: it has no test/{UNLABELLED_FOLDER} (unlabelled texts)")
+    said = {
+        "hidden": "hidden files or folders (names starting with '.', as macOS' ._ copies)",
+        "links": "links or special files in the archive",
+        "loose": "files beside the class folders of train/ and test/",
+    }
+    notes = [f"left out {left_out[kind]} {what}" for kind, what in said.items() if left_out[kind]]
+    return files, classes, roots, notes
+
+
+def _check_classes(path, files, classes, has_test):
+    """One line for a layout no classifier can learn from: no class folders, classes that differ between train/ and
+    test/, an empty class folder, a single class."""
     for split in ("train", "test") if has_test else ("train",):
         if not classes[split]:
             where = f"{split}/<class>/" if has_test else "<class>/"
@@ -124,8 +147,6 @@ def _find_layout(path, entries):
             raise UsageError(f"{path}: {shown} holds no files; add texts or remove the folder")
     if len(classes["train"]) < 2:
         raise UsageError(f"{path} has only the class {sorted(classes['train'])}; a classifier needs at least two")
-    files = {key: sorted(set(names)) for key, names in files.items()}
-    return files, sorted(classes["train"], key=class_order), notes, has_test
 
 
 def _check_archive_end(archive):
@@ -143,40 +164,14 @@ def read_corpus(path, archive=None):
     dropped; bytes that are not UTF-8 replaced (and the files named), never fatal.
     """
     try:
-        digest = cache.fingerprint()
         if os.path.isdir(path):
-            files, class_names, notes, has_test = _find_layout(path, _folder_entries(path))
-            contents = {}
-            for name in sorted(name for names in files.values() for name in names):
-                with open(os.path.join(path, name if has_test else name.removeprefix("train/")), "rb") as handle:
-                    contents[name] = handle.read()
-                digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(contents[name]).digest())
+            layout, contents, digest = _read_folder(path)
         else:
             archive = archive or io.BytesIO(pathlib.Path(path).read_bytes())
-            digest = cache.fingerprint(archive.getvalue())
-            with tarfile.open(fileobj=archive, mode="r:*") as tar:
-                members = {member: member.name.removeprefix("./") for member in tar.getmembers()}
-                _check_archive_end(tar)
-                kinds = [
-                    (name, member.isfile() if member.isreg() or member.isdir() else None)
-                    for member, name in members.items()
-                ]
-                files, class_names, notes, has_test = _find_layout(path, kinds)
-                wanted = {name for names in files.values() for name in names}
-                members = {member: name if has_test else "train/" + name for member, name in members.items()}
-                # A name twice in a .tar is read as tar itself would extract it: its last copy.
-                contents = {name: tar.extractfile(member).read() for member, name in members.items() if name in wanted}
+            layout, contents, digest = _read_archive(path, archive)
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
-        if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
-            raise UsageError(f"{path}: {shell.describe_os_error(error)}")
-        if isinstance(error, EOFError) or "unexpected end" in str(error):
-            raise UsageError(f"{path} is cut short (its end is missing); copy or download it again")
-        if isinstance(archive, io.BytesIO) and tables.is_spreadsheet(path, archive.getvalue()):
-            tables.check_is_text(path, archive.getvalue(), "a table")  # says it is a spreadsheet, and to save a CSV
-        is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
-        kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
-        kind = "JSON (one object a line is JSONL: name it .jsonl)" if path.lower().endswith(".json") else kind
-        raise UsageError(f"{path} is {kind}; give {DATA_FORMS}")
+        raise _unreadable(path, archive, error)
+    files, class_names, notes, has_test = layout
     undecodable, texts, labels = [], {"train": [], "test": []}, {"train": [], "test": []}
     for split in ("train", "test"):
         for class_index, label in enumerate(class_names):
@@ -195,3 +190,45 @@ def read_corpus(path, archive=None):
     train_labels, test_labels = (np.array(labels[split], np.int32) for split in ("train", "test"))
     corpus = TextCorpus(texts["train"], train_labels, texts["test"], test_labels, class_names, has_test)
     return corpus, digest.hexdigest()[:16]
+
+
+def _read_folder(path):
+    """A folder's layout (_find_layout), the bytes of each text file by its name, and their fingerprint."""
+    files, class_names, notes, has_test = _find_layout(path, _folder_entries(path))
+    digest, contents = cache.fingerprint(), {}
+    for name in sorted(name for names in files.values() for name in names):
+        with open(os.path.join(path, name if has_test else name.removeprefix("train/")), "rb") as handle:
+            contents[name] = handle.read()
+        digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(contents[name]).digest())
+    return (files, class_names, notes, has_test), contents, digest
+
+
+def _read_archive(path, archive):
+    """A .tar(.gz)'s layout (_find_layout), the bytes of each text file by its name, and their fingerprint."""
+    digest = cache.fingerprint(archive.getvalue())
+    with tarfile.open(fileobj=archive, mode="r:*") as tar:
+        members = {member: member.name.removeprefix("./") for member in tar.getmembers()}
+        _check_archive_end(tar)
+        kinds = [
+            (name, member.isfile() if member.isreg() or member.isdir() else None) for member, name in members.items()
+        ]
+        files, class_names, notes, has_test = _find_layout(path, kinds)
+        wanted = {name for names in files.values() for name in names}
+        members = {member: name if has_test else "train/" + name for member, name in members.items()}
+        # A name twice in a .tar is read as tar itself would extract it: its last copy.
+        contents = {name: tar.extractfile(member).read() for member, name in members.items() if name in wanted}
+    return (files, class_names, notes, has_test), contents, digest
+
+
+def _unreadable(path, archive, error):
+    """The one line for a folder or archive that cannot be read: what it is, or seems to be, and what to give."""
+    if isinstance(error, OSError) and not isinstance(error, tarfile.TarError) and error.filename:
+        return UsageError(f"{path}: {shell.describe_os_error(error)}")
+    if isinstance(error, EOFError) or "unexpected end" in str(error):
+        return UsageError(f"{path} is cut short (its end is missing); copy or download it again")
+    if isinstance(archive, io.BytesIO) and tables.is_spreadsheet(path, archive.getvalue()):
+        tables.check_is_text(path, archive.getvalue(), "a table")  # says it is a spreadsheet, and to save a CSV
+    is_zip = isinstance(archive, io.BytesIO) and zipfile.is_zipfile(archive)
+    kind = "a .zip (unpack it first, or give a .tar.gz)" if is_zip else "not a readable .tar.gz, .tar or table"
+    kind = "JSON (one object a line is JSONL: name it .jsonl)" if path.lower().endswith(".json") else kind
+    return UsageError(f"{path} is {kind}; give {DATA_FORMS}")

@@ -161,6 +161,22 @@ def probabilities(outputs):
     return outputs
 
 
+def model_program(archive, model, text_path, model_input=None):
+    """The model exported as the endpoint predict_from_model_inputs (of padded word indices, or `model_input`)."""
+    # On JAX, Keras converts the model with jax2tf here (on TensorFlow, it traces it). A JAX program that pools
+    # takes known lengths only, so a model padded in front gets one program for each length its batches could
+    # have, and predict_from_model_inputs picks the one of the width it is given.
+    if keras.backend.backend() == "jax" and text_path.lengths is not None:
+        return programs_by_length(archive, model, text_path.lengths)
+    spec = model_input or tf.TensorSpec(shape=(None, None), dtype=tf.int32)
+    return archive.add_endpoint("predict_from_model_inputs", model.__call__, input_signature=[spec])
+
+
+def unless_empty(inputs, run, classes):
+    """run(inputs); a batch of no texts gets no rows without calling the model: JAX's exported programs need a row."""
+    return tf.cond(tf.shape(inputs)[0] > 0, lambda: run(inputs), lambda: tf.zeros((0, classes), tf.float32))
+
+
 def write(model, path, text_path, features=None, model_input=None, resources=()):
     """Export the serving model of `model` into the new folder `path` (tf.saved_model.save creates it).
 
@@ -172,14 +188,7 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         raise NotImplementedError(f"Keras exports a SavedModel from {' or '.join(SERVING_BACKENDS)} only")
     archive = keras.export.ExportArchive()
     archive.track(model)  # once: each endpoint below reads the same variables
-    # On JAX, Keras converts the model with jax2tf here (on TensorFlow, it traces it). A JAX program that pools
-    # takes known lengths only, so a model padded in front gets one program for each length its batches could
-    # have, and predict_from_model_inputs picks the one of the width it is given.
-    if keras.backend.backend() == "jax" and text_path.lengths is not None:
-        run_model = programs_by_length(archive, model, text_path.lengths)
-    else:
-        spec = model_input or tf.TensorSpec(shape=(None, None), dtype=tf.int32)
-        run_model = archive.add_endpoint("predict_from_model_inputs", model.__call__, input_signature=[spec])
+    run_model = model_program(archive, model, text_path, model_input)
     word_index = text_encoding.lookup_table(text_path.words, text_path.indices)
     class_names = tf.constant(text_path.class_names)
     archive.track(word_index)
@@ -199,19 +208,12 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
 
     @tf.function(input_signature=[STRINGS])
     def serve(texts):
+        rows = encode_texts(texts)
         if text_path.lengths is not None:
-            outputs = in_front_by_length(cut(encode_texts(texts), text_path), text_path, run)
+            outputs = in_front_by_length(cut(rows, text_path), text_path, run)
         else:
-            if features is None:
-                inputs = pad_after(cut(encode_texts(texts), text_path))
-            else:
-                inputs = features(encode_texts(texts))
-            # A batch of no texts gets no rows without calling the model: JAX's exported programs need one row or more.
-            outputs = tf.cond(
-                tf.shape(inputs)[0] > 0,
-                lambda: run(inputs),
-                lambda: tf.zeros((0, len(text_path.class_names)), tf.float32),
-            )
+            inputs = pad_after(cut(rows, text_path)) if features is None else features(rows)
+            outputs = unless_empty(inputs, run, len(text_path.class_names))
         return {"probabilities": outputs, "predicted_class": tf.gather(class_names, tf.argmax(outputs, axis=1))}
 
     @tf.function(input_signature=[])

@@ -188,70 +188,105 @@ def _column_index(path, columns, name, flag, header):
 def read_table(path, text_column, label_column=None, header=True, keep_rows=False):
     """The table at path, every row checked; label_column None: texts only; keep_rows: the rows too (predict.py)."""
     kind = kind_of(path)
+    raw = _read_bytes_asked(path, kind, text_column, label_column, header)
+    content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
+    _refuse_json_lines_named_otherwise(path, kind, content)
+    table = Table(None, [], [], [] if label_column is not None else None, header)
+    positions, empty_rows = None, 0
+    for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
+        where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
+        _check_readable(record, where)
+        if kind == ".jsonl":
+            text, label = _object_fields(record, where, text_column, label_column)
+            table.columns = table.columns if table.columns is not None else list(record)
+        elif table.columns is None:
+            positions = _first_row(path, table, record, text_column, label_column)
+            if header:
+                continue
+        if kind != ".jsonl" and not any(field.strip() for field in record):
+            empty_rows += 1
+            continue
+        if kind != ".jsonl":
+            text, label = _row_fields(record, where, table, positions, kind)
+        _add_row(table, where, text, label, record if keep_rows else None)
+    if not table.texts:
+        raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
+    if empty_rows:
+        print(f"note: {path}: skipped {empty_rows} rows whose every field is empty", file=sys.stderr)
+    return table
+
+
+def _read_bytes_asked(path, kind, text_column, label_column, header):
+    """The table's bytes, once the columns asked for could be read from a table of its kind."""
     if text_column == label_column:
         raise UsageError(f"--text-column and --label-column both name {text_column!r}; the class is another column")
     raw = read_bytes(path, f"a table as {SUFFIXES_NAMED}")
     if kind == ".jsonl" and not header:
         raise UsageError(f"{path}: --no-header is for CSV and TSV files; a JSONL row names its keys")
-    columns, rows, texts, labels, positions = None, [], [], [] if label_column is not None else None, None
-    empty_rows = 0
-    content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
+    return raw
+
+
+def _first_row(path, table, record, text_column, label_column):
+    """A CSV or TSV's columns, named by its header or numbered from 0; the positions of the text and label columns."""
+    table.columns = record if table.header else [str(index) for index in range(len(record))]
+    return [
+        None if name is None else _column_index(path, table.columns, name, flag, table.header)
+        for name, flag in ((text_column, "--text-column"), (label_column, "--label-column"))
+    ]
+
+
+def _check_readable(record, where):
+    """One line for a record the csv or json module could not read (it gave the error in its place)."""
+    if isinstance(record, Exception):
+        reason = shell.first_line(record)
+        reason = "a line break inside a field that is not quoted" if "new-line character" in reason else reason
+        raise UsageError(f"{where} cannot be read ({reason}); fix or remove that row")
+
+
+def _refuse_json_lines_named_otherwise(path, kind, content):
+    """One line for JSON lines in a file named .csv or .tsv, which would be misread as columns."""
     if kind != ".jsonl" and _is_json_object(next((line for line in _lines(content) if line.strip()), "")):
         gz = path[len(path.lower().removesuffix(".gz")) :]
         renamed = path[: len(path) - len(gz) - len(kind)] + ".jsonl" + gz
         raise UsageError(f"{path} looks like JSON lines (one object a line), not {kind[1:].upper()}; name it {renamed}")
-    for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
-        where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
-        if isinstance(record, Exception):
-            reason = shell.first_line(record)
-            reason = "a line break inside a field that is not quoted" if "new-line character" in reason else reason
-            raise UsageError(f"{where} cannot be read ({reason}); fix or remove that row")
-        if kind == ".jsonl":
-            if not isinstance(record, dict):
-                raise UsageError(f"{where} is not a JSON object; give one object per line, such as " + '{"text": ...}')
-            keys = list(record)
-            for name, flag in ((text_column, "--text-column"), (label_column, "--label-column")):
-                if name is not None and name not in record:
-                    raise UsageError(
-                        f"{where} has no key {name!r} (its keys: {shell.listed(keys)}); name it with {flag}"
-                    )
-            text, label, columns = record[text_column], record.get(label_column), columns or keys
-        else:
-            if columns is None:
-                columns = record if header else [str(index) for index in range(len(record))]
-                positions = [
-                    None if name is None else _column_index(path, columns, name, flag, header)
-                    for name, flag in ((text_column, "--text-column"), (label_column, "--label-column"))
-                ]
-                if header:
-                    continue
-            if not any(field.strip() for field in record):
-                empty_rows += 1
-                continue
-            if len(record) != len(columns):
-                advice = (
-                    "a TSV field cannot hold a tab or a line break (quotes are text there): save it as CSV"
-                    if kind == ".tsv"
-                    else "a field with a comma or a line break in it must be quoted"
-                )
-                raise UsageError(
-                    f"{where} has {len(record)} fields, not {len(columns)} as the {'header' if header else 'first row'}"
-                    f"; {advice}"
-                )
-            text = record[positions[0]]
-            label = None if positions[1] is None else record[positions[1]]
-        if not isinstance(text, str) or not text.strip():
-            raise UsageError(f"{where}: the text is empty or not a string; give it a text or remove the row")
-        if labels is not None:
-            label = label if isinstance(label, str) else "" if label is None else json.dumps(label)
-            if not label.strip():
-                raise UsageError(f"{where} has no label; give it one or remove the row")
-            labels.append(label.strip())
-        texts.append(text)
-        if keep_rows:
-            rows.append(record)
-    if not texts:
-        raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
-    if empty_rows:
-        print(f"note: {path}: skipped {empty_rows} rows whose every field is empty", file=sys.stderr)
-    return Table(columns, rows, texts, labels, header)
+
+
+def _object_fields(record, where, text_column, label_column):
+    """A JSONL row's text and label (None when no label column is asked for), its keys checked."""
+    if not isinstance(record, dict):
+        raise UsageError(f"{where} is not a JSON object; give one object per line, such as " + '{"text": ...}')
+    for name, flag in ((text_column, "--text-column"), (label_column, "--label-column")):
+        if name is not None and name not in record:
+            raise UsageError(
+                f"{where} has no key {name!r} (its keys: {shell.listed(list(record))}); name it with {flag}"
+            )
+    return record[text_column], record.get(label_column)
+
+
+def _row_fields(record, where, table, positions, kind):
+    """A CSV or TSV row's text and label (None when no label column is asked for), its field count checked."""
+    if len(record) != len(table.columns):
+        advice = (
+            "a TSV field cannot hold a tab or a line break (quotes are text there): save it as CSV"
+            if kind == ".tsv"
+            else "a field with a comma or a line break in it must be quoted"
+        )
+        raise UsageError(
+            f"{where} has {len(record)} fields, not {len(table.columns)} as the "
+            f"{'header' if table.header else 'first row'}; {advice}"
+        )
+    return record[positions[0]], None if positions[1] is None else record[positions[1]]
+
+
+def _add_row(table, where, text, label, row=None):
+    """A row's text and label added to the table, once both are checked; `row`, if given, kept as read."""
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError(f"{where}: the text is empty or not a string; give it a text or remove the row")
+    if table.labels is not None:
+        label = label if isinstance(label, str) else "" if label is None else json.dumps(label)
+        if not label.strip():
+            raise UsageError(f"{where} has no label; give it one or remove the row")
+        table.labels.append(label.strip())
+    table.texts.append(text)
+    if row is not None:
+        table.rows.append(row)

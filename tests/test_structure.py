@@ -90,6 +90,15 @@ def test_what_a_copier_takes_is_at_most_1100_statements():
     assert sum(statements(path) for path in copied) <= 1100
 
 
+@pytest.mark.parametrize("path", project_files(), ids=module_name)
+def test_no_function_is_over_60_lines(path):
+    """With ruff's complexity rules (pyproject.toml): a function a reader takes in at once."""
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert node.end_lineno - node.lineno < 60, f"{node.name} has {node.end_lineno - node.lineno + 1} lines"
+
+
 @pytest.mark.parametrize("path", [path for path in project_files() if "tools" not in path], ids=module_name)
 def test_no_class_is_a_framework_of_its_own(path):
     tree = ast.parse(open(path, encoding="utf-8").read())
