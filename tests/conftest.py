@@ -100,6 +100,15 @@ def write_files(root, layout):
     return str(root)
 
 
+def file_contents(folder):
+    """Every file below a folder, by its relative path, with its bytes: a save's model.keras and serving/."""
+    return {
+        os.path.relpath(os.path.join(place, name), folder): open(os.path.join(place, name), "rb").read()
+        for place, _, names in os.walk(folder)
+        for name in names
+    }
+
+
 @pytest.fixture(scope="session")
 def shared_corpus(tmp_path_factory):
     """A larger two-class corpus, written once, for the script and learning tests."""
