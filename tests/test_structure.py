@@ -83,9 +83,7 @@ def statements(path):
         return sum(isinstance(node, ast.stmt) for node in ast.walk(ast.parse(handle.read())))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the copy is 1,960 statements with every feature and check a user has; see the note of issue 31"
-)
+@pytest.mark.xfail(strict=True, reason="1,960 statements: every feature and check a user has; docs/layout.md says why")
 def test_what_a_copier_takes_is_at_most_1100_statements():
     copied = [os.path.join(ROOT, name) for name in ("lstm_simple.py", "common.py")]
     copied += glob.glob(os.path.join(ROOT, "helpers", "*.py"))

@@ -23,7 +23,7 @@ BASELINE = "baseline.py"
 
 QUICK_TRY_FLAGS = ("--limit", "5000")
 
-# The own-data recipes of the study (issue 15), each a set of flags run on each corpus with seeds 41-43.
+# The own-data recipes compared in results/study, each a set of flags run on each corpus with seeds 41-43.
 _PLATEAU = "--validation-split 0.1 --epochs 50 --patience 8"
 _FIRST_200 = "--truncating post --max-len 200"
 _PLATEAU3 = "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3"

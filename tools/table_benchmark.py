@@ -8,7 +8,7 @@ vocabulary of 100,000, some texts quoted with commas and line breaks), then,
 each in a process of its own as a user's run: the first load (read, check,
 split, encode, cache), the second (from the cache), and with --baseline one
 epoch of baseline.py on it. Each prints its seconds and peak resident memory;
-the figures go to results/tables/ with the command. The targets (issue 25): the
+the figures go to results/tables/ with the command. The targets: the
 first load within 2 minutes and 4 GB, the second within 10 seconds. Run it on
 an otherwise idle machine: it measures time.
 """
