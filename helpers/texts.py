@@ -59,7 +59,9 @@ def _class_name(label):
 
 def class_names_of(labels, source):
     """Each label's class name; a note says which labels were made one class (1.0 and 1)."""
-    names, known, spellings = [], {}, collections.defaultdict(set)
+    names = []
+    known = {}
+    spellings = collections.defaultdict(set)
     for label in labels:
         key = (type(label), label)  # the type too: True == 1 in a dict, but is no number here
         if key not in known:
@@ -91,10 +93,12 @@ def note_classes_alike(class_names, source):
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=text_encoding.split_into_words):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
+    text_encoding.check_tokenizer(tokenizer)
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
     names = class_names_of([*train_labels, *test_labels], "your lists of labels")
-    train_names, test_names = names[: len(train_labels)], names[len(train_labels) :]
+    train_names = names[: len(train_labels)]
+    test_names = names[len(train_labels) :]
     unknown = sorted(set(test_names) - set(train_names))
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
@@ -196,9 +200,11 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenize
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
+    text_encoding.check_tokenizer(tokenizer)
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
-    columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
+    columns = columns or TableColumns()
+    fraction = 0.2 if test_split is None else test_split
     print(f"Reading {path}{f' and {test_path}' if test_path else ''} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
     key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")
@@ -211,11 +217,13 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenize
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     if dataset is None:
-        corpus, test_source = sources[0][1](), None
+        corpus = sources[0][1]()
+        test_source = None
         if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
             raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
         if test_path:
-            corpus, test_source = _with_test_data(corpus, sources[1][1](), path, test_path), "the texts of --test-data"
+            corpus = _with_test_data(corpus, sources[1][1](), path, test_path)
+            test_source = "the texts of --test-data"
         elif not corpus.has_test:
             corpus = split_off_test(corpus, fraction, path)
             test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
