@@ -93,8 +93,9 @@ def take_shuffled_subset(sequences, labels, limit, seed):
         return sequences, labels
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labels))
-    # Deal one item of each class first, so that even a tiny limit sees every class.
-    first_of_each = [order[labels[order] == label][0] for label in np.unique(labels)]
+    # Deal one item of each class first (of several labels, the rarest), so that even a tiny limit sees every class.
+    strata = corpus.stratum(labels)
+    first_of_each = [order[strata[order] == label][0] for label in np.unique(strata)]
     dealt = set(first_of_each)
     rest = [index for index in order if index not in dealt]
     chosen = np.array((first_of_each + rest)[:limit])
@@ -120,9 +121,13 @@ def load_data(args):
     if args.data is None:
         return prepared(load_keras_imdb(args.top_words), args)
     columns = None  # a folder's texts have no columns (the recipe's TEXT_COLUMN and LABEL_COLUMN are a table's)
-    if any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
-        columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
-    data = texts.load_own_texts(args.data, columns, args.test_data, args.test_split, split_into_tokens)
+    if any(tables.kind_of(path or "") for path in (args.data, args.test_data, args.validation_data)):
+        columns = texts.TableColumns(args.text_column, args.label_column, not args.no_header, args.label_separator)
+    data = texts.load_own_texts(
+        args.data, columns, args.test_data, args.test_split, split_into_tokens, args.validation_data
+    )
+    if args.label_names:
+        texts.named_by_file(data, args.label_names)
     return prepared(data, args)
 
 
@@ -133,8 +138,8 @@ def load_texts(args, train_texts, train_labels, test_texts, test_labels):
 
 def prepared(data, args):
     """Not the tutorial's: --limit's selection (by the first run's seed), the data summary, --validation-split."""
-    data.train_sequences = texts.cut_to_top_words(data.train_sequences, args.top_words)
-    data.test_sequences = texts.cut_to_top_words(data.test_sequences, args.top_words)
+    for split in ("train", "test") + ("validation",) * (data.validation_labels is not None):  # --validation-data's
+        setattr(data, f"{split}_sequences", texts.cut_to_top_words(getattr(data, f"{split}_sequences"), args.top_words))
     if args.limit is not None and args.limit < data.num_classes:
         raise UsageError(
             f"--limit {args.limit} is fewer texts than the {data.num_classes} classes; give --limit "
@@ -168,6 +173,8 @@ def prepared(data, args):
             )
         )
         print(f"Validation: {len(data.validation_labels)} of the training texts held out (seed {args.seed}).")
+    elif data.validation_labels is not None:
+        print(f"Validation: the {len(data.validation_labels)} texts of --validation-data.")
     return data
 
 

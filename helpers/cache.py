@@ -35,7 +35,7 @@ def save(cache_path, dataset):
         "test_source": np.array(dataset.test_source or ""),
         "words_utf8": np.frombuffer("\n".join(dataset.vocabulary).encode(), np.uint8),
     }
-    for split in ("train", "test"):
+    for split in ("train", "test") + ("validation",) * (dataset.validation_labels is not None):
         sequences = getattr(dataset, f"{split}_sequences")
         arrays[f"{split}_offsets"] = np.cumsum([0] + [len(sequence) for sequence in sequences])
         arrays[f"{split}_flat"] = np.concatenate(sequences).astype(np.int32) if sequences else np.zeros(0, np.int32)
@@ -59,11 +59,14 @@ def load(cache_path, source, tokenizer):
         arrays = dict(cached)
     if bytes(arrays["digest"]) != _digest_of(arrays):
         raise ValueError("its digest does not match its arrays")
-    splits = []
-    for split in ("train", "test"):  # each text a view of the flat array
-        splits += [np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1]), arrays[f"{split}_labels"]]
+    splits = {}
+    for split in ("train", "test", "validation"):  # each text a view of the flat array
+        if f"{split}_labels" in arrays:
+            sequences = np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1])
+            splits[split] = (sequences, arrays[f"{split}_labels"])
     vocabulary = bytes(arrays["words_utf8"]).decode("utf-8").split("\n")
     class_names = [str(name) for name in arrays["class_names"]]
-    dataset = Dataset(*splits, class_names, vocabulary, source=source, tokenizer=tokenizer)
+    dataset = Dataset(*splits["train"], *splits["test"], class_names, vocabulary, source=source, tokenizer=tokenizer)
+    dataset.validation_sequences, dataset.validation_labels = splits.get("validation", (None, None))
     dataset.test_source = str(arrays["test_source"]) or None
     return dataset

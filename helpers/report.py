@@ -10,8 +10,9 @@ from helpers import text_encoding
 def summarize_data(dataset, top_words, max_len):
     """What a user should know before training: class sizes, text lengths, how much the cuts lose."""
     words = np.array([len(sequence) - 1 for sequence in dataset.train_sequences])  # less the start mark
-    train_counts = np.bincount(dataset.train_labels, minlength=dataset.num_classes)
-    test_counts = np.bincount(dataset.test_labels, minlength=dataset.num_classes)
+    train_counts, test_counts = (
+        label_counts(labels, dataset.num_classes) for labels in (dataset.train_labels, dataset.test_labels)
+    )
     tokens = np.concatenate(dataset.train_sequences) if dataset.train_sequences else np.zeros(0, np.int32)
     known = tokens[tokens >= text_encoding.FIRST_WORD_INDEX]
     return {
@@ -27,7 +28,19 @@ def summarize_data(dataset, top_words, max_len):
         "kept_words": max(0, top_words - text_encoding.FIRST_WORD_INDEX),
         "share_known": float(len(known) / max(1, np.sum(tokens != text_encoding.START_INDEX))),
         "test_source": dataset.test_source,
+        "labels_per_text": labels_per_text(dataset.train_labels) if dataset.multi_label else None,
     }
+
+
+def label_counts(labels, classes):
+    """The texts of each class; with several labels a text, the texts that carry each label."""
+    return labels.sum(axis=0) if labels.ndim == 2 else np.bincount(labels, minlength=classes)
+
+
+def labels_per_text(labels):
+    """How many texts carry 1, 2, and 3 or more labels."""
+    per_text = labels.sum(axis=1)
+    return {"1": int(np.sum(per_text == 1)), "2": int(np.sum(per_text == 2)), "3+": int(np.sum(per_text >= 3))}
 
 
 def one_line(name):
@@ -38,11 +51,18 @@ def one_line(name):
 
 def print_data_summary(summary, max_len, truncating=None):
     classes = len(summary["class_counts"])
-    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} classes:")
+    per_text = summary.get("labels_per_text")
+    kind = "labels, several a text" if per_text else "classes"
+    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} {kind}:")
     width = max(_display_width(one_line(name)) for name in summary["class_counts"])
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
         print(f"  {_aligned(one_line(name), width)}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
+    if per_text:
+        shares = [
+            f"{labels}: {100 * texts / max(1, summary['train_texts']):.1f} %" for labels, texts in per_text.items()
+        ]
+        print(f"  Labels per training text: {', '.join(shares)}.")
     if summary.get("test_source"):
         print(f"  Test texts: {summary['test_source']}.")
     if summary.get("limit_choice"):

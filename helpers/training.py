@@ -86,7 +86,7 @@ def callbacks(args, model, test_batches, class_names):
             "(Embedding(mask_zero=config.mask_padding)); mask it, or set MASK_PADDING = False"
         )
     chosen, early_stopping = [], None
-    if args.validation_split > 0:
+    if args.validates:
         if args.learning_rate_schedule == "plateau":
             # A step that suits the first epochs is too large once the validation loss stalls:
             # halve it then, rather than decay it over EPOCHS, an upper bound that training rarely reaches.
