@@ -32,7 +32,7 @@ EPOCHS = 50  # the most: early stopping on the validation split ends it sooner
 BATCH_SIZE = 64
 SEED = 7
 # Ten times Adam's default step: on vectors of length 1 a logistic regression needs large weights, and with the
-# default step it was still improving after 50 epochs of a small corpus (SMS Spam).
+# default step it still improves after 50 epochs of a small corpus (SMS Spam).
 LEARNING_RATE = 0.01
 INVERSE_REGULARIZATION = 10.0  # scikit-learn's C of LogisticRegression(C=10): the L2 penalty is 1 / (2 C texts)
 GRADIENT_CLIP_NORM = 1.0
@@ -120,7 +120,9 @@ class TextsToEvaluate:
     """The test texts as common.evaluate reads them: their labels, and predict(model)."""
 
     def __init__(self, tf_idf, sequences, labels):
-        self.tf_idf, self.sequences, self.labels = tf_idf, sequences, labels
+        self.tf_idf = tf_idf
+        self.sequences = sequences
+        self.labels = labels
 
     def predict(self, model):
         return batches.class_probabilities(

@@ -18,7 +18,7 @@ call them in the listing's order, with the model, `model.summary()` and
 A template user changes one place for each thing swapped: the model is
 `build_model` in the script; the data is the `common.load_data(args)` call in
 its `main` (`load_texts` takes Python lists); the tokenizer, for a language
-without spaces or a vocabulary of your own, is `split_into_tokens` here.
+without spaces, is `split_into_tokens` here.
 
 What is not a step of the tutorial sits beneath, in `helpers/`: the flags,
 your own texts and their encoding, the batches, the training callbacks, the
@@ -58,18 +58,24 @@ def split_into_tokens(texts):
     Keras' classic words by default: lower case, punctuation dropped, split at
     white space, as keras.datasets.imdb was made. It runs when your own texts
     are encoded for training and again inside the saved serving model, so the
-    function you put here must be TensorFlow ops. For a language written without
-    spaces (Chinese, Japanese, Thai), characters instead:
+    function you put here must be stateless TensorFlow string ops (no
+    tf.py_function, no lookup table; a run checks this before reading any
+    text). For a language written without spaces (Chinese, Japanese, Thai),
+    characters (Unicode code points) instead:
 
         return text_encoding.split_into_characters(texts)
 
-    --top-words then keeps the most frequent characters, and --max-len counts characters.
+    --top-words then keeps the most frequent characters, and --max-len counts
+    characters. keras.datasets.imdb comes split into words by Keras: its
+    serving model splits words whatever this function does, and with a
+    tokenizer other than words it is refused.
     """
     return text_encoding.split_into_words(texts)
 
 
 def load_keras_imdb(top_words):
     """The tutorial's data: keras.datasets.imdb, downloaded once by Keras."""
+    text_encoding.check_tokenizer(split_into_tokens)
     if not text_encoding.splits_into_words(split_into_tokens):
         raise UsageError(
             "keras.datasets.imdb comes split into words, and split_into_tokens in common.py splits otherwise; "
@@ -111,7 +117,8 @@ def hold_out_validation(sequences, labels, fraction, seed, class_names):
         "add training texts of that class (or give a larger --limit), or give --validation-split 0"
     )
     is_validation = corpus.held_out(labels, fraction, seed, class_names, too_few)
-    train_rows, validation_rows = np.flatnonzero(~is_validation), np.flatnonzero(is_validation)
+    train_rows = np.flatnonzero(~is_validation)
+    validation_rows = np.flatnonzero(is_validation)
     train = [sequences[row] for row in train_rows], labels[train_rows]
     return train, ([sequences[row] for row in validation_rows], labels[validation_rows])
 
@@ -198,7 +205,8 @@ def pad_and_truncate(data, args, mask_padding):
 
     evaluation_batch_size = args.batch_size if args.literal else batches.EVALUATION_BATCH_SIZE
     class_weight = training.class_weight(args, data.train_labels)
-    train, validation = padded(data.train_sequences, data.train_labels, args.batch_size, True, class_weight), None
+    train = padded(data.train_sequences, data.train_labels, args.batch_size, True, class_weight)
+    validation = None
     if data.validation_labels is not None:
         validation = padded(data.validation_sequences, data.validation_labels, evaluation_batch_size).for_validation()
     return train.for_fit(), validation, padded(data.test_sequences, data.test_labels, evaluation_batch_size)
@@ -244,7 +252,8 @@ class ModelConfig:
 
 def model_config(args, data, mask_padding=False):
     """What build_model() is told: the vocabulary, the classes, whether to mask, how Adam's step changes."""
-    steps, texts_trained_on = math.ceil(len(data.train_labels) / args.batch_size) * args.epochs, len(data.train_labels)
+    steps = math.ceil(len(data.train_labels) / args.batch_size) * args.epochs
+    texts_trained_on = len(data.train_labels)
     masks = mask_padding and not args.literal
     return ModelConfig(
         args.top_words, data.num_classes, masks, args.literal, steps, texts_trained_on, args.learning_rate_schedule
@@ -256,6 +265,7 @@ def model_config(args, data, mask_padding=False):
 
 def evaluate(model, test_batches, class_names):
     """The listing's model.evaluate(X_test, y_test): loss and accuracy, and each class's figures (see report)."""
-    started, probabilities = time.perf_counter(), test_batches.predict(model)
+    started = time.perf_counter()
+    probabilities = test_batches.predict(model)
     scores = report.test_figures(probabilities, test_batches.labels, class_names)
     return scores | {"seconds": time.perf_counter() - started}

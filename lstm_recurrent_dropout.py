@@ -68,7 +68,7 @@ def build_model(config):
         # Differs from the tutorial (off with --literal; see docs/tutorial.md): Adam's step falls to 0
         # over the epochs (with --validation-split, training.callbacks halves it when the
         # validation loss stalls instead), so that no run ends on a noisy step, and its
-        # gradient norm is clipped, against the loss jumps that stalled some runs.
+        # gradient norm is clipped, against loss jumps that can stall a run.
         optimizer=keras.optimizers.Adam(
             learning_rate=config.learning_rate(LEARNING_RATE), clipnorm=config.clipnorm(GRADIENT_CLIP_NORM)
         ),

@@ -120,7 +120,8 @@ def read_texts(args, parser):
 def lines_of(path):
     """The texts of a text file (or of standard input, with path None), one a line, empty lines skipped."""
     if path:
-        raw, source = tables.read_bytes(path, "a text file, one text per line"), path
+        raw = tables.read_bytes(path, "a text file, one text per line")
+        source = path
     else:
         if sys.stdin.isatty():  # a closed one is the null device (startup.py)
             print("Type one text per line, then Ctrl-D:", file=sys.stderr)

@@ -106,7 +106,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         )
         if self.row_weights is None:
             return x, self.labels[rows]
-        y, weights = self.labels[rows], self.row_weights[rows]
+        y = self.labels[rows]
+        weights = self.row_weights[rows]
         missing = self.batch_size - len(rows) if self.fixed_shapes and self.shuffle else 0
         if missing:  # the last batch, filled up to the one shape JAX compiled for training
             x = np.concatenate([x, np.zeros((missing, length), x.dtype)])
@@ -177,7 +178,9 @@ class PaddedTexts:
         # sequence.pad_sequences(X, maxlen=max_review_length): zeros in front, every text max_len long.
         self.x = keras.utils.pad_sequences(sequences, maxlen=max_len, dtype="int32", truncating=truncating)
         self.labels = labels
-        self.batch_size, self.shuffle, self.class_weight = batch_size, shuffle, class_weight
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.class_weight = class_weight
 
     def for_fit(self):
         """model.fit(X_train, y_train, batch_size=..., shuffle=True), as the listing calls it: Keras batches and

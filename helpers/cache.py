@@ -14,7 +14,7 @@ import numpy as np
 from helpers import files
 from helpers.corpus import Dataset
 
-CACHE_FORMAT_VERSION = 7  # raised whenever the same files would be encoded differently
+CACHE_FORMAT_VERSION = 8  # raised whenever the same files would be encoded differently
 
 
 def fingerprint(content=b""):
@@ -33,7 +33,9 @@ def save(cache_path, dataset):
     arrays = {
         "class_names": np.array(dataset.class_names),
         "test_source": np.array(dataset.test_source or ""),
-        "words_utf8": np.frombuffer("\n".join(dataset.vocabulary).encode(), np.uint8),
+        # The words as one UTF-8 string and their ends: a token may hold any character, a line break too.
+        "words_utf8": np.frombuffer("".join(dataset.vocabulary).encode(), np.uint8),
+        "word_ends": np.cumsum([len(word.encode()) for word in dataset.vocabulary], dtype=np.int64),
     }
     for split in ("train", "test") + ("validation",) * (dataset.validation_labels is not None):
         sequences = getattr(dataset, f"{split}_sequences")
@@ -64,7 +66,9 @@ def load(cache_path, source, tokenizer):
         if f"{split}_labels" in arrays:
             sequences = np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1])
             splits[split] = (sequences, arrays[f"{split}_labels"])
-    vocabulary = bytes(arrays["words_utf8"]).decode("utf-8").split("\n")
+    words = bytes(arrays["words_utf8"])
+    ends = arrays["word_ends"].tolist()
+    vocabulary = [words[start:end].decode("utf-8") for start, end in zip([0] + ends[:-1], ends)]
     class_names = [str(name) for name in arrays["class_names"]]
     dataset = Dataset(*splits["train"], *splits["test"], class_names, vocabulary, source=source, tokenizer=tokenizer)
     dataset.validation_sequences, dataset.validation_labels = splits.get("validation", (None, None))

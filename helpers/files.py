@@ -88,7 +88,8 @@ def written_whole(*final_paths, replace=True, folders=()):
     """Temporary names beside each final path, all renamed into place only if the block finishes: an error or a
     stop signal leaves every final path as it was. replace=False: a path taken by then raises FileExistsError.
     A final path among `folders` gets an empty temporary folder, which replaces the old folder whole."""
-    temporaries, umask = [], os.umask(0)
+    temporaries = []
+    umask = os.umask(0)
     os.umask(umask)
     try:
         for final_path in final_paths:

@@ -14,7 +14,7 @@ MAX_SEED = 2**32 - 1
 MAX_EPOCHS = 100_000
 MAX_BATCH_SIZE = 1_000_000
 MAX_TOP_WORDS = 2_000_000  # an Embedding of 32 numbers a word: 256 MB, and as much again twice for Adam
-MAX_LEN = saving.MAX_LEN
+MAX_LEN = 100_000  # the longest --max-len
 MAX_RUNS = 1_000
 
 

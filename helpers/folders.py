@@ -84,7 +84,8 @@ def _find_layout(path, entries):
 def _has_test_split(entries):
     """Whether the entries hold train/ and test/ side by side (a class folder's own test/ subfolder is part of the
     class), or nothing else at the top."""
-    splits_below, top_folders = collections.defaultdict(set), set()
+    splits_below = collections.defaultdict(set)
+    top_folders = set()
     for name, is_file in entries:
         parts = name.split("/")
         top_folders.update(parts[:1] if len(parts) > 1 or is_file is False else [])
@@ -98,7 +99,9 @@ def _has_test_split(entries):
 def _files_of_each_class(entries):
     """The files of each (split, class), the classes of each split, the folders above train/ and test/, and notes on
     what was left out: hidden names, links and special files, files beside the class folders."""
-    files, classes, roots = collections.defaultdict(list), {"train": set(), "test": set()}, set()
+    files = collections.defaultdict(list)
+    classes = {"train": set(), "test": set()}
+    roots = set()
     left_out = collections.Counter()
     for name, is_file in entries:
         parts = name.split("/")
@@ -113,7 +116,8 @@ def _files_of_each_class(entries):
         if is_file is not False and len(parts) == split_at + 2:
             left_out["loose"] += 1  # beside the class folders, as the Stanford download's labeledBow.feat
             continue
-        split, label = parts[split_at], _shown(parts[split_at + 1])
+        split = parts[split_at]
+        label = _shown(parts[split_at + 1])
         classes[split].add(label)
         if is_file is None:
             left_out["links"] += 1  # in an archive: a link or device, no text of its own
@@ -172,7 +176,9 @@ def read_corpus(path, archive=None):
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, OSError) as error:
         raise _unreadable(path, archive, error)
     files, class_names, notes, has_test = layout
-    undecodable, texts, labels = [], {"train": [], "test": []}, {"train": [], "test": []}
+    undecodable = []
+    texts = {"train": [], "test": []}
+    labels = {"train": [], "test": []}
     for split in ("train", "test"):
         for class_index, label in enumerate(class_names):
             for name in files.get((split, label), []):
@@ -183,7 +189,8 @@ def read_corpus(path, archive=None):
                     texts[split].append(contents[name].decode("utf-8-sig", errors="replace"))
                 labels[split].append(class_index)
     if undecodable:  # said each time the texts are read, and so on every run of a folder
-        more, some = ", ..." * (len(undecodable) > 3), ", ".join(undecodable[:3])
+        more = ", ..." * (len(undecodable) > 3)
+        some = ", ".join(undecodable[:3])
         notes.append(f"{len(undecodable)} files are not valid UTF-8 ({some}{more}); what is not was replaced")
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr)
@@ -195,7 +202,8 @@ def read_corpus(path, archive=None):
 def _read_folder(path):
     """A folder's layout (_find_layout), the bytes of each text file by its name, and their fingerprint."""
     files, class_names, notes, has_test = _find_layout(path, _folder_entries(path))
-    digest, contents = cache.fingerprint(), {}
+    digest = cache.fingerprint()
+    contents = {}
     for name in sorted(name for names in files.values() for name in names):
         with open(os.path.join(path, name if has_test else name.removeprefix("train/")), "rb") as handle:
             contents[name] = handle.read()

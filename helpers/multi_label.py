@@ -44,7 +44,8 @@ class BalancedBinaryCrossentropy(keras.losses.Loss):
 
 def balanced_loss(labels):
     """The balanced loss for training labels (rows of 0 and 1): each label's positives and negatives weigh half."""
-    texts, positives = len(labels), labels.sum(axis=0)
+    texts = len(labels)
+    positives = labels.sum(axis=0)
     negatives = texts - positives
     return BalancedBinaryCrossentropy(
         texts / (2.0 * np.maximum(positives, 1)), texts / (2.0 * np.maximum(negatives, 1))

@@ -25,6 +25,8 @@ def summarize_data(dataset, top_words, max_len):
         "percentile_90_words": float(np.percentile(words, 90)) if len(words) else 0.0,
         "share_cut": None if max_len is None else float(np.mean(words + 1 > max_len)) if len(words) else 0.0,
         "distinct_words": None if dataset.vocabulary is None else len(dataset.vocabulary),
+        # What the tokens are: Keras' classic words, or what another tokenizer in common.py gives (characters).
+        "tokens": "words" if text_encoding.splits_into_words(dataset.tokenizer) else "tokens",
         "kept_words": max(0, top_words - text_encoding.FIRST_WORD_INDEX),
         "share_known": float(len(known) / max(1, np.sum(tokens != text_encoding.START_INDEX))),
         "test_source": dataset.test_source,
@@ -51,6 +53,7 @@ def one_line(name):
 
 def print_data_summary(summary, max_len, truncating=None):
     classes = len(summary["class_counts"])
+    tokens = summary.get("tokens", "words")
     per_text = summary.get("labels_per_text")
     kind = "labels, several a text" if per_text else "classes"
     print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} {kind}:")
@@ -70,9 +73,9 @@ def print_data_summary(summary, max_len, truncating=None):
     cut = ""
     if max_len is not None:
         kept_part = "last" if truncating == "pre" else "first"
-        cut = f"; {100 * summary['share_cut']:.1f} % are cut to their {kept_part} {max_len} words"
+        cut = f"; {100 * summary['share_cut']:.1f} % are cut to their {kept_part} {max_len} {tokens}"
     print(
-        f"Words per training text: median {summary['median_words']:.0f}, "
+        f"{tokens.capitalize()} per training text: median {summary['median_words']:.0f}, "
         f"90th percentile {summary['percentile_90_words']:.0f}{cut}."
     )
     if max_len is not None and summary["share_cut"] > 0.25:
@@ -81,15 +84,16 @@ def print_data_summary(summary, max_len, truncating=None):
             "  Many texts are cut (--max-len): keep the words that tell the class. A review's verdict\n"
             "  comes last (--truncating pre); a news article's title and lead come first (--truncating post)."
         )
-    distinct, kept = summary["distinct_words"], summary["kept_words"]
+    distinct = summary["distinct_words"]
+    kept = summary["kept_words"]
     if distinct is None:
-        kept_text = f"the {kept:,} most frequent words"
+        kept_text = f"the {kept:,} most frequent {tokens}"
     elif kept >= distinct:
-        kept_text = f"all {distinct:,} distinct training words"
+        kept_text = f"all {distinct:,} distinct training {tokens}"
     else:
-        kept_text = f"the {kept:,} most frequent of the corpus' {distinct:,} distinct training words"
+        kept_text = f"the {kept:,} most frequent of the corpus' {distinct:,} distinct training {tokens}"
     print(
-        f"Vocabulary: --top-words keeps {kept_text}, {100 * summary['share_known']:.1f} % of the words "
+        f"Vocabulary: --top-words keeps {kept_text}, {100 * summary['share_known']:.1f} % of the {tokens} "
         "in the training texts; the rest read as 'unknown'.",
         flush=True,
     )
@@ -101,7 +105,8 @@ def test_figures(probabilities, labels, class_names):
     chosen = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
     confusion = np.zeros((len(class_names), len(class_names)), np.int64)
     np.add.at(confusion, (labels, predictions), 1)
-    true_counts, predicted_counts = confusion.sum(axis=1), confusion.sum(axis=0)
+    true_counts = confusion.sum(axis=1)
+    predicted_counts = confusion.sum(axis=0)
     diagonal = np.diag(confusion)
     return {
         "loss": float(-np.mean(np.log(chosen))),

@@ -18,7 +18,6 @@ from helpers.shell import UsageError
 MODEL_FILE = "model.keras"
 SERVING_FOLDER = serving.SERVING_FOLDER
 EARLIER_ENCODING_FILE = "text_encoding.json"  # an older save's text encoding; a save replaces it by serving/
-MAX_LEN = 100_000  # the longest --max-len
 
 
 def _is_ours(path, name):

@@ -80,7 +80,8 @@ def hold_interrupts():
 
 def begin_run():
     """A run starts: a stop signal held while the imports ran stops it now; one an earlier run stopped on is over."""
-    held_since_the_imports, _Interrupt.deferred = _Interrupt.deferred, False
+    held_since_the_imports = _Interrupt.deferred
+    _Interrupt.deferred = False
     if not held_since_the_imports:
         _Interrupt.received = None
     stop_if_interrupted()
@@ -96,7 +97,8 @@ def stop_if_interrupted():
 def signals_held():
     """A stop signal that comes inside the block is acted on after it (stop_if_interrupted): what the block does,
     such as putting files in place, is not cut in two."""
-    was_deferred, _Interrupt.deferred = _Interrupt.deferred, True
+    was_deferred = _Interrupt.deferred
+    _Interrupt.deferred = True
     try:
         yield
     finally:
@@ -133,9 +135,11 @@ def run(main, argv=None, seeds=True):
     number. With seeds and --runs N, main() runs N times, told which run it is
     (--run-index), then the mean is printed.
     """
-    prog, argv_given = os.path.basename(main.__code__.co_filename), argv
+    prog = os.path.basename(main.__code__.co_filename)
+    argv_given = argv
     argv = sys.argv[1:] if argv is None else list(argv)
-    previous_handlers, was_deferred = _handle_stop_signals(), _Interrupt.deferred
+    previous_handlers = _handle_stop_signals()
+    was_deferred = _Interrupt.deferred
     _unwritten.clear()
     code = message = None
     try:
@@ -155,13 +159,16 @@ def run(main, argv=None, seeds=True):
         if isinstance(error, KeyboardInterrupt) or _Interrupt.received and not isinstance(error, SystemExit):
             signum = _Interrupt.received or signal.SIGINT
             what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-            code, message = 128 + signum, f"{prog}: {what}; nothing unfinished was saved"
+            code = 128 + signum
+            message = f"{prog}: {what}; nothing unfinished was saved"
         elif isinstance(error, (UsageError, OSError)):
-            code, message = 2, f"{prog}: error: {describe_os_error(error) if isinstance(error, OSError) else error}"
+            code = 2
+            message = f"{prog}: error: {describe_os_error(error) if isinstance(error, OSError) else error}"
         else:
             raise
     finally:
-        _Interrupt.received, _Interrupt.deferred = None, was_deferred
+        _Interrupt.received = None
+        _Interrupt.deferred = was_deferred
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
     if code is not None:

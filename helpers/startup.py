@@ -45,7 +45,8 @@ class StdoutThatOutlivesItsReader:
     """
 
     def __init__(self, stream):
-        self._stream, self.reader_gone = stream, False
+        self._stream = stream
+        self.reader_gone = False
 
     def _guard(self, operation, *arguments):
         try:

@@ -84,7 +84,8 @@ def _records(text, kind):
         return
     # A CSV's lines end as Python's csv module ends them in a file opened with newline="": at \r\n, \n or \r alone.
     lines = io.StringIO(text, newline="") if kind == ".csv" else _lines(text)
-    reader, line = csv.reader(lines, strict=True, **(TSV_FORMAT if kind == ".tsv" else {})), 1
+    reader = csv.reader(lines, strict=True, **(TSV_FORMAT if kind == ".tsv" else {}))
+    line = 1
     # The limit is the process' own: set while this table is read, then put back as it was.
     process_limit = csv.field_size_limit(ANY_FIELD_SIZE)
     try:
@@ -131,7 +132,8 @@ def check_is_text(path, raw, what):
     # In UTF-16 a space or an ASCII letter is two bytes, one of them NUL, on the same side of every pair (a program
     # has NULs on both sides), and the pairs read as printable text (the last one may be cut).
     start = raw[:4096]
-    even, odd = start[0::2].count(0), start[1::2].count(0)
+    even = start[0::2].count(0)
+    odd = start[1::2].count(0)
     sample = start[: len(start) // 2 * 2].decode("utf-16-le" if odd > even else "utf-16-be", "replace")[:-1]
     printable = "\ufffd" not in sample and all(character.isprintable() or character in "\t\r\n" for character in sample)
     if printable and 16 * min(even, odd) <= max(even, odd) and max(even, odd) >= len(start) / 32:
@@ -158,7 +160,8 @@ def _decoded(path, raw, kind, header):
         before = raw[: error.start].decode(encoding) + "x"
         line = sum(1 for _ in (io.StringIO(before, newline="") if kind == ".csv" else _lines(with_newlines(before))))
         row = sum(1 for _ in _records(before, kind)) - (header and kind != ".jsonl")
-        name, where = "UTF-16" if encoding == "utf-16" else "UTF-8", f"row {row}" if row else "the header"
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        where = f"row {row}" if row else "the header"
         raise UsageError(
             f"{path}, line {line} ({where}): not {name} (byte 0x{raw[error.start]:02x}); "
             "save the table as UTF-8 (Excel: Save As, 'CSV UTF-8'), or fix that row"
@@ -194,10 +197,12 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
     """
     kind = kind_of(path)
     raw = _read_bytes_asked(path, kind, text_column, label_column, header)
-    content, raw = _decoded(path, raw, kind, header), None  # the bytes go as soon as they are text: tables are big
+    content = _decoded(path, raw, kind, header)  # the bytes go as soon as they are text: tables are big
+    raw = None
     _refuse_json_lines_named_otherwise(path, kind, content)
     table = Table(None, [], [], [] if label_column is not None else None, header, label_separator is not None)
-    positions, empty_rows = None, 0
+    positions = None
+    empty_rows = 0
     for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
         where = f"{path}, line {line}" + (f" (row {number})" if number > 0 else " (the header)")
         _check_readable(record, where)

@@ -12,9 +12,12 @@ backend and in any locale.
 import collections
 import hashlib
 import inspect
+import sys
 
 import numpy as np
 import tensorflow as tf
+
+from helpers.shell import UsageError, first_line
 
 PADDING_INDEX = 0  # pad_sequences fills with 0, and Embedding(mask_zero=True) masks it
 START_INDEX = 1  # marks the start of every text, as in keras.datasets.imdb
@@ -32,7 +35,7 @@ WHITE_SPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + ("\u2028\u2029\u202f\u205f\u3000")
 )
-# The space itself is left out of the class: replacing every space by a space took three quarters of the time.
+# The space itself is left out of the class: replacing every space by a space would take most of the time.
 SEPARATORS = (
     "["
     + "".join(f"\\x{{{ord(character):x}}}" for character in sorted(set(KERAS_TEXT_FILTERS + WHITE_SPACE) - {" "}))
@@ -79,10 +82,14 @@ def split_into_characters(texts):
     return tf.ragged.boolean_mask(characters, characters != " ")
 
 
-# A text that the tokenizers tell apart: cases, an apostrophe, punctuation, digits, accents, a no-break space,
-# words without spaces between them. Its tokens are part of the cache's key, so that another tokenizer (one
-# edited in common.py) never reads a corpus encoded by the one before.
-PROBE_TEXT = "Don't STOP: 3.5 naïve-Café\u00a0東京タワーに行きました, ok?"
+# A text that tokenizers tell apart: cases, an apostrophe, every filter character and kind of white space,
+# digits, accents, a Turkish capital, words without spaces between them. Its tokens are part of the cache's
+# key, so that a tokenizer edited in common.py, or a filter edited here, never reads a corpus encoded before.
+PROBE_TEXT = (
+    "Don't STOP:3.5 naïve-Café İstanbul 東京タワーに行きました, ok?"
+    + "x".join(KERAS_TEXT_FILTERS + WHITE_SPACE)
+    + "#tag @user 10% $5 a_b"
+)
 
 
 def encode(words, word_index):
@@ -95,7 +102,8 @@ def encode(words, word_index):
 def lookup_table(words, indices, unknown=OUT_OF_VOCABULARY_INDEX):
     """A TensorFlow table of word -> index (the i-th word gets the i-th index); any other word gets `unknown`."""
     if not len(words):  # a table needs one key: "" is never a word
-        words, indices = [""], [unknown]
+        words = [""]
+        indices = [unknown]
     initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(words, tf.string), tf.constant(indices, tf.int64))
     return tf.lookup.StaticHashTable(initializer, default_value=unknown)
 
@@ -136,22 +144,51 @@ def rank_words(texts, tokenizer=split_into_words):
 
 def encode_texts(texts, vocabulary, tokenizer=split_into_words):
     """Each text as a NumPy array of int32 indices (START first), by the ranks of `vocabulary` (no top-words cut)."""
-    word_index, encoded = vocabulary_table(vocabulary), []
+    word_index = vocabulary_table(vocabulary)
+    encoded = []
     for chunk in _chunks(texts):
         rows = encode(tokenizer(chunk), word_index)
-        flat, row_starts = rows.flat_values.numpy(), rows.row_splits.numpy()
+        flat = rows.flat_values.numpy()
+        row_starts = rows.row_splits.numpy()
         encoded.extend(np.split(flat, row_starts[1:-1]))
     return encoded
 
 
 def tokenizer_key(tokenizer):
-    """What tells a tokenizer apart in the cache's key: the tokens it gives the probe text, and its source code."""
-    try:
-        source = inspect.getsource(tokenizer)
-    except (OSError, TypeError):  # defined at a prompt: its tokens of the probe text alone
-        source = ""
+    """What tells a tokenizer apart in the cache's key: the tokens it gives the probe text, and the source code of
+    its module and of this one (a function it calls may have changed, not it)."""
+    sources = []
+    for module in (inspect.getmodule(tokenizer), sys.modules[__name__]):
+        try:
+            sources.append(inspect.getsource(module))
+        except (OSError, TypeError):  # defined at a prompt: its tokens of the probe text say what they can
+            sources.append("")
     tokens = "\0".join(words_of(PROBE_TEXT, tokenizer))
-    return hashlib.sha256(f"{tokens}\0{source}".encode("utf-8", errors="replace")).hexdigest()[:16]
+    return hashlib.sha256("\0".join([tokens, *sources]).encode("utf-8", errors="replace")).hexdigest()[:16]
+
+
+# What a serving model cannot hold: Python called back (gone once the model is loaded elsewhere).
+PYTHON_OPS = {"PyFunc", "EagerPyFunc", "PyFuncStateless"}
+
+
+def check_tokenizer(tokenizer):
+    """Refuse, in one line and before any text is read, a tokenizer the serving model could not run: it must take a
+    batch of strings to a RaggedTensor of strings, one row a text, with stateless TensorFlow ops."""
+    advice = (
+        "split_into_tokens in common.py must be stateless TensorFlow string ops, from a batch of strings to a "
+        "tf.RaggedTensor of strings, as the serving model runs it"
+    )
+    try:
+        traced = tf.function(tokenizer, input_signature=[tf.TensorSpec([None], tf.string)]).get_concrete_function()
+    except Exception as error:  # whatever the user's function raises while TensorFlow traces it
+        raise UsageError(f"{advice} ({type(error).__name__}: {first_line(error)})") from None
+    output = traced.structured_outputs
+    if not isinstance(output, tf.RaggedTensor) or output.ragged_rank != 1 or output.dtype != tf.string:
+        raise UsageError(f"{advice}; it gives {type(output).__name__} of {getattr(output, 'dtype', '?')}")
+    python = sorted({operation.type for operation in traced.graph.get_operations()} & PYTHON_OPS)
+    if python or any(captured.dtype == tf.resource for captured in traced.captured_inputs):
+        what = f"calls Python ({python[0]})" if python else "holds a table or variable"
+        raise UsageError(f"{advice}; it {what}, which a saved model cannot carry")
 
 
 def splits_into_words(tokenizer):

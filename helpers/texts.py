@@ -68,7 +68,9 @@ def class_names_of(labels, source):
         flat = class_names_of([name for names in labels for name in names], source)
         starts = np.cumsum([0] + [len(names) for names in labels])
         return [list(dict.fromkeys(flat[start:end])) for start, end in zip(starts[:-1], starts[1:])]
-    names, known, spellings = [], {}, collections.defaultdict(set)
+    names = []
+    known = {}
+    spellings = collections.defaultdict(set)
     for label in labels:
         key = (type(label), label)  # the type too: True == 1 in a dict, but is no number here
         if key not in known:
@@ -100,10 +102,12 @@ def note_classes_alike(class_names, source):
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=text_encoding.split_into_words):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
+    text_encoding.check_tokenizer(tokenizer)
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
     names = class_names_of([*train_labels, *test_labels], "your lists of labels")
-    train_names, test_names = names[: len(train_labels)], names[len(train_labels) :]
+    train_names = names[: len(train_labels)]
+    test_names = names[len(train_labels) :]
     unknown = sorted(set(test_names) - set(train_names))
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
@@ -238,9 +242,11 @@ def load_own_texts(
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
+    text_encoding.check_tokenizer(tokenizer)
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
-    columns, fraction = columns or TableColumns(), 0.2 if test_split is None else test_split
+    columns = columns or TableColumns()
+    fraction = 0.2 if test_split is None else test_split
     print(f"Reading {' and '.join(given for given in (path, test_path, validation_path) if given)} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
     validation = _source(validation_path, columns, "--validation-data") if validation_path else None
@@ -268,11 +274,13 @@ def load_own_texts(
 
 def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer):
     """What load_own_texts does when the cache does not hold it: read each source, set the test set, encode."""
-    corpus, test_source = sources[0][1](), None
+    corpus = sources[0][1]()
+    test_source = None
     if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     if len(sources) > 1:
-        corpus, test_source = _with_test_data(corpus, sources[1][1](), path, sources[1][2]), "the texts of --test-data"
+        corpus = _with_test_data(corpus, sources[1][1](), path, sources[1][2])
+        test_source = "the texts of --test-data"
     elif not corpus.has_test:
         corpus = split_off_test(corpus, fraction, path)
         test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed

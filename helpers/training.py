@@ -20,7 +20,9 @@ class RunWatcher(keras.callbacks.Callback):
 
     def __init__(self, args, test_batches, class_names, early_stopping):
         super().__init__()
-        self.args, self.test_batches, self.class_names = args, test_batches, class_names
+        self.args = args
+        self.test_batches = test_batches
+        self.class_names = class_names
         self.early_stopping = early_stopping
         self.seconds = []
 
@@ -69,7 +71,8 @@ class RunWatcher(keras.callbacks.Callback):
             history.best_epoch = self.early_stopping.best_epoch + 1
             kept = f"epoch {history.best_epoch} of {len(self.seconds)}"
             print(f"Kept the weights of {kept}, the best on the validation texts.")
-        seconds, per_epoch = sum(self.seconds), sum(self.seconds) / max(1, len(self.seconds))
+        seconds = sum(self.seconds)
+        per_epoch = sum(self.seconds) / max(1, len(self.seconds))
         per_epoch = f"{per_epoch:.0f}" if per_epoch >= 10 else f"{per_epoch:.1f}"  # a fast epoch is not "0 s"
         print(f"Training completed in {seconds / 60:.2f} minutes ({per_epoch} s/epoch).", flush=True)
 
@@ -85,7 +88,8 @@ def callbacks(args, model, test_batches, class_names):
             f"{args.script}'s MASK_PADDING is True but its model does not mask the padding "
             "(Embedding(mask_zero=config.mask_padding)); mask it, or set MASK_PADDING = False"
         )
-    chosen, early_stopping = [], None
+    chosen = []
+    early_stopping = None
     if args.validates:
         if args.learning_rate_schedule == "plateau":
             # A step that suits the first epochs is too large once the validation loss stalls:

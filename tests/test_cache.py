@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import write_corpus
-from helpers import cache, texts
+from helpers import cache, corpus, texts
 
 
 def test_the_cache_costs_the_words_own_length_not_the_longest_words(tmp_path):
@@ -50,3 +50,15 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(small_corpus, damage, capsys):
     assert [row.tolist() for row in again.train_sequences] == [row.tolist() for row in first.train_sequences]
     assert "could not be read; rebuilding it" in capsys.readouterr().err
     assert zipfile.is_zipfile(cache_file)  # rebuilt in place
+
+
+def test_words_holding_a_line_break_come_back_from_the_cache_as_they_were(tmp_path, monkeypatch):
+    """A tokenizer of the user's may keep a line break or a space in a token: the cached words keep it too."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    vocabulary = ["two\nlines", "é", " ", "last"]
+    train = [np.array([1, 4, 5], np.int32)], np.array([0], np.int32)
+    test = [np.array([1, 7], np.int32)], np.array([1], np.int32)
+    dataset = corpus.Dataset(*train, *test, ["neg", "pos"], vocabulary)
+    path = str(tmp_path / "cached.npz")
+    cache.save(path, dataset)
+    assert cache.load(path, "source", tokenizer=None).vocabulary == vocabulary

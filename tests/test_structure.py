@@ -49,11 +49,6 @@ def imported_modules(path):
             yield from (f"{node.module}.{alias.name}" for alias in node.names)
 
 
-def line_count(path):
-    with open(path, encoding="utf-8") as handle:
-        return sum(1 for _ in handle)
-
-
 @pytest.mark.parametrize("path", project_files(), ids=os.path.basename)
 def test_each_file_says_in_one_line_what_it_is_for(path):
     docstring = ast.get_docstring(ast.parse(open(path, encoding="utf-8").read()))
@@ -74,7 +69,6 @@ def test_each_module_has_a_layer_and_imports_only_what_sits_below_it(path):
 
 def test_the_top_level_is_the_design_cards_and_the_rest_sits_in_one_folder_beneath_it():
     assert {os.path.basename(path) for path in glob.glob(os.path.join(ROOT, "*.py"))} == TOP_LEVEL_CODE
-    assert line_count(os.path.join(ROOT, "common.py")) < 300  # the tutorial's steps, read in one sitting
 
 
 def statements(path):

@@ -143,7 +143,7 @@ def test_characters_in_place_of_words_are_trained_saved_and_served(tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert accuracy_of(trained) > 90
     distinct = len(set(FILLER_CHARACTERS)) + 2  # the fillers, 好 and 坏: characters, not whole texts
-    assert f"all {distinct} distinct training words" in trained.stdout
+    assert f"all {distinct} distinct training tokens" in trained.stdout
 
     serving = tf.saved_model.load(os.path.join(folder, "model", "serving"))
     text = "我们好好说的"

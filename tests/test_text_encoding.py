@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from conftest import ROOT
 from helpers import serving, text_encoding, texts
+from helpers.shell import UsageError
 
 SHARED_DATA = os.path.join(ROOT, "..", "shared", "data")
 # Each kind of text a user's corpus holds: cases Python's and TensorFlow's Unicode handling could read apart.
@@ -153,3 +154,45 @@ def test_every_text_of_the_shared_corpora_is_encoded_alike_by_training_and_servi
     training, served = encodings_of_both_paths(sample, 5000, tmp_path)
     differing = [number for number, (a, b) in enumerate(zip(training, served)) if a != b]
     assert not differing, (len(differing), sample[differing[0]][:200])
+
+
+def test_the_probe_text_holds_every_filter_and_white_space_character():
+    """An edit of the filter or of the white space (keeping '#' in hashtags) changes the probe's tokens, and so the
+    cache's key: the corpus is encoded again, never read as the old tokenizer split it."""
+    assert set(text_encoding.KERAS_TEXT_FILTERS + text_encoding.WHITE_SPACE) <= set(text_encoding.PROBE_TEXT)
+
+
+def python_tokenizer(texts):
+    return tf.ragged.constant([[word] for word in texts.numpy()])
+
+
+def python_callback_tokenizer(texts):
+    return tf.RaggedTensor.from_tensor(tf.py_function(lambda batch: tf.expand_dims(batch, 1), [texts], tf.string))
+
+
+WORD_TABLE = text_encoding.lookup_table(["good"], [4])
+
+
+def tokenizer_with_a_table(texts):
+    return tf.strings.as_string(WORD_TABLE.lookup(text_encoding.split_into_words(texts)))
+
+
+def dense_tokenizer(texts):
+    return tf.strings.split(texts).to_tensor()
+
+
+@pytest.mark.parametrize(
+    "tokenizer, said",
+    [
+        (python_tokenizer, "AttributeError"),
+        (python_callback_tokenizer, "it calls Python"),
+        (tokenizer_with_a_table, "holds a table or variable"),
+        (dense_tokenizer, "it gives"),
+    ],
+    ids=["numpy", "py_function", "table", "dense"],
+)
+def test_a_tokenizer_the_serving_model_could_not_run_is_one_line_before_any_text_is_read(tokenizer, said, tmp_path):
+    with pytest.raises(UsageError, match="split_into_tokens in common.py must be stateless TensorFlow") as refused:
+        texts.load_own_texts(str(tmp_path / "never-read.csv"), tokenizer=tokenizer)
+    assert said in str(refused.value) and "\n" not in str(refused.value)
+    text_encoding.check_tokenizer(text_encoding.split_into_characters)  # the documented swap passes

@@ -1,4 +1,4 @@
-"""Unit tests of texts.py: your own text folders, the Keras-IMDB index convention and the cache, on tiny inputs."""
+"""Your own texts read and encoded (texts.py, folders.py): the Keras-IMDB index convention, splits, on tiny inputs."""
 
 import os
 import re

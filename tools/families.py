@@ -56,7 +56,7 @@ STUDY_RECIPES = {
         "plateau3-patience12-first200-top10000": f"{_PLATEAU3} {_FIRST_200} --top-words 10000",
     }.items()
 }
-# Recipes whose flag left the scripts once the study had shown it earned nothing: their records stay.
+# Recipes whose flag the scripts no longer have (it earned nothing in the study): their records stay.
 RETIRED_RECIPES = {
     "cosine-patience5": "--learning-rate-schedule (cosine with a validation split) left the scripts",
     "plateau3-patience12-first200-refit": "--refit left the scripts",

@@ -24,6 +24,7 @@ import random  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+import common  # noqa: E402
 import predict  # noqa: E402
 from helpers import batches, folders, saving, serving, shell, tables, text_encoding, texts  # noqa: E402
 
@@ -52,11 +53,13 @@ def main(argv=None):
     classifier = serving.load(args.model)
     top_words = next(layer.input_dim for layer in model.layers if isinstance(layer, keras.layers.Embedding))
     columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
-    vocabulary = texts.load_own_texts(args.data, columns if tables.kind_of(args.data) else None).vocabulary
+    tokenizer = common.split_into_tokens  # the tokenizer the scripts train with
+    dataset = texts.load_own_texts(args.data, columns if tables.kind_of(args.data) else None, tokenizer=tokenizer)
+    vocabulary = dataset.vocabulary
     chosen = raw_texts(args)
     chosen = random.Random(0).sample(chosen, min(args.texts, len(chosen)))
 
-    sequences = texts.cut_to_top_words(text_encoding.encode_texts(chosen, vocabulary), top_words)
+    sequences = texts.cut_to_top_words(text_encoding.encode_texts(chosen, vocabulary, tokenizer), top_words)
     served = predict.classify(classifier, chosen)  # in batches, as predict.py sends them
     masks = batches.masks_padding(model)
     cut = [row[-args.max_len :] if args.truncating == "pre" else row[: args.max_len] for row in sequences]
