@@ -34,7 +34,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from helpers import batches, corpus, report, shell, tables, text_encoding, texts, training
+from helpers import batches, corpus, multi_label, report, shell, tables, text_encoding, texts, training
 from helpers.shell import UsageError
 
 # The seed -------------------------------------------------------------------------------------------------------------
@@ -215,16 +215,20 @@ def pad_and_truncate(data, args, mask_padding):
 # The model's output and loss, and what build_model() is told ----------------------------------------------------------
 
 
-def output_layer(num_classes, **dense_options):
-    """The tutorial's Dense(1, sigmoid) for two classes; a softmax over the classes for more."""
+def output_layer(num_classes, multi_label=False, **dense_options):
+    """The tutorial's Dense(1, sigmoid) for two classes; a softmax over the classes for more; with several labels a
+    text (multi_label), a sigmoid for each label."""
+    if multi_label:
+        return layers.Dense(num_classes, activation="sigmoid", **dense_options)
     if num_classes == 2:
         return layers.Dense(1, activation="sigmoid", **dense_options)
     return layers.Dense(num_classes, activation="softmax", **dense_options)
 
 
-def loss_for(num_classes):
-    """The tutorial's binary cross-entropy for two classes; its many-class form for more."""
-    return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
+def loss_for(num_classes, multi_label=False):
+    """The tutorial's binary cross-entropy for two classes, and for each label of several a text; its many-class form
+    for more classes."""
+    return "binary_crossentropy" if num_classes == 2 or multi_label else "sparse_categorical_crossentropy"
 
 
 @dataclasses.dataclass
@@ -238,6 +242,20 @@ class ModelConfig:
     training_steps: int  # batches over all epochs: a decaying step falls to 0 over them
     train_texts: int  # the texts it trains on (a penalty per text, as scikit-learn's C, needs it)
     learning_rate_schedule: str  # 'cosine', 'plateau' (training.callbacks halves it) or None (--literal)
+    multi_label: bool = False  # several labels a text: a sigmoid for each label
+    balanced_loss: object = None  # with several labels a text and --class-weight balanced: each label's weights
+
+    def metric(self):
+        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at 0.5
+        (Keras' "accuracy" would compare the most probable label alone)."""
+        if not self.multi_label:
+            return "accuracy"
+        return keras.metrics.F1Score(average="macro", threshold=multi_label.DEFAULT_THRESHOLD, name="macro_f1")
+
+    def loss(self):
+        """The loss to compile with: loss_for's, or with several labels a text and --class-weight balanced the
+        binary cross-entropy that weighs each label's positives and negatives alike (multi_label.py)."""
+        return self.balanced_loss or loss_for(self.num_classes, self.multi_label)
 
     def learning_rate(self, initial):
         """Adam's step: from `initial` down to 0 over the training (cosine), or `initial` to start with."""
@@ -255,17 +273,52 @@ def model_config(args, data, mask_padding=False):
     steps = math.ceil(len(data.train_labels) / args.batch_size) * args.epochs
     texts_trained_on = len(data.train_labels)
     masks = mask_padding and not args.literal
-    return ModelConfig(
+    config = ModelConfig(
         args.top_words, data.num_classes, masks, args.literal, steps, texts_trained_on, args.learning_rate_schedule
     )
+    config.multi_label = data.multi_label
+    if data.multi_label and args.class_weight == "balanced":
+        config.balanced_loss = multi_label.balanced_loss(data.train_labels)
+    return config
 
 
 # Evaluation -----------------------------------------------------------------------------------------------------------
 
 
-def evaluate(model, test_batches, class_names):
-    """The listing's model.evaluate(X_test, y_test): loss and accuracy, and each class's figures (see report)."""
+def evaluate(model, test_batches, class_names, thresholds=None):
+    """The listing's model.evaluate(X_test, y_test): loss and accuracy, and each class's figures (see report); with
+    several labels a text, each label's figures, macro-F1, micro-F1 and exact match at `thresholds`."""
     started = time.perf_counter()
     probabilities = test_batches.predict(model)
-    scores = report.test_figures(probabilities, test_batches.labels, class_names)
+    scores = report.test_figures(probabilities, test_batches.labels, class_names, thresholds)
     return scores | {"seconds": time.perf_counter() - started}
+
+
+def choose_thresholds(model, data, args, mask_padding=False):
+    """Not the tutorial's: with several labels a text, the probability a label needs to be predicted, chosen on the
+    validation texts (never the test texts); kept in data.thresholds for --save. None with one label a text."""
+    if not data.multi_label:
+        return None
+    validation = None
+    if data.validation_labels is not None:
+        configuration = (args.max_len, args.truncating, args.literal, mask_padding)
+        size = args.batch_size if args.literal else batches.EVALUATION_BATCH_SIZE
+        validation = batches.padded_batches(data.validation_sequences, data.validation_labels, size, *configuration)
+    return thresholds_on(model, validation, data)
+
+
+def thresholds_on(model, validation, data):
+    """The thresholds that give the best F1 on `validation` (anything with predict(model) and labels), or without
+    validation texts multi_label.DEFAULT_THRESHOLD for every label; said in one line and kept in data.thresholds."""
+    if validation is None:
+        data.thresholds = [multi_label.DEFAULT_THRESHOLD] * data.num_classes
+        print(
+            f"Thresholds: {multi_label.DEFAULT_THRESHOLD} for every label (no validation texts to choose on: "
+            "give --validation-split or --validation-data)"
+        )
+        return data.thresholds
+    data.thresholds = multi_label.choose_thresholds(validation.predict(model), validation.labels)
+    chosen = sorted(set(data.thresholds))
+    shown = f"{chosen[0]:.2f} for every label" if len(chosen) == 1 else f"{chosen[0]:.2f} to {chosen[-1]:.2f}"
+    print(f"Thresholds: {shown}, the best F1 on the {len(validation.labels)} validation texts.")
+    return data.thresholds

@@ -138,7 +138,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             return self
         import tensorflow as tf
 
-        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
+        labels = tf.TensorSpec((None,) + self.labels.shape[1:], self.labels.dtype)  # several labels a text: rows
+        signature = (tf.TensorSpec((None, None), tf.int32), labels)
         if self.row_weights is not None:
             signature += (tf.TensorSpec((None,), tf.float32),)
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)

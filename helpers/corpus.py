@@ -109,6 +109,7 @@ class Dataset:
     validation_labels: np.ndarray = None
     summary: dict = None  # what the data summary printed before training said (for the run record)
     test_source: str = None  # where the test texts came from, when not from the data's own test split
+    thresholds: list = None  # several labels a text: the probability each label needs (common.choose_thresholds)
     tokenizer: object = text_encoding.split_into_words  # what made the vocabulary's tokens (common.split_into_tokens)
 
     @property

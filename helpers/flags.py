@@ -209,6 +209,18 @@ def add_data_flags(add, recipe):
         help="with --data: validation texts you already have, as a table or <class>/ folders, in place of "
         "--validation-split: early stopping, the plateau rule and a multi-label threshold are judged on them",
     )
+    add_table_flags(add, recipe)
+    add(
+        "--limit",
+        type=whole_number_from(1, 2**31 - 1),
+        metavar="N",
+        help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
+        "the first run's), so that every run of --runs trains and tests on the same texts",
+    )
+
+
+def add_table_flags(add, recipe):
+    """A table's columns, and its labels when a text has several."""
     # None when not given (the recipe's then), so that one given where it would do nothing is refused.
     add(
         "--text-column",
@@ -238,13 +250,6 @@ def add_data_flags(add, recipe):
         action="store_true",
         help="the CSV or TSV table has no header row: name its columns by number from 0 "
         "(--text-column 1 --label-column 0)",
-    )
-    add(
-        "--limit",
-        type=whole_number_from(1, 2**31 - 1),
-        metavar="N",
-        help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
-        "the first run's), so that every run of --runs trains and tests on the same texts",
     )
 
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import numpy as np
 
-from helpers import text_encoding
+from helpers import multi_label, text_encoding
 
 
 def summarize_data(dataset, top_words, max_len):
@@ -99,8 +99,12 @@ def print_data_summary(summary, max_len, truncating=None):
     )
 
 
-def test_figures(probabilities, labels, class_names):
-    """Loss, accuracy, and per class: recall (its accuracy), precision and the confusion matrix."""
+def test_figures(probabilities, labels, class_names, thresholds=None):
+    """Loss, accuracy, and per class: recall (its accuracy), precision and the confusion matrix. With several labels
+    a text (labels as rows of 0 and 1), multi_label.figures at `thresholds` (0.5 for each label if None)."""
+    if labels.ndim == 2:
+        thresholds = thresholds or [multi_label.DEFAULT_THRESHOLD] * len(class_names)
+        return multi_label.figures(probabilities, labels, class_names, thresholds)
     predictions = probabilities.argmax(axis=1)
     chosen = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
     confusion = np.zeros((len(class_names), len(class_names)), np.int64)
@@ -135,8 +139,32 @@ def _aligned(text, width, right=False):
     return padding + text if right else text + padding
 
 
+def print_f1(test):
+    """With several labels a text, in place of the tutorial's accuracy: macro-F1, micro-F1 and exact match, one a
+    line, for a person and a script to read."""
+    print(f"Macro-F1: {test['macro_f1']:.3f}")
+    print(f"Micro-F1: {test['micro_f1']:.3f}")
+    print(f"Exact match: {100 * test['exact_match']:.2f}%", flush=True)
+
+
+def print_each_label(test, class_names):
+    """Each label's threshold, precision, recall, F1 and test texts that carry it."""
+    shown = [one_line(name) for name in class_names]
+    width = max(max(_display_width(name) for name in shown), len("label"))
+    print(f"  {_aligned('label', width)}  threshold  precision  recall      F1  texts")
+    for name, label in zip(class_names, shown):
+        figures = [test[f"label_{kind}"][name] for kind in ("precision", "recall", "f1")]
+        print(
+            f"  {_aligned(label, width)}  {test['thresholds'][name]:9.2f}  {100 * figures[0]:7.2f} %"
+            f"  {100 * figures[1]:6.2f} %  {figures[2]:.3f}  {test['label_texts'][name]:>5}"
+        )
+
+
 def print_each_class(test, class_names):
-    """Not the tutorial's: each class's precision and recall, and the confusion matrix."""
+    """Not the tutorial's: each class's precision and recall, and the confusion matrix (or each label's figures)."""
+    if "label_f1" in test:
+        print_each_label(test, class_names)
+        return
     shown = [one_line(name) for name in class_names]
     # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).
     numbered = len(class_names) * (max(_display_width(name) for name in shown) + 1) + 30 > REPORT_WIDTH

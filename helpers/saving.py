@@ -111,6 +111,8 @@ def text_path(model, args, data):
         truncating=args.truncating,
         lengths=padded_lengths(model, args),
         tokenizer=data.tokenizer,
+        thresholds=data.thresholds if data.multi_label else None,
+        label_separator=args.label_separator or ",",  # a JSONL list of labels has none: a comma, as CSV writes
     )
 
 
