@@ -26,8 +26,11 @@ per-class report, saving, run records and the shell (one-line errors, Ctrl-C,
 `--runs`).
 """
 
+import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
+
 import dataclasses
 import math
+import sys
 import time
 
 import keras
@@ -259,17 +262,27 @@ class ModelConfig:
 
     def learning_rate(self, initial):
         """Adam's step: from `initial` down to 0 over the training (cosine), or `initial` to start with."""
+        positive_number("LEARNING_RATE", initial)
         if self.learning_rate_schedule != "cosine":
             return initial
         return keras.optimizers.schedules.CosineDecay(initial, decay_steps=self.training_steps)
 
     def clipnorm(self, norm):
         """Adam's clipnorm: `norm`, or None (Keras' default, no clipping) with --literal."""
+        positive_number("GRADIENT_CLIP_NORM", norm)
         return None if self.literal else norm
+
+
+def positive_number(name, value):
+    """Refuse, in one line, a constant of the script's model that Keras would take only to fail on."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise UsageError(f"{name} = {value!r} at the top of the script: give a number above 0")
 
 
 def model_config(args, data, mask_padding=False):
     """What build_model() is told: the vocabulary, the classes, whether to mask, how Adam's step changes."""
+    if not isinstance(mask_padding, bool):  # "False", a string, would be true
+        raise UsageError(f"MASK_PADDING = {mask_padding!r} at the top of the script: give True or False")
     steps = math.ceil(len(data.train_labels) / args.batch_size) * args.epochs
     texts_trained_on = len(data.train_labels)
     masks = mask_padding and not args.literal
@@ -322,3 +335,11 @@ def thresholds_on(model, validation, data):
     shown = f"{chosen[0]:.2f} for every label" if len(chosen) == 1 else f"{chosen[0]:.2f} to {chosen[-1]:.2f}"
     print(f"Thresholds: {shown}, the best F1 on the {len(validation.labels)} validation texts.")
     return data.thresholds
+
+
+if __name__ == "__main__":
+    print(
+        "common.py: error: it holds the scripts' shared steps; run a script, e.g. python lstm_simple.py",
+        file=sys.stderr,
+    )
+    raise SystemExit(2)

@@ -5,7 +5,7 @@ import dataclasses
 import os
 import sys
 
-from helpers import files, records, saving, shell, tables, text_encoding
+from helpers import files, records, saving, shell, startup, tables, text_encoding
 from helpers.shell import UsageError
 
 # The largest values the flags take: beyond them a run would not fit in memory or time, or a
@@ -59,7 +59,10 @@ class Recipe:
             allowed = "'pre' or 'post'" if self.max_len is not None else "None, as MAX_REVIEW_LENGTH is"
             raise UsageError(f"TRUNCATING = {self.truncating!r} at the top of the script: give {allowed}")
         if not isinstance(self.validation_split, (int, float)) or not 0 <= self.validation_split < 1:
-            raise UsageError(f"VALIDATION_SPLIT = {self.validation_split!r} at the top of the script: give 0 up to 1")
+            raise UsageError(
+                f"VALIDATION_SPLIT = {self.validation_split!r} at the top of the script: give a number of at least 0 "
+                "and below 1"
+            )
         for name, value in (("TEXT_COLUMN", self.text_column), ("LABEL_COLUMN", self.label_column)):
             if not isinstance(value, str) or not value:
                 raise UsageError(f"{name} = {value!r} at the top of the script: give a column's name, as a string")
@@ -97,6 +100,9 @@ class OneLineErrorParser(argparse.ArgumentParser):
         super().__init__(formatter_class=HelpFormatter, **kwargs)
 
     def error(self, message):
+        words = message.removeprefix("unrecognized arguments: ").split()
+        if message.startswith("unrecognized arguments: ") and any(os.path.exists(word) for word in words):
+            message += "; to read your texts, give --data PATH"  # a path given without its flag
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -379,7 +385,9 @@ def parse(argv, script_path, description, recipe):
     """
     shell.begin_run()
     script = os.path.basename(script_path)
-    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv is None:  # a notebook's sys.argv is its kernel's ("-f kernel.json"), not flags for the script
+        argv = sys.argv[1:] if startup.AS_A_COMMAND else []
+    argv = list(argv)
     parser = build_parser(script, description, recipe)
     args = parser.parse_args(argv)
     if args.validation_data is not None and args.validation_split:

@@ -32,6 +32,12 @@ def _is_ours(path, name):
 
 def check_save_path(path):
     """Refuse, before any data is loaded, a --save that would fail or replace a file --save did not write."""
+    if path.lower().rstrip("/\\").endswith((".keras", ".h5")):  # a Keras user's habit: --save names a folder here
+        folder = path.rstrip("/\\").rsplit(".", 1)[0] or "my_model"
+        raise UsageError(
+            f"--save {path}: --save takes a folder, into which it writes {MODEL_FILE} and {SERVING_FOLDER}/; "
+            f"give a folder name such as {folder}"
+        )
     files.check_output_folder("--save", path)
     if (
         os.path.isdir(path)

@@ -12,6 +12,7 @@ backend and in any locale.
 import collections
 import hashlib
 import inspect
+import os
 import sys
 
 import numpy as np
@@ -156,15 +157,30 @@ def encode_texts(texts, vocabulary, tokenizer=split_into_words):
 
 def tokenizer_key(tokenizer):
     """What tells a tokenizer apart in the cache's key: the tokens it gives the probe text, and the source code of
-    its module and of this one (a function it calls may have changed, not it)."""
+    its module, of this one, and of every module of the project it can reach by name (a function it calls, in a
+    file of yours beside common.py, may have changed, not it)."""
     sources = []
-    for module in (inspect.getmodule(tokenizer), sys.modules[__name__]):
+    for module in sorted(_modules_reached(tokenizer), key=lambda module: module.__name__):
         try:
             sources.append(inspect.getsource(module))
         except (OSError, TypeError):  # defined at a prompt: its tokens of the probe text say what they can
             sources.append("")
     tokens = "\0".join(words_of(PROBE_TEXT, tokenizer))
     return hashlib.sha256("\0".join([tokens, *sources]).encode("utf-8", errors="replace")).hexdigest()[:16]
+
+
+def _modules_reached(tokenizer):
+    """The tokenizer's module, this one, and the modules of the tokenizer's folder (or below it) that its module's
+    names lead to: a module imported there, or the module of a function or class imported there."""
+    home = inspect.getmodule(tokenizer)
+    reached = {home, sys.modules[__name__]} - {None}
+    folder = os.path.dirname(os.path.abspath(getattr(home, "__file__", "") or os.curdir))
+    for value in list(getattr(tokenizer, "__globals__", {}).values()):
+        module = value if inspect.ismodule(value) else inspect.getmodule(value)
+        path = getattr(module, "__file__", None)
+        if path and os.path.abspath(path).startswith(folder + os.sep):
+            reached.add(module)
+    return reached
 
 
 # What a serving model cannot hold: Python called back (gone once the model is loaded elsewhere).
@@ -181,14 +197,20 @@ def check_tokenizer(tokenizer):
     try:
         traced = tf.function(tokenizer, input_signature=[tf.TensorSpec([None], tf.string)]).get_concrete_function()
     except Exception as error:  # whatever the user's function raises while TensorFlow traces it
-        raise UsageError(f"{advice} ({type(error).__name__}: {first_line(error)})") from None
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # AutoGraph's message starts "in user code:" and ends with the error itself.
+        reason = lines[-1] if lines and lines[0] == "in user code:" else first_line(error)
+        raise UsageError(f"{advice} ({type(error).__name__}: {reason[:160]})") from None
     output = traced.structured_outputs
-    if not isinstance(output, tf.RaggedTensor) or output.ragged_rank != 1 or output.dtype != tf.string:
-        raise UsageError(f"{advice}; it gives {type(output).__name__} of {getattr(output, 'dtype', '?')}")
+    if not isinstance(output, tf.RaggedTensor):
+        raise UsageError(f"{advice}; it gives a dense tensor or other value: leave out .to_tensor()")
+    if output.ragged_rank != 1 or output.dtype != tf.string:
+        raise UsageError(f"{advice}; it gives {output.dtype.name} of ragged rank {output.ragged_rank}, not strings")
     python = sorted({operation.type for operation in traced.graph.get_operations()} & PYTHON_OPS)
-    if python or any(captured.dtype == tf.resource for captured in traced.captured_inputs):
-        what = f"calls Python ({python[0]})" if python else "holds a table or variable"
-        raise UsageError(f"{advice}; it {what}, which a saved model cannot carry")
+    if python:
+        raise UsageError(f"{advice}; it calls Python ({python[0]}), which a saved model cannot carry")
+    if any(captured.dtype == tf.resource for captured in traced.captured_inputs):
+        raise UsageError(f"{advice}; it holds a lookup table or variable, which the serving model does not save")
 
 
 def splits_into_words(tokenizer):

@@ -186,7 +186,7 @@ def dense_tokenizer(texts):
     [
         (python_tokenizer, "AttributeError"),
         (python_callback_tokenizer, "it calls Python"),
-        (tokenizer_with_a_table, "holds a table or variable"),
+        (tokenizer_with_a_table, "holds a lookup table or variable"),
         (dense_tokenizer, "it gives"),
     ],
     ids=["numpy", "py_function", "table", "dense"],
@@ -196,3 +196,21 @@ def test_a_tokenizer_the_serving_model_could_not_run_is_one_line_before_any_text
         texts.load_own_texts(str(tmp_path / "never-read.csv"), tokenizer=tokenizer)
     assert said in str(refused.value) and "\n" not in str(refused.value)
     text_encoding.check_tokenizer(text_encoding.split_into_characters)  # the documented swap passes
+
+
+def test_the_cache_key_follows_a_tokenizer_that_calls_a_module_of_its_own(tmp_path, monkeypatch):
+    """split_into_tokens may call a function in a file of the user's beside common.py: an edit there counts."""
+    tokenizer_file = tmp_path / "my_tokenizer.py"
+    body = "from helpers import text_encoding\n\n\ndef tokenize(texts):\n"
+    body += "    return text_encoding.split_into_words(texts)\n"
+    tokenizer_file.write_text(body, encoding="utf-8")
+    (tmp_path / "my_common.py").write_text(
+        "from my_tokenizer import tokenize\n\n\ndef split_into_tokens(texts):\n    return tokenize(texts)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_common
+
+    before = text_encoding.tokenizer_key(my_common.split_into_tokens)
+    tokenizer_file.write_text(body.replace("return", "# Stop words are dropped later.\n    return"), encoding="utf-8")
+    assert text_encoding.tokenizer_key(my_common.split_into_tokens) != before

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import types
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from conftest import (
     ROOT,
     SMALL_RUN,
     exit_code_of,
+    lstm_args,
     one_error_line,
     run_in_process,
     run_script,
@@ -25,7 +27,8 @@ from conftest import (
     write_corpus,
     write_files,
 )
-from helpers import folders, saving, shell, startup
+from helpers import flags, folders, saving, shell, startup
+from helpers.shell import UsageError
 
 
 def textdata_notice(line):
@@ -169,3 +172,20 @@ def test_a_damaged_serving_model_is_one_line(saved_model, tmp_path, damaged, cap
     assert exit_code_of(predict.main, [str(folder), "a text"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "is damaged" in error and "not found" not in error.lower()
+
+
+def test_a_keras_habit_a_path_without_its_flag_and_a_string_for_a_boolean_are_one_line(small_corpus, tmp_path, capsys):
+    """--save my_model.keras (a folder here), the data's path without --data, MASK_PADDING = "False"."""
+    completed = run_in_process(capsys, lstm_simple.main, "--save", str(tmp_path / "my_model.keras"))
+    assert completed.returncode == 2 and "--save takes a folder" in one_error_line(completed)
+    completed = run_in_process(capsys, lstm_simple.main, small_corpus)
+    assert completed.returncode == 2 and "to read your texts, give --data PATH" in one_error_line(completed)
+    with pytest.raises(UsageError, match="MASK_PADDING = 'False' at the top of the script: give True or False"):
+        common.model_config(lstm_args("--data", small_corpus), types.SimpleNamespace(train_labels=[0]), "False")
+
+
+def test_main_without_arguments_in_a_notebook_reads_no_flags_from_the_kernels_command_line(monkeypatch):
+    """Jupyter starts its kernel as "python -m ipykernel_launcher -f kernel.json": those are not the script's."""
+    monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel-1.json"])
+    args = flags.parse(None, lstm_simple.__file__, lstm_simple.__doc__, flags.Recipe.of_script(vars(lstm_simple)))
+    assert args.argv == [] and args.epochs == lstm_simple.EPOCHS
