@@ -4,6 +4,8 @@ the saved serving model and predict.py."""
 import csv
 import json
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ import tensorflow as tf
 import baseline
 import lstm_simple
 import predict
-from conftest import FILLER_WORDS, one_error_line, run_in_process
+from conftest import FILLER_WORDS, one_error_line, run_in_process, user_environment
 from helpers import multi_label, tables, texts
 from helpers.shell import UsageError
 
@@ -98,7 +100,8 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
     validation = write_labelled(tmp_path / f"dev{suffix}", rows[500:550])
     test = write_labelled(tmp_path / f"test{suffix}", rows[550:])
     data = ["--data", train, "--validation-data", validation, "--test-data", test, "--label-column", "labels"]
-    data += ["--label-separator", "|"] if suffix == ".csv" else []
+    # A JSONL list needs no separator; there, --class-weight balanced weighs each label's positives (its own loss).
+    data += ["--label-separator", "|"] if suffix == ".csv" else ["--class-weight", "balanced"]
     completed = run_in_process(capsys, lstm_simple.main, *data, *QUICK, "--save", str(tmp_path / "model"))
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout
@@ -125,6 +128,11 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
         for row in outputs["probabilities"].numpy()
     ]
     assert predicted == expected and outputs["predicted"].shape == (3, 3)
+
+    # The saved model.keras loads in plain Keras, without this project's balanced loss (saved uncompiled).
+    load = f"import keras; print(keras.saving.load_model({str(tmp_path / 'model' / 'model.keras')!r}).output_shape)"
+    loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, env=user_environment())
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "(None, 3)", loaded.stderr[-500:]
 
     out_file = tmp_path / "predictions.csv"
     completed = run_in_process(capsys, predict.main, str(tmp_path / "model"), "happy happy", "--output", str(out_file))
