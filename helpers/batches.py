@@ -138,8 +138,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             return self
         import tensorflow as tf
 
-        labels = tf.TensorSpec((None,) + self.labels.shape[1:], self.labels.dtype)  # several labels a text: rows
-        signature = (tf.TensorSpec((None, None), tf.int32), labels)
+        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec(batch_shape(self.labels), self.labels.dtype))
         if self.row_weights is not None:
             signature += (tf.TensorSpec((None,), tf.float32),)
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
@@ -158,6 +157,11 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         for rows in self.batches:
             probabilities[rows] = ops.convert_to_numpy(model.predict_on_batch(self._batch(rows)[0]))
         return class_probabilities(probabilities)
+
+
+def batch_shape(labels):
+    """The shape of a batch of labels: one class a text, or a row of 0 and 1 a text for several labels a text."""
+    return (None, *labels.shape[1:])
 
 
 def masks_padding(model):
