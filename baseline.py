@@ -188,7 +188,7 @@ def main(argv=None):
     thresholds = common.thresholds_on(model, validation_texts, data) if data.multi_label else None
     scores = common.evaluate(model, test_vectors, data.class_names, thresholds)
     if data.multi_label:
-        report.print_f1(scores)
+        report.print_f1(scores, data.class_names)  # each label's figures, then the three lines
     else:
         print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
     report.print_each_class(scores, data.class_names)

@@ -162,6 +162,10 @@ def prepared(data, args):
     data.test_sequences, data.test_labels = take_shuffled_subset(
         data.test_sequences, data.test_labels, args.limit, args.first_seed + 1
     )
+    if data.validation_labels is not None:  # --validation-data's texts: as many as the test's
+        data.validation_sequences, data.validation_labels = take_shuffled_subset(
+            data.validation_sequences, data.validation_labels, args.limit, args.first_seed + 2
+        )
     data.summary = report.summarize_data(data, args.top_words, args.max_len)
     # The texts --limit takes depend on the seed: the summary and the record say so, and which seed chose them.
     limited = (("training", data.train_labels, counts[0]), ("test", data.test_labels, counts[1]))

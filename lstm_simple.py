@@ -101,7 +101,7 @@ def main(argv=None):
     thresholds = common.choose_thresholds(model, data, args, MASK_PADDING)
     scores = common.evaluate(model, test_batches, data.class_names, thresholds)  # model.evaluate(X_test, y_test)
     if data.multi_label:  # not the listing's: accuracy says little of several labels a text; F1 does
-        report.print_f1(scores)
+        report.print_f1(scores, data.class_names)  # each label's figures, then the three lines
     else:
         print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)  # print("Accuracy: %.2f%%" % (scores[1]*100))
     # Not in the listing: each class's figures, the run's record (--results-dir), the model (--save).

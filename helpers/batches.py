@@ -70,7 +70,9 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         self.lengths_to_pad_to = batch_lengths(max_len, fixed_shapes)
         self.row_weights = None
         if class_weight is not None or (fixed_shapes and shuffle):
-            self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
+            self.row_weights = np.ones(len(labels), np.float32)  # several labels a text: their loss weighs them
+            if labels.ndim == 1:
+                self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
         self.rng = np.random.default_rng(seed)
         self.lengths = np.array([len(sequence) for sequence in self.sequences])
         self.batches = self._batch_order()
@@ -79,6 +81,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         if not self.shuffle:
             # Sorted once: prediction order does not matter, padding does.
             order = np.argsort(self.lengths, kind="stable")
+            if self.labels.ndim == 2 and self.padding == "pre":
+                return self._batches_of_one_length(order)
             return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         order = self.rng.permutation(len(self.sequences))
         pool_size = self.batch_size * BUCKET_POOL_BATCHES
@@ -88,6 +92,17 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
             batches.extend(pool[start : start + self.batch_size] for start in range(0, len(pool), self.batch_size))
         return [batches[index] for index in self.rng.permutation(len(batches))]
+
+    def _batches_of_one_length(self, order):
+        """Sorted batches that each hold texts of one padded length: a model that reads its padding then gives each
+        text what the serving model gives it, on which the thresholds of several labels a text are chosen."""
+        padded = np.array([self.padded_length(max(1, length)) for length in self.lengths[order]])
+        starts = np.flatnonzero(np.diff(padded)) + 1
+        return [
+            part
+            for group in np.split(order, starts)
+            for part in np.array_split(group, -(-len(group) // self.batch_size))
+        ]
 
     def __len__(self):
         return len(self.batches)
@@ -111,7 +126,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         missing = self.batch_size - len(rows) if self.fixed_shapes and self.shuffle else 0
         if missing:  # the last batch, filled up to the one shape JAX compiled for training
             x = np.concatenate([x, np.zeros((missing, length), x.dtype)])
-            y = np.concatenate([y, np.zeros(missing, y.dtype)])
+            y = np.concatenate([y, np.zeros((missing, *y.shape[1:]), y.dtype)])
             weights = np.concatenate([weights, np.zeros(missing, weights.dtype)])
         return x, y, weights
 

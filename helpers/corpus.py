@@ -81,9 +81,9 @@ def class_order(name):
 def held_out(labels, fraction, seed, class_names, too_few):
     """A mask of the rows set aside: `fraction` of each class (at least one; one kept), seeded, in proportion.
     A class of fewer than two texts cannot give one and keep one: `too_few`, given its name and count, says so.
-    With several labels a text, each text counts in its rarest label's class (stratum)."""
+    With several labels a text, each text is drawn in its rarest label's class (stratum), and each label needs two."""
+    counts = labels.sum(axis=0) if labels.ndim == 2 else np.bincount(labels, minlength=len(class_names))
     labels = stratum(labels)
-    counts = np.bincount(labels, minlength=len(class_names))
     for label in np.flatnonzero(counts < 2):
         raise UsageError(too_few.format(name=class_names[label], count=counts[label]))
     rng = np.random.default_rng(seed)

@@ -220,7 +220,8 @@ def add_data_flags(add, recipe):
         "--limit",
         type=whole_number_from(1, 2**31 - 1),
         metavar="N",
-        help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
+        help="use N training and N test (and validation) texts for a quick try: a shuffled selection chosen by --seed "
+        "(with --runs, "
         "the first run's), so that every run of --runs trains and tests on the same texts",
     )
 
@@ -274,7 +275,7 @@ def add_schedule_flags(add, recipe):
     add(
         "--patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="with --validation-split: epochs without a better validation loss before stopping "
+        help="with --validation-split or --validation-data: epochs without a better validation loss before stopping "
         f"(default: {recipe.patience})",
     )
     add(
@@ -353,8 +354,8 @@ def check_data_flags(args, parser):
         parser.error(
             f"--text-column, --label-column, --label-separator and --no-header are for a table; {args.data} is not one"
         )
-    if args.label_separator is not None and not args.label_separator.strip():
-        parser.error("--label-separator must be a character such as ',' or '|', not white space or nothing")
+    if args.label_separator == "":
+        parser.error("--label-separator must be a character such as ',', '|' or ' ', not nothing")
 
 
 def check_flags(args, parser):

@@ -12,7 +12,8 @@ import numpy as np
 from keras import ops
 
 DEFAULT_THRESHOLD = 0.5  # without validation texts to choose on
-CANDIDATE_THRESHOLDS = np.round(np.arange(0.02, 0.96, 0.01), 2)  # tried on the validation texts
+# Tried on the validation texts, as float32, the precision the models' probabilities and the serving model have.
+CANDIDATE_THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2).astype(np.float32)
 # One threshold for all labels, or one for each label: a label with a few validation texts gets a threshold that
 # fits those few (see the note in results/goemotions).
 ONE_THRESHOLD_FOR_ALL_LABELS = True
@@ -54,7 +55,7 @@ def balanced_loss(labels):
 
 def counts(probabilities, labels, thresholds):
     """For each label, its true positives, predicted positives and actual positives at the thresholds."""
-    predicted = probabilities >= np.asarray(thresholds)
+    predicted = probabilities >= np.asarray(thresholds, np.float32)
     actual = labels > 0
     return (predicted & actual).sum(axis=0), predicted.sum(axis=0), actual.sum(axis=0)
 
@@ -71,10 +72,12 @@ def choose_thresholds(probabilities, labels):
     for threshold in CANDIDATE_THRESHOLDS:
         scores.append(f1_of(*counts(probabilities, labels, np.full(labels.shape[1], threshold))))
     scores = np.array(scores)
+    shared = float(CANDIDATE_THRESHOLDS[int(np.argmax(scores.mean(axis=1)))])
     if ONE_THRESHOLD_FOR_ALL_LABELS:
-        best = CANDIDATE_THRESHOLDS[int(np.argmax(scores.mean(axis=1)))]
-        return [float(best)] * labels.shape[1]
-    return [float(CANDIDATE_THRESHOLDS[index]) for index in np.argmax(scores, axis=0)]
+        return [shared] * labels.shape[1]
+    # A label no validation text carries has F1 0 at every threshold: it takes the shared one.
+    each = [float(CANDIDATE_THRESHOLDS[index]) for index in np.argmax(scores, axis=0)]
+    return [best if present else shared for best, present in zip(each, labels.sum(axis=0) > 0)]
 
 
 def figures(probabilities, labels, class_names, thresholds):
@@ -83,7 +86,7 @@ def figures(probabilities, labels, class_names, thresholds):
     clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
     loss = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
     label_f1 = f1_of(true_positives, predicted, actual)
-    decisions = probabilities >= np.asarray(thresholds)
+    decisions = probabilities >= np.asarray(thresholds, np.float32)
 
     def by_label(values):
         return {name: float(value) for name, value in zip(class_names, values)}

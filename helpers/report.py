@@ -63,7 +63,8 @@ def print_data_summary(summary, max_len, truncating=None):
         print(f"  {_aligned(one_line(name), width)}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
     if per_text:
         shares = [
-            f"{labels}: {100 * texts / max(1, summary['train_texts']):.1f} %" for labels, texts in per_text.items()
+            f"{labels}: {texts:,} ({100 * texts / max(1, summary['train_texts']):.1f} %)"
+            for labels, texts in per_text.items()
         ]
         print(f"  Labels per training text: {', '.join(shares)}.")
     if summary.get("test_source"):
@@ -139,9 +140,10 @@ def _aligned(text, width, right=False):
     return padding + text if right else text + padding
 
 
-def print_f1(test):
-    """With several labels a text, in place of the tutorial's accuracy: macro-F1, micro-F1 and exact match, one a
-    line, for a person and a script to read."""
+def print_f1(test, class_names):
+    """With several labels a text, in place of the tutorial's accuracy: each label's figures, then macro-F1,
+    micro-F1 and exact match, one a line, for a person and a script to read."""
+    print_each_label(test, class_names)
     print(f"Macro-F1: {test['macro_f1']:.3f}")
     print(f"Micro-F1: {test['micro_f1']:.3f}")
     print(f"Exact match: {100 * test['exact_match']:.2f}%", flush=True)
@@ -162,8 +164,7 @@ def print_each_label(test, class_names):
 
 def print_each_class(test, class_names):
     """Not the tutorial's: each class's precision and recall, and the confusion matrix (or each label's figures)."""
-    if "label_f1" in test:
-        print_each_label(test, class_names)
+    if "label_f1" in test:  # several labels a text: print_f1 gave each label's figures
         return
     shown = [one_line(name) for name in class_names]
     # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).

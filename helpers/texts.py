@@ -101,17 +101,22 @@ def note_classes_alike(class_names, source):
 
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=text_encoding.split_into_words):
-    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
+    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders.
+    A label that is a list gives its text several labels (multi-label)."""
     text_encoding.check_tokenizer(tokenizer)
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
     names = class_names_of([*train_labels, *test_labels], "your lists of labels")
     train_names = names[: len(train_labels)]
     test_names = names[len(train_labels) :]
-    unknown = sorted(set(test_names) - set(train_names))
+    train_classes, test_classes = (
+        {name for names in part for name in ([names] if isinstance(names, str) else names)}
+        for part in (train_names, test_names)
+    )
+    unknown = sorted(test_classes - train_classes)
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
-    note_classes_alike(sorted(set(train_names)), "your lists of labels")
+    note_classes_alike(sorted(train_classes), "your lists of labels")
     corpus = corpus_of(train_texts, train_names, test_texts, test_names)
     return encode_corpus(corpus, "your lists of texts", tokenizer)
 
@@ -204,8 +209,11 @@ def _held_out_names(corpus, other, other_path, flag):
     """The label names of the texts of --test-data or --validation-data, checked against the training data's."""
     if other.has_test:
         raise UsageError(f"{flag} {other_path} has train/ and test/ folders; give a table or <class>/ folders")
-    if (other.train_labels.ndim == 2) != (corpus.train_labels.ndim == 2):
-        raise UsageError(f"{flag} {other_path} and the training data differ: one has several labels a text")
+    names = names_of(other.train_labels, other.class_names)
+    if other.train_labels.ndim == 2 and corpus.train_labels.ndim == 1:
+        raise UsageError(f"{flag} {other_path} has several labels a text, the training data one; give it one a text")
+    if corpus.train_labels.ndim == 2 and other.train_labels.ndim == 1:  # one label a text is a list of one
+        names = [[name] for name in names]
     if corpus.train_labels.ndim == 2:
         unknown = sorted(set(other.class_names) - set(corpus.class_names), key=class_order)
         if unknown:  # a label no training text has could never be predicted
@@ -213,13 +221,16 @@ def _held_out_names(corpus, other, other_path, flag):
                 f"{flag} {other_path} has the labels [{shell.listed(unknown)}], which no training text has; "
                 "give training texts of them, or leave them out"
             )
-    elif other.class_names != corpus.class_names:  # a class missing from either would be judged on nothing
+        return names
+    # A class the test texts lack would be judged on nothing; one the validation texts lack still trains.
+    lacking = flag == "--test-data" and other.class_names != corpus.class_names
+    if lacking or not set(other.class_names) <= set(corpus.class_names):
         raise UsageError(
             f"{flag} {other_path} has the classes [{shell.listed(other.class_names)}], "
             f"the training data [{shell.listed(corpus.class_names)}]; "
             "give both texts of every class"
         )
-    return names_of(other.train_labels, other.class_names)
+    return names
 
 
 def split_off_test(corpus, fraction, path):

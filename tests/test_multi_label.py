@@ -15,7 +15,7 @@ import baseline
 import lstm_simple
 import predict
 from conftest import FILLER_WORDS, one_error_line, run_in_process, user_environment
-from helpers import multi_label, tables, texts
+from helpers import corpus, multi_label, tables, texts
 from helpers.shell import UsageError
 
 # Each label's signal word: a text carries one or two labels, and each label's word is hidden among fillers.
@@ -107,7 +107,8 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
     out = completed.stdout
     assert "500 training and 50 test texts, 3 labels, several a text:" in out
     two = sum(len(labels) == 2 for _, labels in rows[:500]) / 5
-    assert f"Labels per training text: 1: {100 - two:.1f} %, 2: {two:.1f} %, 3+: 0.0 %." in out
+    shares = f"1: {500 - 5 * two:.0f} ({100 - two:.1f} %), 2: {5 * two:.0f} ({two:.1f} %), 3+: 0 (0.0 %)"
+    assert f"Labels per training text: {shares}." in out
     assert "Validation: the 50 texts of --validation-data." in out and "the best F1 on the 50 validation" in out
     assert "Accuracy:" not in out  # the tutorial's line only where it means what it says
     macro_f1 = float(out.split("Macro-F1: ")[1].split()[0])
@@ -152,7 +153,10 @@ def test_one_label_a_text_given_as_several_and_the_baseline_train_as_several_lab
     data = ["--data", train, "--test-data", test, "--label-column", "labels", "--label-separator", "|"]
     completed = run_in_process(capsys, baseline.main, *data, "--verbose", "0")  # its recipe: a validation split
     assert completed.returncode == 0, completed.stderr
-    assert "3 labels, several a text" in completed.stdout and "Labels per training text: 1: 100.0 %" in completed.stdout
+    assert (
+        "3 labels, several a text" in completed.stdout
+        and "Labels per training text: 1: 500 (100.0 %)" in completed.stdout
+    )
     assert "the best F1 on the 50 validation texts" in completed.stdout
     # The bag of words learns these few texts slowly: read as one class a text, it reaches 70 % (chance: 33 %).
     assert float(completed.stdout.split("Macro-F1: ")[1].split()[0]) > 0.6
@@ -173,3 +177,33 @@ def test_a_names_file_names_the_ids_and_an_id_it_lacks_is_one_line(tmp_path, cap
     completed = run_in_process(capsys, lstm_simple.main, *data, "--label-names", str(names))
     assert completed.returncode == 2
     assert "names the ids 0 to 1, but not the labels ['2']" in one_error_line(completed)
+
+
+def test_a_label_always_seen_with_a_rarer_one_is_split_in_proportion_too():
+    """A parent label (sport) whose texts all carry a rarer child (football, tennis) is never a text's rarest label:
+    it still has texts enough to hold some out, and every label keeps training texts."""
+    labels = np.array([[1, 1, 0]] * 12 + [[1, 0, 1]] * 8 + [[0, 0, 0]] * 0)  # sport, football, tennis
+    held = corpus.held_out(labels, 0.25, 0, ["sport", "football", "tennis"], "{name} has {count}")
+    assert 3 <= held.sum() <= 7 and labels[held].sum(axis=0).min() > 0 and labels[~held].sum(axis=0).min() > 0
+
+
+def test_lists_of_labels_in_python_lists_and_one_label_validation_texts_for_a_table_of_several(tmp_path):
+    dataset = texts.encode_lists(
+        ["happy day", "adore it", "both happy adore"] * 4,
+        [["joy"], ["love"], ["joy", "love"]] * 4,
+        ["happy"],
+        [["joy"]],
+    )
+    assert dataset.multi_label and dataset.class_names == ["joy", "love"]
+    train = write_labelled(tmp_path / "train.csv", texts_with_labels(40, seed=6))
+    validation = tmp_path / "dev.csv"
+    validation.write_text("text,labels\nhappy word1,joy\nadore word2,love\n", encoding="utf-8")
+    columns = texts.TableColumns("text", "labels", separator="|")
+    one_each = texts.TableColumns("text", "labels")
+    data = texts.load_own_texts(train, columns, validation_path=str(validation))
+    assert data.validation_labels.tolist() == [[0, 1, 0], [0, 0, 1]]  # anger, joy, love
+    plain = tmp_path / "plain.jsonl"  # one label a text, as plain JSON strings
+    plain.write_text("".join(json.dumps({"text": f"w{n}", "labels": ["joy", "love"][n % 2]}) + "\n" for n in range(8)))
+    lists = write_labelled(tmp_path / "lists.jsonl", texts_with_labels(4, seed=7))
+    with pytest.raises(UsageError, match="lists.jsonl has several labels a text, the training data one"):
+        texts.load_own_texts(str(plain), one_each, test_path=str(plain), validation_path=lists)
