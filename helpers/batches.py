@@ -70,9 +70,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         self.lengths_to_pad_to = batch_lengths(max_len, fixed_shapes)
         self.row_weights = None
         if class_weight is not None or (fixed_shapes and shuffle):
-            self.row_weights = np.ones(len(labels), np.float32)  # several labels a text: their loss weighs them
-            if labels.ndim == 1:
-                self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
+            self.row_weights = row_weights(labels, class_weight)
         self.rng = np.random.default_rng(seed)
         self.lengths = np.array([len(sequence) for sequence in self.sequences])
         self.batches = self._batch_order()
@@ -80,10 +78,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
     def _batch_order(self):
         if not self.shuffle:
             # Sorted once: prediction order does not matter, padding does.
-            order = np.argsort(self.lengths, kind="stable")
-            if self.labels.ndim == 2 and self.padding == "pre":
-                return self._batches_of_one_length(order)
-            return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+            one_length = self.labels.ndim == 2 and self.padding == "pre"
+            return sorted_batches(self.lengths, self.batch_size, self.padded_length if one_length else None)
         order = self.rng.permutation(len(self.sequences))
         pool_size = self.batch_size * BUCKET_POOL_BATCHES
         batches = []
@@ -92,17 +88,6 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
             batches.extend(pool[start : start + self.batch_size] for start in range(0, len(pool), self.batch_size))
         return [batches[index] for index in self.rng.permutation(len(batches))]
-
-    def _batches_of_one_length(self, order):
-        """Sorted batches that each hold texts of one padded length: a model that reads its padding then gives each
-        text what the serving model gives it, on which the thresholds of several labels a text are chosen."""
-        padded = np.array([self.padded_length(max(1, length)) for length in self.lengths[order]])
-        starts = np.flatnonzero(np.diff(padded)) + 1
-        return [
-            part
-            for group in np.split(order, starts)
-            for part in np.array_split(group, -(-len(group) // self.batch_size))
-        ]
 
     def __len__(self):
         return len(self.batches)
@@ -172,6 +157,25 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         for rows in self.batches:
             probabilities[rows] = ops.convert_to_numpy(model.predict_on_batch(self._batch(rows)[0]))
         return class_probabilities(probabilities)
+
+
+def row_weights(labels, class_weight):
+    """Each text's weight in the loss: its class's, or 1 (several labels a text: their loss weighs each label)."""
+    if labels.ndim == 2:
+        return np.ones(len(labels), np.float32)
+    return np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
+
+
+def sorted_batches(lengths, batch_size, padded_length=None):
+    """Batches of texts sorted by length, for prediction. With padded_length, each batch holds texts of one padded
+    length: a model that reads its padding then gives each text what the serving model gives it, and the
+    thresholds of several labels a text are chosen on that."""
+    order = np.argsort(lengths, kind="stable")
+    if padded_length is None:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    padded = np.array([padded_length(max(1, length)) for length in lengths[order]])
+    groups = np.split(order, np.flatnonzero(np.diff(padded)) + 1)
+    return [part for group in groups for part in np.array_split(group, -(-len(group) // batch_size))]
 
 
 def batch_shape(labels):
