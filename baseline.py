@@ -149,16 +149,17 @@ def build_model(config):
             # the validation loss does not rise as the weights grow on a small corpus.
             common.output_layer(
                 config.num_classes,
+                config.multi_label,  # a sigmoid for each label when a text has several: a regression per label
                 kernel_regularizer=keras.regularizers.L2(1 / (2 * INVERSE_REGULARIZATION * config.train_texts)),
             ),
         ]
     )
     model.compile(
-        loss=common.loss_for(config.num_classes),
+        loss=config.loss(),
         optimizer=keras.optimizers.Adam(
             learning_rate=config.learning_rate(LEARNING_RATE), clipnorm=config.clipnorm(GRADIENT_CLIP_NORM)
         ),
-        metrics=["accuracy"],
+        metrics=[config.metric()],  # the tutorial's "accuracy"; macro-F1 for several labels a text
     )
     return model
 
@@ -180,8 +181,16 @@ def main(argv=None):
         callbacks=training.callbacks(args, model, test_vectors, data.class_names),
         verbose=args.verbose,
     )
-    scores = common.evaluate(model, test_vectors, data.class_names)
-    print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
+    # With several labels a text, the probability each label needs, chosen on the validation texts.
+    validation_texts = None
+    if data.validation_labels is not None:
+        validation_texts = TextsToEvaluate(tf_idf, data.validation_sequences, data.validation_labels)
+    thresholds = common.thresholds_on(model, validation_texts, data) if data.multi_label else None
+    scores = common.evaluate(model, test_vectors, data.class_names, thresholds)
+    if data.multi_label:
+        report.print_f1(scores, data.class_names)  # each label's figures, then the three lines
+    else:
+        print(f"Accuracy: {scores['accuracy'] * 100:.2f}%", flush=True)
     report.print_each_class(scores, data.class_names)
     records.write_record(args, data, model, history, scores, configuration="bag-of-words")
     # Not the tutorial's: the serving model turns raw text into these TF-IDF vectors itself.

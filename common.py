@@ -37,7 +37,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from helpers import batches, corpus, report, shell, tables, text_encoding, texts, training
+from helpers import batches, corpus, multi_label, report, shell, tables, text_encoding, texts, training
 from helpers.shell import UsageError
 
 # The seed -------------------------------------------------------------------------------------------------------------
@@ -102,8 +102,9 @@ def take_shuffled_subset(sequences, labels, limit, seed):
         return sequences, labels
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labels))
-    # Deal one item of each class first, so that even a tiny limit sees every class.
-    first_of_each = [order[labels[order] == label][0] for label in np.unique(labels)]
+    # Deal one item of each class first (of several labels, the rarest), so that even a tiny limit sees every class.
+    strata = corpus.stratum(labels)
+    first_of_each = [order[strata[order] == label][0] for label in np.unique(strata)]
     dealt = set(first_of_each)
     rest = [index for index in order if index not in dealt]
     chosen = np.array((first_of_each + rest)[:limit])
@@ -130,9 +131,13 @@ def load_data(args):
     if args.data is None:
         return prepared(load_keras_imdb(args.top_words), args)
     columns = None  # a folder's texts have no columns (the recipe's TEXT_COLUMN and LABEL_COLUMN are a table's)
-    if any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
-        columns = texts.TableColumns(args.text_column, args.label_column, header=not args.no_header)
-    data = texts.load_own_texts(args.data, columns, args.test_data, args.test_split, split_into_tokens)
+    if any(tables.kind_of(path or "") for path in (args.data, args.test_data, args.validation_data)):
+        columns = texts.TableColumns(args.text_column, args.label_column, not args.no_header, args.label_separator)
+    data = texts.load_own_texts(
+        args.data, columns, args.test_data, args.test_split, split_into_tokens, args.validation_data
+    )
+    if args.label_names:
+        texts.named_by_file(data, args.label_names)
     return prepared(data, args)
 
 
@@ -143,8 +148,8 @@ def load_texts(args, train_texts, train_labels, test_texts, test_labels):
 
 def prepared(data, args):
     """Not the tutorial's: --limit's selection (by the first run's seed), the data summary, --validation-split."""
-    data.train_sequences = texts.cut_to_top_words(data.train_sequences, args.top_words)
-    data.test_sequences = texts.cut_to_top_words(data.test_sequences, args.top_words)
+    for split in ("train", "test") + ("validation",) * (data.validation_labels is not None):  # --validation-data's
+        setattr(data, f"{split}_sequences", texts.cut_to_top_words(getattr(data, f"{split}_sequences"), args.top_words))
     if args.limit is not None and args.limit < data.num_classes:
         raise UsageError(
             f"--limit {args.limit} is fewer texts than the {data.num_classes} classes; give --limit "
@@ -157,6 +162,10 @@ def prepared(data, args):
     data.test_sequences, data.test_labels = take_shuffled_subset(
         data.test_sequences, data.test_labels, args.limit, args.first_seed + 1
     )
+    if data.validation_labels is not None:  # --validation-data's texts: as many as the test's
+        data.validation_sequences, data.validation_labels = take_shuffled_subset(
+            data.validation_sequences, data.validation_labels, args.limit, args.first_seed + 2
+        )
     data.summary = report.summarize_data(data, args.top_words, args.max_len)
     # The texts --limit takes depend on the seed: the summary and the record say so, and which seed chose them.
     limited = (("training", data.train_labels, counts[0]), ("test", data.test_labels, counts[1]))
@@ -178,6 +187,8 @@ def prepared(data, args):
             )
         )
         print(f"Validation: {len(data.validation_labels)} of the training texts held out (seed {args.seed}).")
+    elif data.validation_labels is not None:
+        print(f"Validation: the {len(data.validation_labels)} texts of --validation-data.")
     return data
 
 
@@ -211,16 +222,20 @@ def pad_and_truncate(data, args, mask_padding):
 # The model's output and loss, and what build_model() is told ----------------------------------------------------------
 
 
-def output_layer(num_classes, **dense_options):
-    """The tutorial's Dense(1, sigmoid) for two classes; a softmax over the classes for more."""
+def output_layer(num_classes, multi_label=False, **dense_options):
+    """The tutorial's Dense(1, sigmoid) for two classes; a softmax over the classes for more; with several labels a
+    text (multi_label), a sigmoid for each label."""
+    if multi_label:
+        return layers.Dense(num_classes, activation="sigmoid", **dense_options)
     if num_classes == 2:
         return layers.Dense(1, activation="sigmoid", **dense_options)
     return layers.Dense(num_classes, activation="softmax", **dense_options)
 
 
-def loss_for(num_classes):
-    """The tutorial's binary cross-entropy for two classes; its many-class form for more."""
-    return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
+def loss_for(num_classes, multi_label=False):
+    """The tutorial's binary cross-entropy for two classes, and for each label of several a text; its many-class form
+    for more classes."""
+    return "binary_crossentropy" if num_classes == 2 or multi_label else "sparse_categorical_crossentropy"
 
 
 @dataclasses.dataclass
@@ -234,6 +249,20 @@ class ModelConfig:
     training_steps: int  # batches over all epochs: a decaying step falls to 0 over them
     train_texts: int  # the texts it trains on (a penalty per text, as scikit-learn's C, needs it)
     learning_rate_schedule: str  # 'cosine', 'plateau' (training.callbacks halves it) or None (--literal)
+    multi_label: bool = False  # several labels a text: a sigmoid for each label
+    balanced_loss: object = None  # with several labels a text and --class-weight balanced: each label's weights
+
+    def metric(self):
+        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at 0.5
+        (Keras' "accuracy" would compare the most probable label alone)."""
+        if not self.multi_label:
+            return "accuracy"
+        return keras.metrics.F1Score(average="macro", threshold=multi_label.DEFAULT_THRESHOLD, name="macro_f1")
+
+    def loss(self):
+        """The loss to compile with: loss_for's, or with several labels a text and --class-weight balanced the
+        binary cross-entropy that weighs each label's positives and negatives alike (multi_label.py)."""
+        return self.balanced_loss or loss_for(self.num_classes, self.multi_label)
 
     def learning_rate(self, initial):
         """Adam's step: from `initial` down to 0 over the training (cosine), or `initial` to start with."""
@@ -261,20 +290,55 @@ def model_config(args, data, mask_padding=False):
     steps = math.ceil(len(data.train_labels) / args.batch_size) * args.epochs
     texts_trained_on = len(data.train_labels)
     masks = mask_padding and not args.literal
-    return ModelConfig(
+    config = ModelConfig(
         args.top_words, data.num_classes, masks, args.literal, steps, texts_trained_on, args.learning_rate_schedule
     )
+    config.multi_label = data.multi_label
+    if data.multi_label and args.class_weight == "balanced":
+        config.balanced_loss = multi_label.balanced_loss(data.train_labels)
+    return config
 
 
 # Evaluation -----------------------------------------------------------------------------------------------------------
 
 
-def evaluate(model, test_batches, class_names):
-    """The listing's model.evaluate(X_test, y_test): loss and accuracy, and each class's figures (see report)."""
+def evaluate(model, test_batches, class_names, thresholds=None):
+    """The listing's model.evaluate(X_test, y_test): loss and accuracy, and each class's figures (see report); with
+    several labels a text, each label's figures, macro-F1, micro-F1 and exact match at `thresholds`."""
     started = time.perf_counter()
     probabilities = test_batches.predict(model)
-    scores = report.test_figures(probabilities, test_batches.labels, class_names)
+    scores = report.test_figures(probabilities, test_batches.labels, class_names, thresholds)
     return scores | {"seconds": time.perf_counter() - started}
+
+
+def choose_thresholds(model, data, args, mask_padding=False):
+    """Not the tutorial's: with several labels a text, the probability a label needs to be predicted, chosen on the
+    validation texts (never the test texts); kept in data.thresholds for --save. None with one label a text."""
+    if not data.multi_label:
+        return None
+    validation = None
+    if data.validation_labels is not None:
+        configuration = (args.max_len, args.truncating, args.literal, mask_padding)
+        size = args.batch_size if args.literal else batches.EVALUATION_BATCH_SIZE
+        validation = batches.padded_batches(data.validation_sequences, data.validation_labels, size, *configuration)
+    return thresholds_on(model, validation, data)
+
+
+def thresholds_on(model, validation, data):
+    """The thresholds that give the best F1 on `validation` (anything with predict(model) and labels), or without
+    validation texts multi_label.DEFAULT_THRESHOLD for every label; said in one line and kept in data.thresholds."""
+    if validation is None:
+        data.thresholds = [multi_label.DEFAULT_THRESHOLD] * data.num_classes
+        print(
+            f"Thresholds: {multi_label.DEFAULT_THRESHOLD} for every label (no validation texts to choose on: "
+            "give --validation-split or --validation-data)"
+        )
+        return data.thresholds
+    data.thresholds = multi_label.choose_thresholds(validation.predict(model), validation.labels)
+    chosen = sorted(set(data.thresholds))
+    shown = f"{chosen[0]:.2f} for every label" if len(chosen) == 1 else f"{chosen[0]:.2f} to {chosen[-1]:.2f}"
+    print(f"Thresholds: {shown}, the best F1 on the {len(validation.labels)} validation texts.")
+    return data.thresholds
 
 
 if __name__ == "__main__":

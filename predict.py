@@ -19,6 +19,7 @@ length and padding.
 
 import helpers.startup  # noqa: F401 (first: keeps TensorFlow's start-up notices off the terminal)
 
+import collections
 import csv
 import gzip
 import io
@@ -62,12 +63,18 @@ def load_serving_model(path):
     try:
         classifier = serving.load(folder)
         class_names = [name.decode("utf-8") for name in classifier.class_names().numpy().tolist()]
+        thresholds = classifier.thresholds().numpy() if hasattr(classifier, "thresholds") else []
+        separator = classifier.label_separator().numpy().decode("utf-8") if len(thresholds) else None
     except Exception as error:  # TensorFlow raises many kinds for a damaged SavedModel
         raise UsageError(
             f"{folder} is damaged or not a serving model written by --save ({type(error).__name__}: "
             f"{shell.first_line(error)}); train and save the model again with --save"
         )
-    return classifier, class_names
+    return SavedModel(classifier, class_names, thresholds if len(thresholds) else None, separator)
+
+
+# A loaded serving model and how it decides: thresholds and separator None for one class a text.
+SavedModel = collections.namedtuple("SavedModel", "classifier class_names thresholds separator")
 
 
 def classify(classifier, to_classify):
@@ -177,11 +184,20 @@ def check_output(args):
         raise UsageError(f"--output {path} exists; give a new file name, so that it is not replaced")
 
 
-def check_table_output(args, table):
+def prediction_columns(model):
+    """The columns --output adds: the predicted class and its probability; with several labels a text, the predicted
+    labels and each label's probability."""
+    if model.thresholds is None:
+        return PREDICTION_COLUMNS
+    return ("predicted_labels", *(f"probability_{name}" for name in model.class_names))
+
+
+def check_table_output(args, table, model):
     """Refused before anything is classified: an output that would hide an input column, or lose one (JSONL)."""
     keys = set(table.columns).union(*(row for row in table.rows if isinstance(row, dict)))  # any JSONL row's keys
-    if set(PREDICTION_COLUMNS) & keys:
-        raise UsageError(f"--file {args.file} has a column named {' or '.join(PREDICTION_COLUMNS)}; rename it first")
+    taken = [name for name in prediction_columns(model) if name in keys]
+    if taken:
+        raise UsageError(f"--file {args.file} has a column named {taken[0]}, which --output adds; rename it first")
     if tables.kind_of(args.output) == ".jsonl" and len(set(table.columns)) < len(table.columns):
         raise UsageError("the table has two columns of one name, which a JSONL object cannot; give --output .csv")
 
@@ -222,12 +238,25 @@ def _write_rows(handle, kind, columns, rows, added_columns, added_values, header
         raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
 
 
-def write_predictions(path, to_classify, table, probabilities, class_names):
-    """The input's rows (or its texts) with the predicted class and its probability, written whole as a new file."""
-    predictions = [(class_names[row.argmax()], float(row.max())) for row in probabilities]
+def predicted(model, row):
+    """One text's prediction: its class and that class's probability; with several labels a text, the predicted
+    labels joined by the model's separator ("" if none) and each label's probability."""
+    if model.thresholds is None:
+        return model.class_names[row.argmax()], float(row.max())
+    chosen = [
+        name for name, probability, needed in zip(model.class_names, row, model.thresholds) if probability >= needed
+    ]
+    return model.separator.join(chosen), [float(probability) for probability in row]
+
+
+def write_predictions(path, to_classify, table, probabilities, model):
+    """The input's rows (or its texts) with the predicted class and its probability (or with several labels a text,
+    the predicted labels and each label's probability), written whole as a new file."""
+    predictions = [predicted(model, row) for row in probabilities]
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
-    added = [(name, f"{probability:.6f}") for name, probability in predictions]
-    write_table(path, columns, rows, PREDICTION_COLUMNS, added, header=table.header if table else True)
+    added = [(name, *(f"{value:.6f}" for value in np.atleast_1d(values))) for name, values in predictions]
+    header = table.header if table else True
+    write_table(path, columns, rows, prediction_columns(model), added, header=header)
     if path != "-":  # on standard output the table is all there is
         print(f"Wrote {len(predictions)} predictions to {path}")
     return predictions
@@ -264,26 +293,31 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     check_output(args)
-    classifier, class_names = load_serving_model(args.model)
+    model = load_serving_model(args.model)
     to_classify, unit, table = read_texts(args, parser)
     if args.output and table:
-        check_table_output(args, table)
+        check_table_output(args, table, model)
     if not to_classify:
         raise UsageError("nothing to classify; give a text as an argument, with --file, or on standard input")
     for number, text in enumerate(to_classify, start=1):
         if not text.strip():
             raise UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
-    probabilities = classify(classifier, to_classify)
+    probabilities = classify(model.classifier, to_classify)
     if args.output:
-        return write_predictions(args.output, to_classify, table, probabilities, class_names)
+        return write_predictions(args.output, to_classify, table, probabilities, model)
     predictions = []
     for text, row in zip(to_classify, probabilities):
+        name, values = predicted(model, row)
         # A tab or line break in a class name (a folder's) must not break the tab-separated lines.
-        class_name = class_names[row.argmax()].replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        predictions.append((class_name, float(row.max())))
+        name = name.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        predictions.append((name, values))
         one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
         excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
-        print(f"{class_name}\t{row.max():.4f}\t{excerpt}", flush=True)
+        if model.thresholds is None:
+            print(f"{name}\t{values:.4f}\t{excerpt}", flush=True)
+        else:  # the predicted labels (or '-'), and the probability of each of them
+            shown = [f"{value:.4f}" for value, needed in zip(values, model.thresholds) if value >= needed]
+            print(f"{name or '-'}\t{model.separator.join(shown) or '-'}\t{excerpt}", flush=True)
         if getattr(sys.stdout, "reader_gone", False):  # startup.outlive_stdout_reader's
             break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
     return predictions

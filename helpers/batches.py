@@ -70,7 +70,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         self.lengths_to_pad_to = batch_lengths(max_len, fixed_shapes)
         self.row_weights = None
         if class_weight is not None or (fixed_shapes and shuffle):
-            self.row_weights = np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
+            self.row_weights = row_weights(labels, class_weight)
         self.rng = np.random.default_rng(seed)
         self.lengths = np.array([len(sequence) for sequence in self.sequences])
         self.batches = self._batch_order()
@@ -78,8 +78,8 @@ class LengthBucketedBatches(keras.utils.PyDataset):
     def _batch_order(self):
         if not self.shuffle:
             # Sorted once: prediction order does not matter, padding does.
-            order = np.argsort(self.lengths, kind="stable")
-            return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+            one_length = self.labels.ndim == 2 and self.padding == "pre"
+            return sorted_batches(self.lengths, self.batch_size, self.padded_length if one_length else None)
         order = self.rng.permutation(len(self.sequences))
         pool_size = self.batch_size * BUCKET_POOL_BATCHES
         batches = []
@@ -111,7 +111,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         missing = self.batch_size - len(rows) if self.fixed_shapes and self.shuffle else 0
         if missing:  # the last batch, filled up to the one shape JAX compiled for training
             x = np.concatenate([x, np.zeros((missing, length), x.dtype)])
-            y = np.concatenate([y, np.zeros(missing, y.dtype)])
+            y = np.concatenate([y, np.zeros((missing, *y.shape[1:]), y.dtype)])
             weights = np.concatenate([weights, np.zeros(missing, weights.dtype)])
         return x, y, weights
 
@@ -138,7 +138,7 @@ class LengthBucketedBatches(keras.utils.PyDataset):
             return self
         import tensorflow as tf
 
-        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), self.labels.dtype))
+        signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec(batch_shape(self.labels), self.labels.dtype))
         if self.row_weights is not None:
             signature += (tf.TensorSpec((None,), tf.float32),)
         dataset = tf.data.Dataset.from_generator(self._one_epoch, output_signature=signature)
@@ -157,6 +157,30 @@ class LengthBucketedBatches(keras.utils.PyDataset):
         for rows in self.batches:
             probabilities[rows] = ops.convert_to_numpy(model.predict_on_batch(self._batch(rows)[0]))
         return class_probabilities(probabilities)
+
+
+def row_weights(labels, class_weight):
+    """Each text's weight in the loss: its class's, or 1 (several labels a text: their loss weighs each label)."""
+    if labels.ndim == 2:
+        return np.ones(len(labels), np.float32)
+    return np.array([(class_weight or {}).get(int(label), 1.0) for label in labels], np.float32)
+
+
+def sorted_batches(lengths, batch_size, padded_length=None):
+    """Batches of texts sorted by length, for prediction. With padded_length, each batch holds texts of one padded
+    length: a model that reads its padding then gives each text what the serving model gives it, and the
+    thresholds of several labels a text are chosen on that."""
+    order = np.argsort(lengths, kind="stable")
+    if padded_length is None:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    padded = np.array([padded_length(max(1, length)) for length in lengths[order]])
+    groups = np.split(order, np.flatnonzero(np.diff(padded)) + 1)
+    return [part for group in groups for part in np.array_split(group, -(-len(group) // batch_size))]
+
+
+def batch_shape(labels):
+    """The shape of a batch of labels: one class a text, or a row of 0 and 1 a text for several labels a text."""
+    return (None, *labels.shape[1:])
 
 
 def masks_padding(model):

@@ -37,7 +37,7 @@ def save(cache_path, dataset):
         "words_utf8": np.frombuffer("".join(dataset.vocabulary).encode(), np.uint8),
         "word_ends": np.cumsum([len(word.encode()) for word in dataset.vocabulary], dtype=np.int64),
     }
-    for split in ("train", "test"):
+    for split in ("train", "test") + ("validation",) * (dataset.validation_labels is not None):
         sequences = getattr(dataset, f"{split}_sequences")
         arrays[f"{split}_offsets"] = np.cumsum([0] + [len(sequence) for sequence in sequences])
         arrays[f"{split}_flat"] = np.concatenate(sequences).astype(np.int32) if sequences else np.zeros(0, np.int32)
@@ -61,13 +61,16 @@ def load(cache_path, source, tokenizer):
         arrays = dict(cached)
     if bytes(arrays["digest"]) != _digest_of(arrays):
         raise ValueError("its digest does not match its arrays")
-    splits = []
-    for split in ("train", "test"):  # each text a view of the flat array
-        splits += [np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1]), arrays[f"{split}_labels"]]
+    splits = {}
+    for split in ("train", "test", "validation"):  # each text a view of the flat array
+        if f"{split}_labels" in arrays:
+            sequences = np.split(arrays[f"{split}_flat"], arrays[f"{split}_offsets"][1:-1])
+            splits[split] = (sequences, arrays[f"{split}_labels"])
     words = bytes(arrays["words_utf8"])
     ends = arrays["word_ends"].tolist()
     vocabulary = [words[start:end].decode("utf-8") for start, end in zip([0] + ends[:-1], ends)]
     class_names = [str(name) for name in arrays["class_names"]]
-    dataset = Dataset(*splits, class_names, vocabulary, source=source, tokenizer=tokenizer)
+    dataset = Dataset(*splits["train"], *splits["test"], class_names, vocabulary, source=source, tokenizer=tokenizer)
+    dataset.validation_sequences, dataset.validation_labels = splits.get("validation", (None, None))
     dataset.test_source = str(arrays["test_source"]) or None
     return dataset

@@ -16,7 +16,7 @@ from helpers.shell import UsageError
 
 @dataclasses.dataclass
 class TextCorpus:
-    """Raw texts of both splits, labels as indices into class_names."""
+    """Raw texts of both splits, labels as indices into class_names (several labels a text: rows of 0 and 1)."""
 
     train_texts: list
     train_labels: np.ndarray
@@ -24,16 +24,52 @@ class TextCorpus:
     test_labels: np.ndarray
     class_names: list
     has_test: bool = True  # False: every text is in train_texts, and a test set is still to be set aside
+    validation_texts: list = None  # the texts of --validation-data, if given
+    validation_labels: np.ndarray = None
 
 
 def corpus_of(train_texts, train_names, test_texts, test_names, has_test=True):
-    """A TextCorpus of texts labelled by class names; the classes sorted by class_order."""
-    class_names = sorted(set(train_names) | set(test_names), key=class_order)
-    index = {name: number for number, name in enumerate(class_names)}
-    train_labels, test_labels = (
-        np.array([index[name] for name in names], np.int32) for names in (train_names, test_names)
-    )
+    """A TextCorpus of texts labelled by class names; the classes sorted by class_order.
+
+    A text given a list of names has several labels (multi-label): its labels are then a row of 0 and 1, one
+    column a class, for every text.
+    """
+    every = [*train_names, *test_names]
+    if any(isinstance(names, list) for names in every):
+        class_names = sorted({name for names in every for name in names}, key=class_order)
+        index = {name: number for number, name in enumerate(class_names)}
+        train_labels, test_labels = (label_rows(names, index) for names in (train_names, test_names))
+    else:
+        class_names = sorted(set(every), key=class_order)
+        index = {name: number for number, name in enumerate(class_names)}
+        train_labels, test_labels = (
+            np.array([index[name] for name in names], np.int32) for names in (train_names, test_names)
+        )
     return TextCorpus(list(train_texts), train_labels, list(test_texts), test_labels, class_names, has_test)
+
+
+def label_rows(names_of_each_text, index):
+    """Several labels a text as rows of 0 and 1: a 1 in the column (index[name]) of each of its labels."""
+    rows = np.zeros((len(names_of_each_text), len(index)), np.int32)
+    for row, names in enumerate(names_of_each_text):
+        rows[row, [index[name] for name in names]] = 1
+    return rows
+
+
+def names_of(labels, class_names):
+    """Each text's class name, or (several labels a text) the list of its labels' names."""
+    if labels.ndim == 1:
+        return [class_names[label] for label in labels]
+    return [[class_names[column] for column in np.flatnonzero(row)] for row in labels]
+
+
+def stratum(labels):
+    """The class a text counts in when a part is held out in proportion: its class, or with several labels its
+    rarest one, so that rare labels are held out in proportion too."""
+    if labels.ndim == 1:
+        return labels
+    counts = labels.sum(axis=0)
+    return np.where(labels > 0, counts[np.newaxis, :], np.iinfo(np.int64).max).argmin(axis=1)
 
 
 def class_order(name):
@@ -44,8 +80,10 @@ def class_order(name):
 
 def held_out(labels, fraction, seed, class_names, too_few):
     """A mask of the rows set aside: `fraction` of each class (at least one; one kept), seeded, in proportion.
-    A class of fewer than two texts cannot give one and keep one: `too_few`, given its name and count, says so."""
-    counts = np.bincount(labels, minlength=len(class_names))
+    A class of fewer than two texts cannot give one and keep one: `too_few`, given its name and count, says so.
+    With several labels a text, each text is drawn in its rarest label's class (stratum), and each label needs two."""
+    counts = labels.sum(axis=0) if labels.ndim == 2 else np.bincount(labels, minlength=len(class_names))
+    labels = stratum(labels)
     for label in np.flatnonzero(counts < 2):
         raise UsageError(too_few.format(name=class_names[label], count=counts[label]))
     rng = np.random.default_rng(seed)
@@ -67,12 +105,18 @@ class Dataset:
     class_names: list
     vocabulary: list = None  # words by rank; None when the data is keras.datasets.imdb
     source: str = "keras.datasets.imdb"
-    validation_sequences: list = None  # held out of the training texts with --validation-split
+    validation_sequences: list = None  # held out of the training texts (--validation-split) or --validation-data
     validation_labels: np.ndarray = None
     summary: dict = None  # what the data summary printed before training said (for the run record)
     test_source: str = None  # where the test texts came from, when not from the data's own test split
+    thresholds: list = None  # several labels a text: the probability each label needs (common.choose_thresholds)
     tokenizer: object = text_encoding.split_into_words  # what made the vocabulary's tokens (common.split_into_tokens)
 
     @property
     def num_classes(self):
         return len(self.class_names)
+
+    @property
+    def multi_label(self):
+        """Whether a text has several labels (labels as rows of 0 and 1), not one class."""
+        return self.train_labels.ndim == 2

@@ -208,6 +208,26 @@ def add_data_flags(add, recipe):
         help="with --data that has no test/ folder: this fraction of each class (at least one text) is the test set, "
         "the same texts for every seed (default: 0.2)",
     )
+    add(
+        "--validation-data",
+        type=path_argument,
+        metavar="PATH",
+        help="with --data: validation texts you already have, as a table or <class>/ folders, in place of "
+        "--validation-split: early stopping, the plateau rule and a multi-label threshold are judged on them",
+    )
+    add_table_flags(add, recipe)
+    add(
+        "--limit",
+        type=whole_number_from(1, 2**31 - 1),
+        metavar="N",
+        help="use N training and N test (and validation) texts for a quick try: a shuffled selection chosen by --seed "
+        "(with --runs, "
+        "the first run's), so that every run of --runs trains and tests on the same texts",
+    )
+
+
+def add_table_flags(add, recipe):
+    """A table's columns, and its labels when a text has several."""
     # None when not given (the recipe's then), so that one given where it would do nothing is refused.
     add(
         "--text-column",
@@ -220,36 +240,42 @@ def add_data_flags(add, recipe):
         help=f"a table's column (or JSONL key) holding the class (default: {recipe.label_column})",
     )
     add(
+        "--label-separator",
+        metavar="SEP",
+        help="a table's label cell holds several labels separated by SEP (GoEmotions: ','): each text may have "
+        "several labels, one sigmoid output a label (multi-label); a JSONL label that is a list needs no SEP",
+    )
+    add(
+        "--label-names",
+        type=path_argument,
+        metavar="FILE",
+        help="a text file naming the label ids 0, 1, 2, ... one name a line (GoEmotions' labels.txt): reports, "
+        "predictions and the saved model give the names",
+    )
+    add(
         "--no-header",
         action="store_true",
         help="the CSV or TSV table has no header row: name its columns by number from 0 "
         "(--text-column 1 --label-column 0)",
     )
-    add(
-        "--limit",
-        type=whole_number_from(1, 2**31 - 1),
-        metavar="N",
-        help="use N training and N test texts for a quick try: a shuffled selection chosen by --seed (with --runs, "
-        "the first run's), so that every run of --runs trains and tests on the same texts",
-    )
 
 
 def add_schedule_flags(add, recipe):
     """How long training goes on and how Adam's step falls: the validation split, patience, class weights."""
+    # None when not given (the recipe's then, or 0 with --validation-data), so that both given are refused.
     add(
         "--validation-split",
         type=fraction_below(1.0),
-        default=recipe.validation_split,
         metavar="FRACTION",
         help="hold out this fraction of the training texts (seeded, every class in proportion), show its accuracy "
         "after each epoch, stop when its loss has not improved for PATIENCE epochs and keep the best epoch's "
-        "weights; 0: train on all of them for EPOCHS epochs, as the tutorial",
+        f"weights; 0: train on all of them for EPOCHS epochs, as the tutorial (default: {recipe.validation_split})",
     )
     # None when not given, so that a flag given without --validation-split, where it would do nothing, is refused.
     add(
         "--patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="with --validation-split: epochs without a better validation loss before stopping "
+        help="with --validation-split or --validation-data: epochs without a better validation loss before stopping "
         f"(default: {recipe.patience})",
     )
     add(
@@ -313,15 +339,28 @@ def add_output_flags(add):
     add("--verbose", type=int, choices=(0, 1, 2), help=progress)
 
 
-def check_flags(args, parser):
-    """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+def check_data_flags(args, parser):
+    """The flags about your own data need --data, and the columns' flags a table."""
     columns_given = args.text_column is not None or args.label_column is not None or args.no_header
+    columns_given = columns_given or args.label_separator is not None
     data_flags = {"--test-data": args.test_data, "--test-split": args.test_split, "--no-header": args.no_header}
     data_flags |= {"--text-column": args.text_column is not None, "--label-column": args.label_column is not None}
+    data_flags |= {"--validation-data": args.validation_data, "--label-separator": args.label_separator is not None}
+    data_flags |= {"--label-names": args.label_names}
     for flag in (flag for flag, given in data_flags.items() if given and args.data is None):
         parser.error(f"{flag} is about your own data; give it with --data PATH")
-    if columns_given and not any(tables.kind_of(path or "") for path in (args.data, args.test_data)):
-        parser.error(f"--text-column, --label-column and --no-header are for a table; {args.data} is not one")
+    paths = (args.data, args.test_data, args.validation_data)
+    if columns_given and not any(tables.kind_of(path or "") for path in paths):
+        parser.error(
+            f"--text-column, --label-column, --label-separator and --no-header are for a table; {args.data} is not one"
+        )
+    if args.label_separator == "":
+        parser.error("--label-separator must be a character such as ',', '|' or ' ', not nothing")
+
+
+def check_flags(args, parser):
+    """What no single flag's type can check: flags that need another, seeds that must stay in range."""
+    check_data_flags(args, parser)
     if args.test_data and args.test_split is not None:
         parser.error("--test-data is the test set, so --test-split would set aside nothing; leave one out")
     if args.test_split is not None and args.test_split == 0:
@@ -331,8 +370,8 @@ def check_flags(args, parser):
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
     for flag, value in (("--patience", args.patience), ("--plateau-patience", args.plateau_patience)):
-        if value is not None and not args.validation_split > 0:
-            parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1")
+        if value is not None and not args.validates:
+            parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1 or --validation-data")
     if args.literal and args.plateau_patience is not None:
         parser.error("--literal keeps Adam's constant step, so --plateau-patience would do nothing; leave one out")
 
@@ -341,7 +380,8 @@ def parse(argv, script_path, description, recipe):
     """The flags of one run of a script, its Recipe (its constants) as their defaults; outputs checked.
 
     Besides argparse's own, the namespace holds `script`, `argv` (as given),
-    `first_seed` and `seed` (this run's, among --runs), `verbose` (resolved),
+    `first_seed` and `seed` (this run's, among --runs), `verbose` (resolved), `validates` (a validation set is held
+    out or given),
     `learning_rate_schedule` (None: --literal's constant step), `git_commit`.
     """
     shell.begin_run()
@@ -351,6 +391,13 @@ def parse(argv, script_path, description, recipe):
     argv = list(argv)
     parser = build_parser(script, description, recipe)
     args = parser.parse_args(argv)
+    if args.validation_data is not None and args.validation_split:
+        parser.error(
+            "--validation-data is the validation set, so --validation-split would hold out more; leave one out"
+        )
+    if args.validation_split is None:  # not given: the recipe's, or none beside --validation-data
+        args.validation_split = 0.0 if args.validation_data is not None else recipe.validation_split
+    args.validates = args.validation_split > 0 or args.validation_data is not None
     check_flags(args, parser)
     args.script = script
     args.argv = [argument for argument in argv if not argument.startswith("--run-index")]
@@ -360,7 +407,7 @@ def parse(argv, script_path, description, recipe):
             setattr(args, name, getattr(recipe, name))
     # How Adam's step falls (not the tutorial's, whose step is constant): halved when the validation loss stalls
     # ('plateau'), or to 0 over EPOCHS ('cosine') when there is no validation split to watch.
-    args.learning_rate_schedule = None if args.literal else "plateau" if args.validation_split > 0 else "cosine"
+    args.learning_rate_schedule = None if args.literal else "plateau" if args.validates else "cosine"
     if args.verbose is None:
         args.verbose = 1 if sys.stdout.isatty() else 2  # a closed one is the null device (startup.py)
     if args.save:

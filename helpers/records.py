@@ -79,7 +79,8 @@ def record_of(args, data, model, history, scores, configuration):
         "seed": args.seed,
         "configuration": configuration,
         **{name: getattr(args, name) for name in RECORDED_SETTINGS},
-        "patience": args.patience if args.validation_split else None,
+        "patience": args.patience if args.validates else None,
+        "validation_data": args.validation_data,
         "plateau_patience": args.plateau_patience if args.learning_rate_schedule == "plateau" else None,
         "best_epoch": getattr(history, "best_epoch", None),
         "data": data.source,
@@ -91,8 +92,9 @@ def record_of(args, data, model, history, scores, configuration):
         "parameters": model.count_params(),
         "per_epoch": per_epoch,
         "training_seconds": sum(epoch.get("seconds", 0.0) for epoch in per_epoch),  # RunWatcher's
-        **{f"test_{name}": scores[name] for name in ("loss", "accuracy", "class_accuracy", "class_precision")},
-        "test_confusion_matrix": scores["confusion_matrix"],
+        # Loss, accuracy, each class's figures and the confusion matrix; with several labels a text, macro-F1,
+        # micro-F1, exact match, each label's figures and thresholds.
+        **{f"test_{name}": value for name, value in scores.items() if name != "seconds"},
         "evaluation_seconds": scores["seconds"],
         "git_commit": args.git_commit,
         "peak_memory_mb": peak_memory_mb(),

@@ -4,14 +4,15 @@ import unicodedata
 
 import numpy as np
 
-from helpers import text_encoding
+from helpers import multi_label, text_encoding
 
 
 def summarize_data(dataset, top_words, max_len):
     """What a user should know before training: class sizes, text lengths, how much the cuts lose."""
     words = np.array([len(sequence) - 1 for sequence in dataset.train_sequences])  # less the start mark
-    train_counts = np.bincount(dataset.train_labels, minlength=dataset.num_classes)
-    test_counts = np.bincount(dataset.test_labels, minlength=dataset.num_classes)
+    train_counts, test_counts = (
+        label_counts(labels, dataset.num_classes) for labels in (dataset.train_labels, dataset.test_labels)
+    )
     tokens = np.concatenate(dataset.train_sequences) if dataset.train_sequences else np.zeros(0, np.int32)
     known = tokens[tokens >= text_encoding.FIRST_WORD_INDEX]
     return {
@@ -29,7 +30,19 @@ def summarize_data(dataset, top_words, max_len):
         "kept_words": max(0, top_words - text_encoding.FIRST_WORD_INDEX),
         "share_known": float(len(known) / max(1, np.sum(tokens != text_encoding.START_INDEX))),
         "test_source": dataset.test_source,
+        "labels_per_text": labels_per_text(dataset.train_labels) if dataset.multi_label else None,
     }
+
+
+def label_counts(labels, classes):
+    """The texts of each class; with several labels a text, the texts that carry each label."""
+    return labels.sum(axis=0) if labels.ndim == 2 else np.bincount(labels, minlength=classes)
+
+
+def labels_per_text(labels):
+    """How many texts carry 1, 2, and 3 or more labels."""
+    per_text = labels.sum(axis=1)
+    return {"1": int(np.sum(per_text == 1)), "2": int(np.sum(per_text == 2)), "3+": int(np.sum(per_text >= 3))}
 
 
 def one_line(name):
@@ -41,11 +54,19 @@ def one_line(name):
 def print_data_summary(summary, max_len, truncating=None):
     classes = len(summary["class_counts"])
     tokens = summary.get("tokens", "words")
-    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} classes:")
+    per_text = summary.get("labels_per_text")
+    kind = "labels, several a text" if per_text else "classes"
+    print(f"{summary['train_texts']} training and {summary['test_texts']} test texts, {classes} {kind}:")
     width = max(_display_width(one_line(name)) for name in summary["class_counts"])
     for name, (train_count, test_count) in summary["class_counts"].items():
         share = 100 * train_count / max(1, summary["train_texts"])
         print(f"  {_aligned(one_line(name), width)}  {train_count:>6} training ({share:4.1f} %), {test_count:>6} test")
+    if per_text:
+        shares = [
+            f"{labels}: {texts:,} ({100 * texts / max(1, summary['train_texts']):.1f} %)"
+            for labels, texts in per_text.items()
+        ]
+        print(f"  Labels per training text: {', '.join(shares)}.")
     if summary.get("test_source"):
         print(f"  Test texts: {summary['test_source']}.")
     if summary.get("limit_choice"):
@@ -79,8 +100,12 @@ def print_data_summary(summary, max_len, truncating=None):
     )
 
 
-def test_figures(probabilities, labels, class_names):
-    """Loss, accuracy, and per class: recall (its accuracy), precision and the confusion matrix."""
+def test_figures(probabilities, labels, class_names, thresholds=None):
+    """Loss, accuracy, and per class: recall (its accuracy), precision and the confusion matrix. With several labels
+    a text (labels as rows of 0 and 1), multi_label.figures at `thresholds` (0.5 for each label if None)."""
+    if labels.ndim == 2:
+        thresholds = thresholds or [multi_label.DEFAULT_THRESHOLD] * len(class_names)
+        return multi_label.figures(probabilities, labels, class_names, thresholds)
     predictions = probabilities.argmax(axis=1)
     chosen = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
     confusion = np.zeros((len(class_names), len(class_names)), np.int64)
@@ -115,8 +140,32 @@ def _aligned(text, width, right=False):
     return padding + text if right else text + padding
 
 
+def print_f1(test, class_names):
+    """With several labels a text, in place of the tutorial's accuracy: each label's figures, then macro-F1,
+    micro-F1 and exact match, one a line, for a person and a script to read."""
+    print_each_label(test, class_names)
+    print(f"Macro-F1: {test['macro_f1']:.3f}")
+    print(f"Micro-F1: {test['micro_f1']:.3f}")
+    print(f"Exact match: {100 * test['exact_match']:.2f}%", flush=True)
+
+
+def print_each_label(test, class_names):
+    """Each label's threshold, precision, recall, F1 and test texts that carry it."""
+    shown = [one_line(name) for name in class_names]
+    width = max(max(_display_width(name) for name in shown), len("label"))
+    print(f"  {_aligned('label', width)}  threshold  precision  recall      F1  texts")
+    for name, label in zip(class_names, shown):
+        figures = [test[f"label_{kind}"][name] for kind in ("precision", "recall", "f1")]
+        print(
+            f"  {_aligned(label, width)}  {test['thresholds'][name]:9.2f}  {100 * figures[0]:7.2f} %"
+            f"  {100 * figures[1]:6.2f} %  {figures[2]:.3f}  {test['label_texts'][name]:>5}"
+        )
+
+
 def print_each_class(test, class_names):
-    """Not the tutorial's: each class's precision and recall, and the confusion matrix."""
+    """Not the tutorial's: each class's precision and recall, and the confusion matrix (or each label's figures)."""
+    if "label_f1" in test:  # several labels a text: print_f1 gave each label's figures
+        return
     shown = [one_line(name) for name in class_names]
     # Classes numbered when their names would make the matrix wider than a terminal (the record keeps it all).
     numbered = len(class_names) * (max(_display_width(name) for name in shown) + 1) + 30 > REPORT_WIDTH

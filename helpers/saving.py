@@ -12,7 +12,7 @@ import sys
 
 import keras
 
-from helpers import batches, files, recurrent_dropout, serving, shell
+from helpers import batches, files, multi_label, recurrent_dropout, serving, shell
 from helpers.shell import UsageError
 
 MODEL_FILE = "model.keras"
@@ -71,9 +71,11 @@ def check_save_path(path):
 
 
 def portable(model):
-    """The model with Keras' own layers only, so that keras.saving.load_model reads it without this project.
+    """The model with Keras' own layers and loss only, so that keras.saving.load_model reads it without this project.
 
-    The shared-mask LSTM has Keras' LSTM's weights and, outside training, computes the same: saved as one.
+    The shared-mask LSTM has Keras' LSTM's weights and, outside training, computes the same: saved as one. A model
+    compiled with the balanced loss of several labels a text (multi_label.py) is saved compiled with Keras' own
+    binary cross-entropy: the same loss but for each label's weights, which only this training needed.
     """
 
     def keras_layer(layer):
@@ -84,12 +86,16 @@ def portable(model):
             )
         return layer.__class__.from_config(layer.get_config())
 
-    if not any(
+    shared_mask = any(
         isinstance(getattr(layer, "cell", None), recurrent_dropout.SharedMaskLSTMCell) for layer in model.layers
-    ):
+    )
+    if not shared_mask and not isinstance(getattr(model, "loss", None), multi_label.BalancedBinaryCrossentropy):
         return model
-    copy = keras.models.clone_model(model, clone_function=keras_layer)
+    copy = keras.models.clone_model(model, clone_function=keras_layer)  # compiled as the model was
     copy.set_weights(model.get_weights())
+    if isinstance(getattr(model, "loss", None), multi_label.BalancedBinaryCrossentropy):
+        optimizer = keras.optimizers.deserialize(keras.optimizers.serialize(model.optimizer))
+        copy.compile(optimizer=optimizer, loss="binary_crossentropy")
     return copy
 
 
@@ -117,6 +123,8 @@ def text_path(model, args, data):
         truncating=args.truncating,
         lengths=padded_lengths(model, args),
         tokenizer=data.tokenizer,
+        thresholds=data.thresholds if data.multi_label else None,
+        label_separator=args.label_separator or ",",  # a JSONL list of labels has none: a comma, as CSV writes
     )
 
 

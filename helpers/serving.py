@@ -52,6 +52,8 @@ class TextPath:
     # model's training batches were padded to in front of their texts: each text gets the first that holds it.
     lengths: list = None
     tokenizer: object = text_encoding.split_into_words  # the function that split the training texts into tokens
+    thresholds: list = None  # several labels a text: the probability each label needs; None: one class a text
+    label_separator: str = ","  # several labels a text: what joins the predicted labels, as the training table did
 
 
 def word_indices(vocabulary, top_words):
@@ -177,6 +179,18 @@ def unless_empty(inputs, run, classes):
     return tf.cond(tf.shape(inputs)[0] > 0, lambda: run(inputs), lambda: tf.zeros((0, classes), tf.float32))
 
 
+def decisions(probabilities, class_names, text_path):
+    """What serve returns: each class's probability and the predicted class; with several labels a text, each
+    label's probability, whether each is predicted (its probability reaches its threshold), and the predicted
+    labels joined by the training table's separator ("" when none is)."""
+    if text_path.thresholds is None:
+        return {"probabilities": probabilities, "predicted_class": tf.gather(class_names, tf.argmax(probabilities, 1))}
+    predicted = probabilities >= tf.constant(text_path.thresholds, tf.float32)
+    names = tf.ragged.boolean_mask(tf.broadcast_to(class_names, tf.shape(predicted)), predicted)
+    joined = tf.strings.reduce_join(names, axis=1, separator=text_path.label_separator)
+    return {"probabilities": probabilities, "predicted": predicted, "predicted_labels": joined}
+
+
 def write(model, path, text_path, features=None, model_input=None, resources=()):
     """Export the serving model of `model` into the new folder `path` (tf.saved_model.save creates it).
 
@@ -214,22 +228,26 @@ def write(model, path, text_path, features=None, model_input=None, resources=())
         else:
             inputs = pad_after(cut(rows, text_path)) if features is None else features(rows)
             outputs = unless_empty(inputs, run, len(text_path.class_names))
-        return {"probabilities": outputs, "predicted_class": tf.gather(class_names, tf.argmax(outputs, axis=1))}
-
-    @tf.function(input_signature=[])
-    def names():
-        return class_names
-
-    @tf.function(input_signature=[])
-    def lengths():
-        return tf.constant(text_path.lengths or [], tf.int64)
+        return decisions(outputs, class_names, text_path)
 
     archive.add_endpoint("serve", serve)
     archive.add_endpoint("serving_default", serve)  # the signature TF Serving calls when none is named
     archive.add_endpoint("encode", encode)
-    archive.add_endpoint("class_names", names)
-    archive.add_endpoint("padded_lengths", lengths)
+    add_settings(archive, text_path)
     archive.write_out(path, verbose=False)
+
+
+def add_settings(archive, text_path):
+    """The endpoints that tell a caller how the model decides: class_names (the columns of the probabilities),
+    padded_lengths, and with several labels a text thresholds and label_separator (empty, and ',', otherwise)."""
+    settings = {
+        "class_names": tf.constant(text_path.class_names),
+        "padded_lengths": tf.constant(text_path.lengths or [], tf.int64),
+        "thresholds": tf.constant(text_path.thresholds or [], tf.float32),
+        "label_separator": tf.constant(text_path.label_separator),
+    }
+    for name, value in settings.items():
+        archive.add_endpoint(name, tf.function(lambda value=value: value, input_signature=[]))
 
 
 def load(path):

@@ -148,9 +148,7 @@ def run(main, argv=None, seeds=True):
         results = [main(argv + [f"--run-index={index}"] if runs > 1 else argv) for index in range(runs)]
         stop_if_interrupted()
         if runs > 1:
-            accuracies = [100 * result["accuracy"] for result in results]
-            spread = f"{statistics.mean(accuracies):.2f}% +- {statistics.stdev(accuracies):.2f}"
-            print(f"Accuracy over {runs} runs: {spread} (min {min(accuracies):.2f}%, max {max(accuracies):.2f}%)")
+            print_mean(results)
         if _unwritten:
             raise UsageError("; ".join(_unwritten))
     except BaseException as error:
@@ -174,6 +172,18 @@ def run(main, argv=None, seeds=True):
     if code is not None:
         _exit(code, message, code - 128 if code > 128 and argv_given is None else None)
     return results
+
+
+def print_mean(results):
+    """The mean of --runs' figures: their accuracy, or with several labels a text their macro-F1."""
+    if "macro_f1" in results[0]:
+        scores = [result["macro_f1"] for result in results]
+        spread = f"{statistics.mean(scores):.3f} +- {statistics.stdev(scores):.3f}"
+        print(f"Macro-F1 over {len(results)} runs: {spread} (min {min(scores):.3f}, max {max(scores):.3f})")
+        return
+    accuracies = [100 * result["accuracy"] for result in results]
+    spread = f"{statistics.mean(accuracies):.2f}% +- {statistics.stdev(accuracies):.2f}"
+    print(f"Accuracy over {len(results)} runs: {spread} (min {min(accuracies):.2f}%, max {max(accuracies):.2f}%)")
 
 
 def _exit(code, message, signum=None):

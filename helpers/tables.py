@@ -41,8 +41,9 @@ class Table:
     columns: list
     rows: list  # lists of fields (CSV, TSV) or dicts (JSONL), in the file's order
     texts: list
-    labels: list  # class names as text; None when no label column was asked for
+    labels: list  # class names as text (a list of them a row, multi_label); None when no label column was asked for
     header: bool = True  # False: the file had none, and columns are numbered from 0
+    multi_label: bool = False  # several labels a row: a label separator was given, or a JSONL label was a list
 
 
 def _lines(text):
@@ -188,14 +189,18 @@ def _column_index(path, columns, name, flag, header):
     return int(name)
 
 
-def read_table(path, text_column, label_column=None, header=True, keep_rows=False):
-    """The table at path, every row checked; label_column None: texts only; keep_rows: the rows too (predict.py)."""
+def read_table(path, text_column, label_column=None, header=True, keep_rows=False, label_separator=None):
+    """The table at path, every row checked; label_column None: texts only; keep_rows: the rows too (predict.py).
+
+    With label_separator, each label cell holds several labels separated by it; a JSONL label may be a list. Then
+    (multi_label) each row's labels are a list, duplicates dropped, a row of none refused.
+    """
     kind = kind_of(path)
     raw = _read_bytes_asked(path, kind, text_column, label_column, header)
     content = _decoded(path, raw, kind, header)  # the bytes go as soon as they are text: tables are big
     raw = None
     _refuse_json_lines_named_otherwise(path, kind, content)
-    table = Table(None, [], [], [] if label_column is not None else None, header)
+    table = Table(None, [], [], [] if label_column is not None else None, header, label_separator is not None)
     positions = None
     empty_rows = 0
     for number, (line, record) in enumerate(_records(content, kind), start=int(kind == ".jsonl" or not header)):
@@ -213,11 +218,13 @@ def read_table(path, text_column, label_column=None, header=True, keep_rows=Fals
             continue
         if kind != ".jsonl":
             text, label = _row_fields(record, where, table, positions, kind)
-        _add_row(table, where, text, label, record if keep_rows else None)
+        _add_row(table, where, text, label, label_separator, record if keep_rows else None)
     if not table.texts:
         raise UsageError(f"{path} holds no rows of text; give a table with a header and one row per text")
     if empty_rows:
         print(f"note: {path}: skipped {empty_rows} rows whose every field is empty", file=sys.stderr)
+    if table.multi_label and table.labels is not None:  # a JSONL list in some rows: every row's labels a list
+        table.labels = [labels if isinstance(labels, list) else [labels] for labels in table.labels]
     return table
 
 
@@ -283,15 +290,32 @@ def _row_fields(record, where, table, positions, kind):
     return record[positions[0]], None if positions[1] is None else record[positions[1]]
 
 
-def _add_row(table, where, text, label, row=None):
+def _add_row(table, where, text, label, separator=None, row=None):
     """A row's text and label added to the table, once both are checked; `row`, if given, kept as read."""
     if not isinstance(text, str) or not text.strip():
         raise UsageError(f"{where}: the text is empty or not a string; give it a text or remove the row")
     if table.labels is not None:
-        label = label if isinstance(label, str) else "" if label is None else json.dumps(label)
-        if not label.strip():
-            raise UsageError(f"{where} has no label; give it one or remove the row")
-        table.labels.append(label.strip())
+        table.labels.append(_label_of(label, where, separator))
+        table.multi_label = table.multi_label or isinstance(label, list)
     table.texts.append(text)
     if row is not None:
         table.rows.append(row)
+
+
+def _as_text(value):
+    """A label cell or JSON value as text: a JSON number or boolean as JSON writes it, nothing as ""."""
+    return value if isinstance(value, str) else "" if value is None else json.dumps(value)
+
+
+def _label_of(label, where, separator):
+    """A row's label as text; with a separator, or as a JSON list, its labels as a list (in order, once each)."""
+    if isinstance(label, list) or separator is not None:
+        parts = label if isinstance(label, list) else _as_text(label).split(separator)
+        labels = list(dict.fromkeys(_as_text(part).strip() for part in parts if _as_text(part).strip()))
+        if not labels:
+            raise UsageError(f"{where} has no label; give it one or more, or remove the row")
+        return labels
+    label = _as_text(label)
+    if not label.strip():
+        raise UsageError(f"{where} has no label; give it one or remove the row")
+    return label.strip()

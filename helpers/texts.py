@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 from helpers import cache, folders, shell, tables, text_encoding
-from helpers.corpus import Dataset, TextCorpus, class_order, corpus_of, held_out
+from helpers.corpus import Dataset, TextCorpus, class_order, corpus_of, held_out, label_rows, names_of
 from helpers.folders import DATA_FORMS
 from helpers.shell import UsageError
 from helpers.text_encoding import OUT_OF_VOCABULARY_INDEX
@@ -45,7 +45,11 @@ def encode_corpus(corpus, source, tokenizer=text_encoding.split_into_words):
     train_sequences = text_encoding.encode_texts(corpus.train_texts, vocabulary, tokenizer)
     test_sequences = text_encoding.encode_texts(corpus.test_texts, vocabulary, tokenizer)
     labels_and_names = (corpus.train_labels, test_sequences, corpus.test_labels, corpus.class_names)
-    return Dataset(train_sequences, *labels_and_names, vocabulary, source=source, tokenizer=tokenizer)
+    dataset = Dataset(train_sequences, *labels_and_names, vocabulary, source=source, tokenizer=tokenizer)
+    if corpus.validation_texts is not None:
+        dataset.validation_sequences = text_encoding.encode_texts(corpus.validation_texts, vocabulary, tokenizer)
+        dataset.validation_labels = corpus.validation_labels
+    return dataset
 
 
 def _class_name(label):
@@ -58,7 +62,12 @@ def _class_name(label):
 
 
 def class_names_of(labels, source):
-    """Each label's class name; a note says which labels were made one class (1.0 and 1)."""
+    """Each label's class name (a list of them for a text of several labels); a note says which labels were made
+    one class (1.0 and 1)."""
+    if any(isinstance(label, list) for label in labels):
+        flat = class_names_of([name for names in labels for name in names], source)
+        starts = np.cumsum([0] + [len(names) for names in labels])
+        return [list(dict.fromkeys(flat[start:end])) for start, end in zip(starts[:-1], starts[1:])]
     names = []
     known = {}
     spellings = collections.defaultdict(set)
@@ -92,17 +101,22 @@ def note_classes_alike(class_names, source):
 
 
 def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=text_encoding.split_into_words):
-    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders."""
+    """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders.
+    A label that is a list gives its text several labels (multi-label)."""
     text_encoding.check_tokenizer(tokenizer)
     if not (len(train_texts) == len(train_labels) and len(test_texts) == len(test_labels)):
         raise UsageError("each text needs one label: the lists of texts and labels differ in length")
     names = class_names_of([*train_labels, *test_labels], "your lists of labels")
     train_names = names[: len(train_labels)]
     test_names = names[len(train_labels) :]
-    unknown = sorted(set(test_names) - set(train_names))
+    train_classes, test_classes = (
+        {name for names in part for name in ([names] if isinstance(names, str) else names)}
+        for part in (train_names, test_names)
+    )
+    unknown = sorted(test_classes - train_classes)
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
-    note_classes_alike(sorted(set(train_names)), "your lists of labels")
+    note_classes_alike(sorted(train_classes), "your lists of labels")
     corpus = corpus_of(train_texts, train_names, test_texts, test_names)
     return encode_corpus(corpus, "your lists of texts", tokenizer)
 
@@ -117,13 +131,14 @@ class TableColumns:
     text: str = "text"
     label: str = "label"
     header: bool = True
+    separator: str = None  # several labels a cell, separated by this (--label-separator)
 
 
 def _table_corpus(path, columns, is_test):
     """A table's texts and labels, all of them for training (has_test False) or, with is_test, for testing."""
-    table = tables.read_table(path, columns.text, columns.label, columns.header)
+    table = tables.read_table(path, columns.text, columns.label, columns.header, label_separator=columns.separator)
     table.labels = class_names_of(table.labels, path)
-    classes = len(set(table.labels))
+    classes = len({name for names in table.labels for name in ([names] if isinstance(names, str) else names)})
     if not is_test and classes > max(2, len(table.labels) / 2):  # a class per text or so: texts or ids, not labels
         raise UsageError(
             f"{path}: the column {columns.label!r} has {classes:,} values in {len(table.labels):,} rows, not a few "
@@ -143,43 +158,79 @@ def _named(flag, function, *arguments):
 
 
 def _source(path, columns, flag):
-    """What one path holds, read as far as its cache key needs: (the key, a function that returns its TextCorpus)."""
+    """What one path holds, read as far as its cache key needs: (the key, a function that returns its TextCorpus,
+    the path)."""
     if not os.path.exists(path):
         raise UsageError(f"{flag} {path} does not exist; give {DATA_FORMS}")
     if os.path.isdir(path):  # a folder's key is its files' names and contents: they must be read to know it
         corpus, fingerprint = _named(flag, folders.read_corpus, path)
-        return fingerprint, lambda: corpus
+        return fingerprint, lambda: corpus, path
     try:
         kind = tables.kind_of(path)
         if kind:  # a table's key: its bytes, its kind (.gz too) and which columns are read; read again if not cached
             kind += ".gz" * path.lower().endswith(".gz")  # the same bytes named .csv and .csv.gz read differently
-            digest = cache.fingerprint(f"{kind}\0{columns.text}\0{columns.label}\0{columns.header}\0".encode())
+            asked = f"{kind}\0{columns.text}\0{columns.label}\0{columns.header}\0{columns.separator}\0"
+            digest = cache.fingerprint(asked.encode())
             with open(path, "rb") as handle:  # in pieces: a table can be a few GB
                 for piece in iter(lambda: handle.read(2**24), b""):
                     digest.update(piece)
-            return digest.hexdigest()[:16], lambda: _named(flag, _table_corpus, path, columns, flag == "--test-data")
+            return digest.hexdigest()[:16], lambda: _named(flag, _table_corpus, path, columns, flag != "--data"), path
         # Read whole: a few dozen MB for IMDB, and a pipe (<(cat corpus.tgz)) can be read only once.
         raw = pathlib.Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"{flag} {path}: {shell.describe_os_error(error)}")
     archive = io.BytesIO(raw)
-    return cache.fingerprint(raw).hexdigest()[:16], lambda: _named(flag, folders.read_corpus, path, archive)[0]
+    return cache.fingerprint(raw).hexdigest()[:16], lambda: _named(flag, folders.read_corpus, path, archive)[0], path
 
 
 def _with_test_data(corpus, test, path, test_path):
     """The training corpus with the test texts of --test-data."""
     if corpus.has_test:
         raise UsageError(f"--data {path} has a test/ folder of its own; leave out --test-data, or put its texts there")
-    if test.has_test:
-        raise UsageError(f"--test-data {test_path} has train/ and test/ folders; give a table or <class>/ folders")
-    if test.class_names != corpus.class_names:  # a class missing from either would be judged on nothing
+    test_names = _held_out_names(corpus, test, test_path, "--test-data")
+    return corpus_of(
+        corpus.train_texts, names_of(corpus.train_labels, corpus.class_names), test.train_texts, test_names
+    )
+
+
+def _with_validation_data(corpus, validation, validation_path):
+    """The corpus with the validation texts of --validation-data, labelled by the training classes."""
+    names = _held_out_names(corpus, validation, validation_path, "--validation-data")
+    index = {name: number for number, name in enumerate(corpus.class_names)}
+    if corpus.train_labels.ndim == 2:
+        corpus.validation_labels = label_rows([[*name] if isinstance(name, list) else [name] for name in names], index)
+    else:
+        corpus.validation_labels = np.array([index[name] for name in names], np.int32)
+    corpus.validation_texts = validation.train_texts
+    return corpus
+
+
+def _held_out_names(corpus, other, other_path, flag):
+    """The label names of the texts of --test-data or --validation-data, checked against the training data's."""
+    if other.has_test:
+        raise UsageError(f"{flag} {other_path} has train/ and test/ folders; give a table or <class>/ folders")
+    names = names_of(other.train_labels, other.class_names)
+    if other.train_labels.ndim == 2 and corpus.train_labels.ndim == 1:
+        raise UsageError(f"{flag} {other_path} has several labels a text, the training data one; give it one a text")
+    if corpus.train_labels.ndim == 2 and other.train_labels.ndim == 1:  # one label a text is a list of one
+        names = [[name] for name in names]
+    if corpus.train_labels.ndim == 2:
+        unknown = sorted(set(other.class_names) - set(corpus.class_names), key=class_order)
+        if unknown:  # a label no training text has could never be predicted
+            raise UsageError(
+                f"{flag} {other_path} has the labels [{shell.listed(unknown)}], which no training text has; "
+                "give training texts of them, or leave them out"
+            )
+        return names
+    # A class the test texts lack would be judged on nothing; one the validation texts lack still trains.
+    lacking = flag == "--test-data" and other.class_names != corpus.class_names
+    if lacking or not set(other.class_names) <= set(corpus.class_names):
         raise UsageError(
-            f"--test-data {test_path} has the classes [{shell.listed(test.class_names)}], "
+            f"{flag} {other_path} has the classes [{shell.listed(other.class_names)}], "
             f"the training data [{shell.listed(corpus.class_names)}]; "
             "give both texts of every class"
         )
-    names = [[part.class_names[label] for label in part.train_labels] for part in (corpus, test)]
-    return corpus_of(corpus.train_texts, names[0], test.train_texts, names[1])
+    return names
 
 
 def split_off_test(corpus, fraction, path):
@@ -194,21 +245,24 @@ def split_off_test(corpus, fraction, path):
     return TextCorpus(texts[0], labels[0], texts[1], labels[1], corpus.class_names)
 
 
-def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenizer=text_encoding.split_into_words):
-    """The encoded corpus at path (and its test set at test_path), from the cache when what is read and the
-    tokenizer are unchanged.
+def load_own_texts(
+    path, columns=None, test_path=None, test_split=None, tokenizer=text_encoding.split_into_words, validation_path=None
+):
+    """The encoded corpus at path (its test set at test_path, its validation set at validation_path), from the cache
+    when what is read and the tokenizer are unchanged.
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     text_encoding.check_tokenizer(tokenizer)
-    if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path)):
+    if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
     fraction = 0.2 if test_split is None else test_split
-    print(f"Reading {path}{f' and {test_path}' if test_path else ''} ...", flush=True)
+    print(f"Reading {' and '.join(given for given in (path, test_path, validation_path) if given)} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
-    key = "-".join(fingerprint for fingerprint, _ in sources) + ("" if test_path else f"-split{fraction}")
-    key += "-" + text_encoding.tokenizer_key(tokenizer)
+    validation = _source(validation_path, columns, "--validation-data") if validation_path else None
+    key = "-".join(fingerprint for fingerprint, _, _ in sources) + ("" if test_path else f"-split{fraction}")
+    key += "-" + text_encoding.tokenizer_key(tokenizer) + (f"-validation{validation[0]}" if validation else "")
     cache_path = os.path.join(cache.cache_dir(), f"text-folders-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz")
     dataset = None
     if os.path.exists(cache_path):
@@ -217,19 +271,7 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenize
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     if dataset is None:
-        corpus = sources[0][1]()
-        test_source = None
-        if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
-            raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
-        if test_path:
-            corpus = _with_test_data(corpus, sources[1][1](), path, test_path)
-            test_source = "the texts of --test-data"
-        elif not corpus.has_test:
-            corpus = split_off_test(corpus, fraction, path)
-            test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
-        print("Encoding the texts (cached for next time) ...", flush=True)
-        dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
-        dataset.test_source = test_source
+        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
         try:
             os.makedirs(cache.cache_dir(), exist_ok=True)
             cache.save(cache_path, dataset)
@@ -238,4 +280,49 @@ def load_own_texts(path, columns=None, test_path=None, test_split=None, tokenize
     if test_split is not None and dataset.test_source is None:
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     note_classes_alike(dataset.class_names, path)
+    return dataset
+
+
+def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer):
+    """What load_own_texts does when the cache does not hold it: read each source, set the test set, encode."""
+    corpus = sources[0][1]()
+    test_source = None
+    if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
+        raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
+    if len(sources) > 1:
+        corpus = _with_test_data(corpus, sources[1][1](), path, sources[1][2])
+        test_source = "the texts of --test-data"
+    elif not corpus.has_test:
+        corpus = split_off_test(corpus, fraction, path)
+        test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
+    if validation:
+        corpus = _with_validation_data(corpus, validation[1](), validation[2])
+    print("Encoding the texts (cached for next time) ...", flush=True)
+    dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
+    dataset.test_source = test_source
+    return dataset
+
+
+def named_by_file(dataset, names_path):
+    """The class names of a table that labels by ids (0, 1, 2, ...), replaced by the names of a file, one a line
+    (the i-th line names id i), as GoEmotions' labels.txt names its ids."""
+    try:
+        with open(names_path, encoding="utf-8-sig") as handle:
+            names = [line.strip() for line in handle.read().splitlines()]
+    except OSError as error:
+        raise UsageError(f"--label-names {names_path}: {shell.describe_os_error(error)}")
+    except UnicodeDecodeError:
+        raise UsageError(f"--label-names {names_path} is not UTF-8 text; give a text file, one label name a line")
+    ids = [name for name in dataset.class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
+    unknown = [name for name in dataset.class_names if name not in ids or not names[int(name)]]
+    if unknown:
+        raise UsageError(
+            f"--label-names {names_path} names the ids 0 to {len(names) - 1}, but not the labels "
+            f"[{shell.listed(unknown)}]; give labels as the ids its lines name, or leave out --label-names"
+        )
+    given = [names[int(name)] for name in dataset.class_names]
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise UsageError(f"--label-names {names_path} names two ids [{shell.listed(twice)}]; give each id its own name")
+    dataset.class_names = given
     return dataset

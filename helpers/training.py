@@ -59,7 +59,9 @@ class RunWatcher(keras.callbacks.Callback):
             state = [keras.ops.convert_to_numpy(variable) for variable in self.model.non_trainable_variables]
             test = self.test_batches
             scores = report.test_figures(test.predict(self.model), test.labels, self.class_names)
-            logs["test_loss"], logs["test_accuracy"] = scores["loss"], scores["accuracy"]
+            logs["test_loss"] = scores["loss"]
+            headline = "macro_f1" if "macro_f1" in scores else "accuracy"  # several labels a text, or one
+            logs[f"test_{headline}"] = scores[headline]
             for variable, value in zip(self.model.non_trainable_variables, state):
                 variable.assign(value)
 
@@ -90,7 +92,7 @@ def callbacks(args, model, test_batches, class_names):
         )
     chosen = []
     early_stopping = None
-    if args.validation_split > 0:
+    if args.validates:
         if args.learning_rate_schedule == "plateau":
             # A step that suits the first epochs is too large once the validation loss stalls:
             # halve it then, rather than decay it over EPOCHS, an upper bound that training rarely reaches.
@@ -105,8 +107,9 @@ def callbacks(args, model, test_batches, class_names):
 
 
 def class_weight(args, labels):
-    """With --class-weight balanced, each class weighs as much in the loss as the others, however few its texts."""
-    if args.class_weight != "balanced":
+    """With --class-weight balanced, each class weighs as much in the loss as the others, however few its texts.
+    With several labels a text, the loss weighs each label instead (common.ModelConfig.loss)."""
+    if args.class_weight != "balanced" or labels.ndim == 2:
         return None
     counts = np.bincount(labels)
     return {label: len(labels) / (len(counts) * count) for label, count in enumerate(counts) if count}

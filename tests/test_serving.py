@@ -219,7 +219,7 @@ def test_predict_py_classifies_a_megabyte_line_and_bytes_that_are_not_utf8(saved
 def test_predict_py_gives_each_text_the_serving_models_answer_whatever_the_batch(tensorflow_saves, monkeypatch):
     """cnn_lstm.py's model, which reads its padding: texts of 2 to 50 words, in batches that mix their lengths."""
     many = [f"wonderful word{number} " * (number % 25 + 1) for number in range(50)] + ["awful word3 awful"] * 3
-    classifier, _ = predict.load_serving_model(tensorflow_saves["cnn_lstm", "default"])
+    classifier = predict.load_serving_model(tensorflow_saves["cnn_lstm", "default"]).classifier
     one_by_one = np.concatenate([classifier.serve(tf.constant([text]))["probabilities"].numpy() for text in many])
     monkeypatch.setattr(predict, "CLASSIFY_BATCH_SIZE", 8)  # batches of texts sorted by length
     np.testing.assert_allclose(predict.classify(classifier, many), one_by_one, atol=1e-6)

@@ -14,6 +14,7 @@ from conftest import ROOT
 LAYERS = [
     {"helpers.shell"},
     {"helpers.startup", "helpers.files", "helpers.tables", "helpers.recurrent_dropout", "helpers.text_encoding"},
+    {"helpers.multi_label"},
     {"helpers.corpus", "helpers.records", "helpers.batches"},
     {"helpers.cache", "helpers.report"},
     {"helpers.folders", "helpers.serving"},

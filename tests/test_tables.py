@@ -555,7 +555,7 @@ def test_predict_refuses_outputs_that_would_lose_or_clash_with_a_column(tmp_path
     assert completed.returncode == 2 and "two columns of one name" in completed.stderr
     flags = ["--file", str(tmp_path / "clash.jsonl"), "--output", str(tmp_path / "out.csv")]
     completed = run_in_process(capsys, predict.main, str(saved_model), *flags)
-    assert completed.returncode == 2 and "has a column named predicted_class or probability" in completed.stderr
+    assert completed.returncode == 2 and "has a column named probability, which --output adds" in completed.stderr
     assert not any(name.startswith("out") for name in os.listdir(tmp_path))
 
 

@@ -1,0 +1,104 @@
+"""Several labels a text: the loss that weighs each label's rare positives, the decision thresholds, the F1 figures.
+
+A multi-label model has one sigmoid unit a label. A label is predicted when
+its probability reaches a threshold chosen on the validation texts, never on
+the test texts; the figures are each label's precision, recall and F1, their
+mean over the labels (macro-F1), the F1 of all decisions pooled (micro-F1),
+and the share of texts whose every label is right (exact match).
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+DEFAULT_THRESHOLD = 0.5  # without validation texts to choose on
+# Tried on the validation texts, as float32, the precision the models' probabilities and the serving model have.
+CANDIDATE_THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2).astype(np.float32)
+# One threshold for all labels, or one for each label: a label with a few validation texts gets a threshold that
+# fits those few (see the note in results/goemotions).
+ONE_THRESHOLD_FOR_ALL_LABELS = True
+
+
+@keras.saving.register_keras_serializable(package="lstm_sequence_classification")
+class BalancedBinaryCrossentropy(keras.losses.Loss):
+    """Binary cross-entropy of each label, its positives and its negatives weighted so that each side weighs half
+    (scikit-learn's 'balanced', label by label), averaged over the labels: a rare label's few positives count."""
+
+    def __init__(self, positive_weights, negative_weights, name="balanced_binary_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.positive_weights = [float(weight) for weight in positive_weights]
+        self.negative_weights = [float(weight) for weight in negative_weights]
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        y_pred = ops.clip(y_pred, keras.config.epsilon(), 1.0 - keras.config.epsilon())
+        positive = y_true * ops.log(y_pred) * ops.convert_to_tensor(self.positive_weights, y_pred.dtype)
+        negative = (1.0 - y_true) * ops.log(1.0 - y_pred) * ops.convert_to_tensor(self.negative_weights, y_pred.dtype)
+        return -ops.mean(positive + negative, axis=-1)
+
+    def get_config(self):
+        return super().get_config() | {
+            "positive_weights": self.positive_weights,
+            "negative_weights": self.negative_weights,
+        }
+
+
+def balanced_loss(labels):
+    """The balanced loss for training labels (rows of 0 and 1): each label's positives and negatives weigh half."""
+    texts = len(labels)
+    positives = labels.sum(axis=0)
+    negatives = texts - positives
+    return BalancedBinaryCrossentropy(
+        texts / (2.0 * np.maximum(positives, 1)), texts / (2.0 * np.maximum(negatives, 1))
+    )
+
+
+def counts(probabilities, labels, thresholds):
+    """For each label, its true positives, predicted positives and actual positives at the thresholds."""
+    predicted = probabilities >= np.asarray(thresholds, np.float32)
+    actual = labels > 0
+    return (predicted & actual).sum(axis=0), predicted.sum(axis=0), actual.sum(axis=0)
+
+
+def f1_of(true_positives, predicted, actual):
+    """F1 from counts; 0 where a label is neither predicted nor present (scikit-learn's zero_division=0)."""
+    return np.where(predicted + actual > 0, 2.0 * true_positives / np.maximum(predicted + actual, 1), 0.0)
+
+
+def choose_thresholds(probabilities, labels):
+    """The thresholds that give the best F1 on the validation texts: one for every label (best macro-F1), or with
+    ONE_THRESHOLD_FOR_ALL_LABELS False one for each label (its best F1); ties go to the lowest."""
+    scores = []  # candidate by label
+    for threshold in CANDIDATE_THRESHOLDS:
+        scores.append(f1_of(*counts(probabilities, labels, np.full(labels.shape[1], threshold))))
+    scores = np.array(scores)
+    shared = float(CANDIDATE_THRESHOLDS[int(np.argmax(scores.mean(axis=1)))])
+    if ONE_THRESHOLD_FOR_ALL_LABELS:
+        return [shared] * labels.shape[1]
+    # A label no validation text carries has F1 0 at every threshold: it takes the shared one.
+    each = [float(CANDIDATE_THRESHOLDS[index]) for index in np.argmax(scores, axis=0)]
+    return [best if present else shared for best, present in zip(each, labels.sum(axis=0) > 0)]
+
+
+def figures(probabilities, labels, class_names, thresholds):
+    """Loss; each label's precision, recall, F1 and texts; macro-F1, micro-F1 and exact match; the thresholds."""
+    true_positives, predicted, actual = counts(probabilities, labels, thresholds)
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    loss = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
+    label_f1 = f1_of(true_positives, predicted, actual)
+    decisions = probabilities >= np.asarray(thresholds, np.float32)
+
+    def by_label(values):
+        return {name: float(value) for name, value in zip(class_names, values)}
+
+    return {
+        "loss": float(loss),
+        "macro_f1": float(label_f1.mean()),
+        "micro_f1": float(f1_of(true_positives.sum(), predicted.sum(), actual.sum())),
+        "exact_match": float(np.mean(np.all(decisions == (labels > 0), axis=1))),
+        "label_precision": by_label(np.where(predicted > 0, true_positives / np.maximum(predicted, 1), 0.0)),
+        "label_recall": by_label(np.where(actual > 0, true_positives / np.maximum(actual, 1), 0.0)),
+        "label_f1": by_label(label_f1),
+        "label_texts": {name: int(count) for name, count in zip(class_names, actual)},
+        "thresholds": by_label(thresholds),
+    }

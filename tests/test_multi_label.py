@@ -1,0 +1,209 @@
+"""Several labels a text: tables that give them (a separator, JSONL lists), training, the F1 report, the thresholds,
+the saved serving model and predict.py."""
+
+import csv
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import baseline
+import lstm_simple
+import predict
+from conftest import FILLER_WORDS, one_error_line, run_in_process, user_environment
+from helpers import corpus, multi_label, tables, texts
+from helpers.shell import UsageError
+
+# Each label's signal word: a text carries one or two labels, and each label's word is hidden among fillers.
+LABEL_WORDS = {"joy": "happy", "love": "adore", "anger": "furious"}
+QUICK = ["--epochs", "10", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
+
+
+def texts_with_labels(count, seed):
+    """(text, labels) pairs: one label in two texts of three, two labels in the third."""
+    rng = random.Random(seed)
+    rows = []
+    for number in range(count):
+        labels = rng.sample(sorted(LABEL_WORDS), 2 if number % 3 == 2 else 1)
+        words = rng.choices(FILLER_WORDS, k=rng.randint(6, 20))
+        for label in labels:
+            for _ in range(2):
+                words.insert(rng.randint(0, len(words)), LABEL_WORDS[label])
+        rows.append((" ".join(words), labels))
+    return rows
+
+
+def write_labelled(path, rows, separator="|"):
+    """A CSV with the labels of a row joined by `separator`, or (.jsonl) a JSON list a row."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        if str(path).endswith(".jsonl"):
+            for text, labels in rows:
+                handle.write(json.dumps({"text": text, "labels": labels}) + "\n")
+            return str(path)
+        writer = csv.writer(handle)
+        writer.writerow(["text", "labels"])
+        writer.writerows((text, separator.join(labels)) for text, labels in rows)
+    return str(path)
+
+
+def test_a_separator_or_a_json_list_gives_each_row_its_labels_once_and_an_empty_cell_is_one_line(tmp_path):
+    path = write_labelled(
+        tmp_path / "a.csv", [("one", ["joy"]), ("two", ["joy", "love", "joy"]), ("three", [" anger "])]
+    )
+    table = tables.read_table(path, "text", "labels", label_separator="|")
+    assert table.multi_label and table.labels == [["joy"], ["joy", "love"], ["anger"]]
+    lists = tmp_path / "b.jsonl"
+    lists.write_text('{"text": "one", "labels": ["joy", 2]}\n{"text": "two", "labels": "love"}\n', encoding="utf-8")
+    table = tables.read_table(str(lists), "text", "labels")
+    assert table.multi_label and table.labels == [["joy", "2"], ["love"]]  # a list anywhere: each row a list
+    empty = write_labelled(tmp_path / "c.csv", [("one", ["joy"]), ("two", [" | "])])
+    with pytest.raises(UsageError, match=r"line 3 \(row 2\) has no label; give it one or more"):
+        tables.read_table(empty, "text", "labels", label_separator="|")
+
+
+def test_a_label_only_in_the_test_texts_is_one_line(tmp_path):
+    train = write_labelled(tmp_path / "train.csv", texts_with_labels(30, seed=1))
+    test = write_labelled(tmp_path / "test.csv", [("text", ["joy", "surprise"])] + texts_with_labels(5, seed=2))
+    columns = texts.TableColumns("text", "labels", separator="|")
+    with pytest.raises(UsageError, match=r"--test-data .*test.csv has the labels \['surprise'\], which no training"):
+        texts.load_own_texts(train, columns, test_path=test)
+
+
+def test_the_figures_of_several_labels_a_text_are_scikit_learns():
+    """Macro-F1, micro-F1 and exact match worked out by hand for four texts and three labels."""
+    labels = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 0]])
+    probabilities = np.array([[0.9, 0.2, 0.1], [0.8, 0.3, 0.0], [0.6, 0.1, 0.7], [0.1, 0.9, 0.2]])
+    scores = multi_label.figures(probabilities, labels, ["a", "b", "c"], [0.5, 0.5, 0.5])
+    # a: 2 right of 3 predicted, 2 present (F1 0.8); b: 1 of 1, 2 present (2/3); c: 1 of 1, 1 present (1).
+    assert scores["macro_f1"] == pytest.approx((0.8 + 2 / 3 + 1) / 3)
+    assert scores["micro_f1"] == pytest.approx(2 * 4 / (5 + 5))
+    assert scores["exact_match"] == pytest.approx(2 / 4)  # the first and the last text
+    assert scores["label_texts"] == {"a": 2, "b": 2, "c": 1}
+
+
+def test_the_threshold_is_chosen_for_the_best_f1_on_the_validation_texts():
+    labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 0]])
+    probabilities = np.array([[0.35, 0.1], [0.4, 0.2], [0.1, 0.3], [0.2, 0.45], [0.25, 0.05]])
+    (threshold, again) = multi_label.choose_thresholds(probabilities, labels)
+    assert threshold == again and 0.25 < threshold <= 0.3  # between the highest wrong and the lowest right
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_path, capsys):
+    rows = texts_with_labels(600, seed=3)
+    train = write_labelled(tmp_path / f"train{suffix}", rows[:500])
+    validation = write_labelled(tmp_path / f"dev{suffix}", rows[500:550])
+    test = write_labelled(tmp_path / f"test{suffix}", rows[550:])
+    data = ["--data", train, "--validation-data", validation, "--test-data", test, "--label-column", "labels"]
+    # A JSONL list needs no separator; there, --class-weight balanced weighs each label's positives (its own loss).
+    data += ["--label-separator", "|"] if suffix == ".csv" else ["--class-weight", "balanced"]
+    completed = run_in_process(capsys, lstm_simple.main, *data, *QUICK, "--save", str(tmp_path / "model"))
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "500 training and 50 test texts, 3 labels, several a text:" in out
+    two = sum(len(labels) == 2 for _, labels in rows[:500]) / 5
+    shares = f"1: {500 - 5 * two:.0f} ({100 - two:.1f} %), 2: {5 * two:.0f} ({two:.1f} %), 3+: 0 (0.0 %)"
+    assert f"Labels per training text: {shares}." in out
+    assert "Validation: the 50 texts of --validation-data." in out and "the best F1 on the 50 validation" in out
+    assert "Accuracy:" not in out  # the tutorial's line only where it means what it says
+    macro_f1 = float(out.split("Macro-F1: ")[1].split()[0])
+    assert macro_f1 > 0.8 and "Micro-F1: " in out and "Exact match: " in out
+
+    serving = tf.saved_model.load(str(tmp_path / "model" / "serving"))
+    separator = "|" if suffix == ".csv" else ","  # a JSONL list has none: a comma joins the labels
+    assert serving.label_separator().numpy().decode() == separator
+    outputs = serving.serve(tf.constant(["word1 happy word2 happy word3", rows[550][0], rows[552][0]]))
+    predicted = [labels.decode() for labels in outputs["predicted_labels"].numpy()]
+    assert predicted[0] == "joy"
+    # Each label whose probability reaches its threshold, in the order of the class names, joined.
+    thresholds = serving.thresholds().numpy()
+    expected = [
+        separator.join(
+            name for name, chance, needed in zip(["anger", "joy", "love"], row, thresholds) if chance >= needed
+        )
+        for row in outputs["probabilities"].numpy()
+    ]
+    assert predicted == expected and outputs["predicted"].shape == (3, 3)
+
+    # The saved model.keras loads in plain Keras, without this project's balanced loss (saved uncompiled).
+    load = f"import keras; print(keras.saving.load_model({str(tmp_path / 'model' / 'model.keras')!r}).output_shape)"
+    loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, env=user_environment())
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "(None, 3)", loaded.stderr[-500:]
+
+    out_file = tmp_path / "predictions.csv"
+    completed = run_in_process(capsys, predict.main, str(tmp_path / "model"), "happy happy", "--output", str(out_file))
+    assert completed.returncode == 0, completed.stderr
+    with open(out_file, encoding="utf-8") as handle:
+        (header, row) = list(csv.reader(handle))
+    assert header == ["text", "predicted_labels", "probability_anger", "probability_joy", "probability_love"]
+    assert row[1] == "joy" and float(row[3]) > 0.5
+
+
+@pytest.mark.slow
+def test_one_label_a_text_given_as_several_and_the_baseline_train_as_several_labels(tmp_path, capsys):
+    """A multi-label table whose every text has one label is still read as several labels a text (sigmoids)."""
+    rows = [(text, labels[:1]) for text, labels in texts_with_labels(600, seed=4)]
+    train = write_labelled(tmp_path / "train.csv", rows[:500])
+    test = write_labelled(tmp_path / "test.csv", rows[500:])
+    data = ["--data", train, "--test-data", test, "--label-column", "labels", "--label-separator", "|"]
+    completed = run_in_process(capsys, baseline.main, *data, "--verbose", "0")  # its recipe: a validation split
+    assert completed.returncode == 0, completed.stderr
+    assert (
+        "3 labels, several a text" in completed.stdout
+        and "Labels per training text: 1: 500 (100.0 %)" in completed.stdout
+    )
+    assert "the best F1 on the 50 validation texts" in completed.stdout
+    # The bag of words learns these few texts slowly: read as one class a text, it reaches 70 % (chance: 33 %).
+    assert float(completed.stdout.split("Macro-F1: ")[1].split()[0]) > 0.6
+
+
+def test_a_names_file_names_the_ids_and_an_id_it_lacks_is_one_line(tmp_path, capsys):
+    rows = [
+        (text, [str(sorted(LABEL_WORDS).index(label)) for label in labels]) for text, labels in texts_with_labels(30, 5)
+    ]
+    train = write_labelled(tmp_path / "train.csv", rows, separator=",")
+    names = tmp_path / "labels.txt"
+    names.write_text("anger\njoy\nlove\n", encoding="utf-8")
+    data = ["--data", train, "--label-column", "labels", "--label-separator", ",", "--epochs", "1", "--verbose", "0"]
+    completed = run_in_process(capsys, lstm_simple.main, *data, "--label-names", str(names), "--max-len", "20")
+    assert completed.returncode == 0, completed.stderr
+    assert "  anger " in completed.stdout and "  love " in completed.stdout
+    names.write_text("anger\njoy\n", encoding="utf-8")
+    completed = run_in_process(capsys, lstm_simple.main, *data, "--label-names", str(names))
+    assert completed.returncode == 2
+    assert "names the ids 0 to 1, but not the labels ['2']" in one_error_line(completed)
+
+
+def test_a_label_always_seen_with_a_rarer_one_is_split_in_proportion_too():
+    """A parent label (sport) whose texts all carry a rarer child (football, tennis) is never a text's rarest label:
+    it still has texts enough to hold some out, and every label keeps training texts."""
+    labels = np.array([[1, 1, 0]] * 12 + [[1, 0, 1]] * 8 + [[0, 0, 0]] * 0)  # sport, football, tennis
+    held = corpus.held_out(labels, 0.25, 0, ["sport", "football", "tennis"], "{name} has {count}")
+    assert 3 <= held.sum() <= 7 and labels[held].sum(axis=0).min() > 0 and labels[~held].sum(axis=0).min() > 0
+
+
+def test_lists_of_labels_in_python_lists_and_one_label_validation_texts_for_a_table_of_several(tmp_path):
+    dataset = texts.encode_lists(
+        ["happy day", "adore it", "both happy adore"] * 4,
+        [["joy"], ["love"], ["joy", "love"]] * 4,
+        ["happy"],
+        [["joy"]],
+    )
+    assert dataset.multi_label and dataset.class_names == ["joy", "love"]
+    train = write_labelled(tmp_path / "train.csv", texts_with_labels(40, seed=6))
+    validation = tmp_path / "dev.csv"
+    validation.write_text("text,labels\nhappy word1,joy\nadore word2,love\n", encoding="utf-8")
+    columns = texts.TableColumns("text", "labels", separator="|")
+    one_each = texts.TableColumns("text", "labels")
+    data = texts.load_own_texts(train, columns, validation_path=str(validation))
+    assert data.validation_labels.tolist() == [[0, 1, 0], [0, 0, 1]]  # anger, joy, love
+    plain = tmp_path / "plain.jsonl"  # one label a text, as plain JSON strings
+    plain.write_text("".join(json.dumps({"text": f"w{n}", "labels": ["joy", "love"][n % 2]}) + "\n" for n in range(8)))
+    lists = write_labelled(tmp_path / "lists.jsonl", texts_with_labels(4, seed=7))
+    with pytest.raises(UsageError, match="lists.jsonl has several labels a text, the training data one"):
+        texts.load_own_texts(str(plain), one_each, test_path=str(plain), validation_path=lists)

@@ -1,0 +1,76 @@
+"""Measure one threshold for all labels against one for each label, both chosen on validation texts, on test texts.
+
+    python tools/threshold_study.py MODEL --validation-data dev.tsv --test-data test.tsv \\
+        --no-header --text-column 0 --label-column 1 --label-separator , --label-names labels.txt
+
+MODEL is a --save folder of a model of several labels a text. Its serving
+model classifies the validation and the test texts; each way of choosing the
+thresholds is tried on the validation texts and judged on the test texts, as
+the scripts judge theirs. The figures go to standard output, with the command.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project, above tools/
+
+import helpers.startup  # noqa: E402, F401 (first of the project: keeps TensorFlow's start-up notices off the terminal)
+
+import shlex  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import predict  # noqa: E402
+from helpers import corpus, flags, multi_label, shell, tables  # noqa: E402
+from helpers.shell import UsageError  # noqa: E402
+
+
+def labelled_texts(path, args, class_names, names):
+    """A table's texts and their labels as rows of 0 and 1 over the model's classes."""
+    separator = args.label_separator
+    table = tables.read_table(path, args.text_column, args.label_column, not args.no_header, label_separator=separator)
+    rows = [[names[int(label)] if names else label for label in labels] for labels in table.labels]
+    unknown = sorted({label for labels in rows for label in labels} - set(class_names))
+    if unknown:
+        raise UsageError(f"{path} has labels the model does not know: {shell.listed(unknown)}")
+    return table.texts, corpus.label_rows(rows, {name: number for number, name in enumerate(class_names)})
+
+
+def main(argv=None):
+    parser = flags.OneLineErrorParser(prog="threshold_study.py", description=__doc__)
+    parser.add_argument("model")
+    for flag in ("--validation-data", "--test-data"):
+        parser.add_argument(flag, required=True)
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--label-separator", default=",")
+    parser.add_argument("--label-names")
+    parser.add_argument("--no-header", action="store_true")
+    args = parser.parse_args(argv)
+    model = predict.load_serving_model(args.model)
+    if model.thresholds is None:
+        raise UsageError(f"{args.model} is a model of one class a text; give one of several labels a text")
+    names = None
+    if args.label_names:
+        with open(args.label_names, encoding="utf-8") as handle:
+            names = [line.strip() for line in handle.read().splitlines()]
+    parts = {}
+    for what, path in (("validation", args.validation_data), ("test", args.test_data)):
+        texts, labels = labelled_texts(path, args, model.class_names, names)
+        parts[what] = (predict.classify(model.classifier, texts), labels)
+    print(f"Command: python tools/threshold_study.py {shlex.join(argv or sys.argv[1:])}")
+    for one_for_all in (True, False):
+        multi_label.ONE_THRESHOLD_FOR_ALL_LABELS = one_for_all
+        thresholds = multi_label.choose_thresholds(*parts["validation"])
+        scores = multi_label.figures(*parts["test"], model.class_names, thresholds)
+        way = "one threshold for all labels" if one_for_all else "one threshold for each label"
+        spread = f"{min(thresholds):.2f}-{max(thresholds):.2f}"
+        print(
+            f"{way} ({spread}): test macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
+            f"exact match {100 * scores['exact_match']:.2f}%"
+        )
+    print(f"As saved ({np.min(model.thresholds):.2f}-{np.max(model.thresholds):.2f}).")
+
+
+if __name__ == "__main__":
+    shell.run(main, seeds=False)
