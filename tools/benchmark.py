@@ -5,6 +5,7 @@ Each published number comes from one of these commands (see docs/reproducing.md)
     python tools/benchmark.py imdb --data-dir aclImdb_v1.tar.gz        # the tutorial's reproduction
     python tools/benchmark.py own-data --data-dir my_corpus.tar.gz     # the README's own-data command
     python tools/benchmark.py own-data --data bbc_news.csv --data-flags "--label-column category"   # on a table
+    python tools/benchmark.py own-data --data goemotions/train.tsv --corpus goemotions --data-flags "..."
     python tools/benchmark.py quick-try --data-dir aclImdb_v1.tar.gz   # the README's quick try
     python tools/benchmark.py backend --backend jax --data-dir aclImdb_v1.tar.gz
 
@@ -62,10 +63,13 @@ def imdb(args):
 
 def study(args):
     """One recipe of the own-data study on one corpus: each script (and the baseline) over the seeds."""
-    results_dir = os.path.join(families.STUDY_DIR, families.corpus_name(args.data_dir), args.recipe)
+    corpus = args.corpus or families.corpus_name(args.data_dir)
+    results_dir = os.path.join(families.STUDY_DIR, corpus, args.recipe)
     last_seed = args.first_seed + args.seeds - 1
+    own_validation = "--validation-data" in args.data_flags
     for script in args.scripts + ([families.BASELINE] if args.baseline else []):
-        arguments = ["--data", args.data_dir, *args.data_flags, *families.recipe_flags(args.recipe, script)]
+        recipe = families.recipe_flags(args.recipe, script, own_validation)
+        arguments = ["--data", args.data_dir, *args.data_flags, *recipe]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
@@ -120,6 +124,9 @@ def main(argv=None):
         )
         sub.add_argument(
             "--data-flags", type=shlex.split, default=[], help="the scripts' flags about reading it (own-data, study)"
+        )
+        sub.add_argument(
+            "--corpus", help="the corpus' name in results/study (default: the --data file's or folder's name)"
         )
         sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
         sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")

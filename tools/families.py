@@ -66,13 +66,15 @@ OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
 
 
-def recipe_flags(recipe, script):
-    """A recipe's flags for one script: the baseline's without those about cutting texts."""
+def recipe_flags(recipe, script, own_validation=False):
+    """A recipe's flags for one script: the baseline's without those about cutting texts, and without
+    --validation-split for a corpus with validation texts of its own (--validation-data, which the scripts
+    refuse beside an explicit split)."""
     flags = list(STUDY_RECIPES[recipe])
-    if script == BASELINE:
-        for flag in WHOLE_TEXT_FLAGS:
-            if flag in flags:
-                del flags[flags.index(flag) : flags.index(flag) + 2]
+    dropped = (WHOLE_TEXT_FLAGS if script == BASELINE else ()) + (("--validation-split",) if own_validation else ())
+    for flag in dropped:
+        if flag in flags:
+            del flags[flags.index(flag) : flags.index(flag) + 2]
     return tuple(flags)
 
 

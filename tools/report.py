@@ -17,12 +17,21 @@ import statistics
 import families
 from families import BASELINE, HERE, OWN_DATA_FLAGS, OWN_DATA_RECIPE, QUICK_TRY_FLAGS, RESULTS_DIR, SCRIPTS
 from helpers.files import written_whole  # families puts the repository on the path
-from targets import QUICK_TRY_TARGET, TUTORIAL_ACCURACY, imdb_targets, own_data_targets, quick_try_verdict
+from targets import (
+    QUICK_TRY_TARGET,
+    TUTORIAL_ACCURACY,
+    imdb_targets,
+    multi_label_targets,
+    own_data_targets,
+    quick_try_verdict,
+)
 
 README_BLOCKS = {  # README.md's generated tables, between markers
     "results": "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->",
     "own-data": "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->",
+    "multi-label": "<!-- multi-label:start (written by tools/report.py from results/study; do not edit) -->",
 }
+PATH_FLAGS = r"--(data-dir|data|test-data|validation-data|label-names|results-dir) \S+"  # shown as PATH
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
 TARGETS_HEADER = "target | measured | verdict"
 
@@ -36,36 +45,61 @@ def load(folder):
     return records
 
 
-def summarize(runs):
-    """One group of runs (a script, a configuration or recipe, a corpus): the figures the tables show."""
-    runs = sorted(runs, key=lambda record: record["seed"])
-    accuracies = [100 * record["test_accuracy"] for record in runs]
-    recalls = [(100 * recall, name) for record in runs for name, recall in record["test_class_accuracy"].items()]
+def run_facts(runs):
+    """What every table says of a group of runs, whatever its figure: seeds, times, memory, epochs, command, code."""
     return dict(
         seeds=[record["seed"] for record in runs],
-        mean=statistics.mean(accuracies),
-        std=statistics.stdev(accuracies) if len(runs) > 1 else 0.0,
-        min=min(accuracies),
-        max=max(accuracies),
-        lowest_class_recall=min(recalls),  # (recall, class) over every class of every run
         epoch_seconds=statistics.median(epoch["seconds"] for record in runs for epoch in record["per_epoch"]),
         shared_cores=any("timing" in record for record in runs),  # a record that says other jobs ran beside it
         evaluation_seconds=statistics.median(record["evaluation_seconds"] for record in runs),
         longest_run_seconds=max(record["training_seconds"] + record["evaluation_seconds"] for record in runs),
         peak_memory_mb=max(record["peak_memory_mb"] or 0 for record in runs),
         kept_epochs=[(record.get("best_epoch"), len(record["per_epoch"])) for record in runs],
-        command=re.sub(r"--(data-dir|data|test-data|results-dir) \S+", r"--\1 PATH", runs[0]["command"]),
+        command=re.sub(PATH_FLAGS, r"--\1 PATH", runs[0]["command"]),
         git_commits=sorted({record["git_commit"] or "?" for record in runs}),
         **{key: runs[0][key] for key in ("epochs", "parameters", "cpu", "cpu_count", "versions")},
     )
 
 
-def grouped(records, *keys):
+def spread_of(values):
+    return dict(
+        mean=statistics.mean(values),
+        std=statistics.stdev(values) if len(values) > 1 else 0.0,
+        min=min(values),
+        max=max(values),
+    )
+
+
+def summarize(runs):
+    """One group of runs of one label a text (a script, a configuration or recipe, a corpus): the figures the
+    tables show, the test accuracy in percent."""
+    runs = sorted(runs, key=lambda record: record["seed"])
+    recalls = [(100 * recall, name) for record in runs for name, recall in record["test_class_accuracy"].items()]
+    return dict(
+        **spread_of([100 * record["test_accuracy"] for record in runs]),
+        lowest_class_recall=min(recalls),  # (recall, class) over every class of every run
+        **run_facts(runs),
+    )
+
+
+def summarize_f1(runs):
+    """One group of runs of several labels a text: macro-F1 (the spread), micro-F1, exact match, the thresholds."""
+    runs = sorted(runs, key=lambda record: record["seed"])
+    return dict(
+        **spread_of([record["test_macro_f1"] for record in runs]),
+        micro_f1=statistics.mean(record["test_micro_f1"] for record in runs),
+        exact_match=statistics.mean(100 * record["test_exact_match"] for record in runs),
+        thresholds=[sorted(set(record["test_thresholds"].values())) for record in runs],
+        **run_facts(runs),
+    )
+
+
+def grouped(records, *keys, summary=summarize):
     """{(record[key], ...): summary} for each group of runs that share those keys, in the scripts' order."""
     groups = {}
     for record in sorted(records, key=lambda record: script_order(record["script"])):
         groups.setdefault(tuple(record[key] for key in keys), []).append(record)
-    return {key: summarize(runs) for key, runs in groups.items()}
+    return {key: summary(runs) for key, runs in groups.items()}
 
 
 def script_order(script):
@@ -148,6 +182,38 @@ def study_table(study):
     return table(header + "epoch kept, of | s/epoch | commit", rows)
 
 
+def f1_spread(entry):
+    """ "0.452 ± 0.004" over several seeds; "0.452 (one seed)" for one."""
+    if len(entry["seeds"]) == 1:
+        return f"{entry['mean']:.3f} (one seed)"
+    return f"{entry['mean']:.3f} ± {entry['std']:.3f}"
+
+
+def multi_label_table(multi_label):
+    """Several labels a text: per corpus, recipe and script, macro-F1 over the seeds and the other figures."""
+    rows = [
+        (corpus, recipe, f"`{script}`", len(e["seeds"]), f1_spread(e), f"{e['min']:.3f}", f"{e['micro_f1']:.3f}",
+         f"{e['exact_match']:.2f} %", ", ".join("/".join(f"{t:.2f}" for t in chosen) for chosen in e["thresholds"]),
+         ", ".join(f"{b} of {n}" for b, n in e["kept_epochs"]),
+         f"{e['epoch_seconds']:.1f}" + (" (shared)" if e["shared_cores"] else ""),
+         ", ".join(commit[:7] for commit in e["git_commits"]))
+        for (corpus, recipe, script), e in sorted(multi_label.items(), key=lambda i: (*i[0][:2], script_order(i[0][2])))
+    ]  # fmt: skip
+    header = "corpus | recipe | script | seeds | macro-F1 mean ± std | worst run | micro-F1 | exact match | "
+    return table(header + "threshold per run | epoch kept, of | s/epoch | commit", rows)
+
+
+def multi_label_readme_table(multi_label):
+    """README.md's table of several labels a text: per corpus and script, the mean macro-F1 and the worst run."""
+    scripts = (*SCRIPTS, BASELINE)
+    rows = [
+        [corpus] + [f"{e['mean']:.3f} (worst {e['min']:.3f})" if (e := multi_label.get((corpus, OWN_DATA_RECIPE, s)))
+                    else "-" for s in scripts]
+        for corpus in sorted({corpus for corpus, recipe, _ in multi_label if recipe == OWN_DATA_RECIPE})
+    ]  # fmt: skip
+    return table("corpus (macro-F1) | " + " | ".join(f"`{script}`" for script in scripts), rows)
+
+
 def own_data_readme_table(study):
     """README.md's own-data table: per corpus and script, the mean, the worst run and the lowest class recall."""
     scripts = (*SCRIPTS, BASELINE)
@@ -211,6 +277,12 @@ SECTIONS = [
      "table's own split (20 % of each class, set aside by `--test-split`), not the archives' every fifth file, so "
      "the rows test on other texts (and train on others too) and differ by what the seeds' spread allows.", "study",
      lambda r: [study_table(r["study"]), table(f"corpus | {TARGETS_HEADER}", own_data_targets(r["study"]))]),
+    ("Several labels a text", "The own-data recipe on a corpus whose texts carry several labels "
+     "(`study/<corpus>/<recipe>/`), seeds 41-43, with the corpus' own validation and test files in place of "
+     "`--validation-split`. Macro-F1 is the mean of each label's F1; exact match counts the texts whose labels are "
+     "all right. Each run picks one threshold for all labels, the best macro-F1 on the validation texts.",
+     "multi_label", lambda r: [multi_label_table(r["multi_label"]),
+                               table(f"corpus | {TARGETS_HEADER}", multi_label_targets(r["multi_label"]))]),
     ("The quick try", f"Each script with `{' '.join(QUICK_TRY_FLAGS)}` on the Stanford download (the README's quick "
      "try is `lstm_simple.py`'s); \"whole command\" is the process' wall time, start-up and data loading included.",
      "quick",
@@ -264,7 +336,8 @@ def results_readme(records):
             lines += [f"## {title}", "", text, ""] + [part for generated in tables(records) for part in (generated, "")]
     curves = [f"![{s}]({os.path.splitext(s)[0]}_learning_curve.png)" for s, c in records["imdb"] if c == "default"]
     commands = {f"`{s}` {c}: `{e['command']}`" for (s, c), e in records["imdb"].items()}
-    commands |= {f"{c}, {r}, `{s}`: `{e['command']}`" for (c, r, s), e in records["study"].items()}
+    for family in ("study", "multi_label"):
+        commands |= {f"{c}, {r}, `{s}`: `{e['command']}`" for (c, r, s), e in records[family].items()}
     lines += ["## Learning curves", "", "Default runs, one line per seed; literal runs in grey.", "", *curves, ""]
     return "\n".join(lines + ["## Commands", "", *[f"- {command}" for command in sorted(commands)], ""])
 
@@ -276,11 +349,14 @@ def load_all():
         for record in load(families.STUDY_DIR)
     ]
     imdb_records = [record for record in load(families.RUNS_DIR) if record["limit"] is None]
+    several_labels = [record for record in study_records if "test_macro_f1" in record]
+    one_label = [record for record in study_records if "test_macro_f1" not in record]
     return dict(
         imdb_records=imdb_records,
         imdb=grouped(imdb_records, "script", "configuration"),
         earlier=load(families.EARLIER_DIR),
-        study=grouped(study_records, "corpus", "recipe", "script"),
+        study=grouped(one_label, "corpus", "recipe", "script"),
+        multi_label=grouped(several_labels, "corpus", "recipe", "script", summary=summarize_f1),
         study_records=study_records,
         quick=load(families.QUICK_TRY_DIR),
         backends=load(families.BACKENDS_DIR),
@@ -298,6 +374,8 @@ def expected_files():
     blocks = {"results": accuracy_table(imdb)}
     if study:
         blocks["own-data"] = own_data_readme_table(study)
+    if records["multi_label"]:
+        blocks["multi-label"] = multi_label_readme_table(records["multi_label"])
     for name, block in blocks.items():
         start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
         pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
