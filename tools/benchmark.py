@@ -71,6 +71,8 @@ def study(args):
         recipe = families.recipe_flags(args.recipe, script, own_validation)
         arguments = ["--data", args.data_dir, *args.data_flags, *recipe]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
+        if args.save_dir:  # the last seed's model, for tools/threshold_study.py or predict.py
+            arguments += ["--save", os.path.join(args.save_dir, f"{corpus}-{os.path.splitext(script)[0]}")]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
 
@@ -131,6 +133,7 @@ def main(argv=None):
         sub.add_argument("--seeds", type=int, default=seeds, help="seeds per script")
         sub.add_argument("--first-seed", type=int, default=first_seed, help="seeds are FIRST_SEED, FIRST_SEED+1, ...")
         sub.add_argument("--scripts", nargs="*", choices=families.SCRIPTS, default=list(scripts), help="scripts to run")
+        sub.add_argument("--save-dir", metavar="DIR", help="own-data, study: save each script's last model below DIR")
         # The report rewrites the scripts' "Gets to" lines: a later command of a chain would record "-dirty" code.
         sub.add_argument("--no-report", action="store_true", help="leave the report to the last command of a chain")
         sub.set_defaults(function=function)
