@@ -78,22 +78,29 @@ SavedModel = collections.namedtuple("SavedModel", "classifier class_names thresh
 
 
 def classify(classifier, to_classify):
-    """Each text's class probabilities, shape (texts, classes), in the texts' order.
+    """Each text's class probabilities, shape (texts, classes), in the texts' order; with several labels a text
+    also whether the serving model predicts each label (its threshold decides), else None.
 
     Texts go to the serving model in batches of similar length (sorted by
     characters), so that few words of padding are read.
     """
     order = sorted(range(len(to_classify)), key=lambda number: len(to_classify[number]))
-    rows = []
+    outputs = []
     for start in range(0, len(order), CLASSIFY_BATCH_SIZE):
         batch = [
             to_classify[number].encode("utf-8", errors="replace")
             for number in order[start : start + CLASSIFY_BATCH_SIZE]
         ]
-        rows.append(classifier.serve(tf.constant(batch, tf.string))["probabilities"].numpy())
-    probabilities = np.empty((len(to_classify), rows[0].shape[1]), np.float32)
-    probabilities[order] = np.concatenate(rows)
-    return probabilities
+        outputs.append(classifier.serve(tf.constant(batch, tf.string)))
+
+    def in_texts_order(name, dtype):
+        rows = np.concatenate([output[name].numpy() for output in outputs])
+        in_order = np.empty((len(to_classify), rows.shape[1]), dtype)
+        in_order[order] = rows
+        return in_order
+
+    several_labels = "predicted" in outputs[0]
+    return in_texts_order("probabilities", np.float32), in_texts_order("predicted", bool) if several_labels else None
 
 
 # ---------------------------------------------------------------------------
@@ -238,21 +245,25 @@ def _write_rows(handle, kind, columns, rows, added_columns, added_values, header
         raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
 
 
-def predicted(model, row):
-    """One text's prediction: its class and that class's probability; with several labels a text, the predicted
-    labels joined by the model's separator ("" if none) and each label's probability."""
-    if model.thresholds is None:
+def predicted(model, row, decisions=None):
+    """One text's prediction: its class and that class's probability; with several labels a text, the labels the
+    serving model predicts (`decisions`) joined by the model's separator ("" if none) and each label's probability."""
+    if decisions is None:
         return model.class_names[row.argmax()], float(row.max())
-    chosen = [
-        name for name, probability, needed in zip(model.class_names, row, model.thresholds) if probability >= needed
-    ]
+    chosen = [name for name, chosen in zip(model.class_names, decisions) if chosen]
     return model.separator.join(chosen), [float(probability) for probability in row]
 
 
-def write_predictions(path, to_classify, table, probabilities, model):
+def predictions_of(model, probabilities, decisions):
+    """predicted() for each text."""
+    if decisions is None:
+        return [predicted(model, row) for row in probabilities]
+    return [predicted(model, row, chosen) for row, chosen in zip(probabilities, decisions)]
+
+
+def write_predictions(path, to_classify, table, predictions, model):
     """The input's rows (or its texts) with the predicted class and its probability (or with several labels a text,
     the predicted labels and each label's probability), written whole as a new file."""
-    predictions = [predicted(model, row) for row in probabilities]
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
     added = [(name, *(f"{value:.6f}" for value in np.atleast_1d(values))) for name, values in predictions]
     header = table.header if table else True
@@ -302,25 +313,25 @@ def main(argv=None):
     for number, text in enumerate(to_classify, start=1):
         if not text.strip():
             raise UsageError(f"{unit} {number} is empty; give one non-empty text per {unit}")
-    probabilities = classify(model.classifier, to_classify)
+    probabilities, decisions = classify(model.classifier, to_classify)
+    predictions = predictions_of(model, probabilities, decisions)
     if args.output:
-        return write_predictions(args.output, to_classify, table, probabilities, model)
-    predictions = []
-    for text, row in zip(to_classify, probabilities):
-        name, values = predicted(model, row)
+        return write_predictions(args.output, to_classify, table, predictions, model)
+    printed = []
+    for number, (text, (name, values)) in enumerate(zip(to_classify, predictions)):
         # A tab or line break in a class name (a folder's) must not break the tab-separated lines.
         name = name.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        predictions.append((name, values))
+        printed.append((name, values))
         one_line = " ".join(text.split())  # a form feed or U+2028 in a text must not break the output's lines
         excerpt = one_line[:60] + ("..." if len(one_line) > 60 else "")
-        if model.thresholds is None:
+        if decisions is None:
             print(f"{name}\t{values:.4f}\t{excerpt}", flush=True)
         else:  # the predicted labels (or '-'), and the probability of each of them
-            shown = [f"{value:.4f}" for value, needed in zip(values, model.thresholds) if value >= needed]
+            shown = [f"{value:.4f}" for value, chosen in zip(values, decisions[number]) if chosen]
             print(f"{name or '-'}\t{model.separator.join(shown) or '-'}\t{excerpt}", flush=True)
         if getattr(sys.stdout, "reader_gone", False):  # startup.outlive_stdout_reader's
             break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do
-    return predictions
+    return printed
 
 
 if __name__ == "__main__":

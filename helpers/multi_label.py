@@ -65,15 +65,15 @@ def f1_of(true_positives, predicted, actual):
     return np.where(predicted + actual > 0, 2.0 * true_positives / np.maximum(predicted + actual, 1), 0.0)
 
 
-def choose_thresholds(probabilities, labels):
+def choose_thresholds(probabilities, labels, one_for_all=ONE_THRESHOLD_FOR_ALL_LABELS):
     """The thresholds that give the best F1 on the validation texts: one for every label (best macro-F1), or with
-    ONE_THRESHOLD_FOR_ALL_LABELS False one for each label (its best F1); ties go to the lowest."""
+    `one_for_all` False one for each label (its best F1); ties go to the lowest."""
     scores = []  # candidate by label
     for threshold in CANDIDATE_THRESHOLDS:
         scores.append(f1_of(*counts(probabilities, labels, np.full(labels.shape[1], threshold))))
     scores = np.array(scores)
     shared = float(CANDIDATE_THRESHOLDS[int(np.argmax(scores.mean(axis=1)))])
-    if ONE_THRESHOLD_FOR_ALL_LABELS:
+    if one_for_all:
         return [shared] * labels.shape[1]
     # A label no validation text carries has F1 0 at every threshold: it takes the shared one.
     each = [float(CANDIDATE_THRESHOLDS[index]) for index in np.argmax(scores, axis=0)]

@@ -117,8 +117,10 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
     serving = tf.saved_model.load(str(tmp_path / "model" / "serving"))
     separator = "|" if suffix == ".csv" else ","  # a JSONL list has none: a comma joins the labels
     assert serving.label_separator().numpy().decode() == separator
-    outputs = serving.serve(tf.constant(["word1 happy word2 happy word3", rows[550][0], rows[552][0]]))
+    sent = ["word1 happy word2 happy word3", rows[550][0], rows[552][0]]
+    outputs = serving.serve(tf.constant(sent))
     predicted = [labels.decode() for labels in outputs["predicted_labels"].numpy()]
+    assert [labels for labels, _ in predict.main([str(tmp_path / "model"), *sent])] == predicted  # the served ones
     assert predicted[0] == "joy"
     # Each label whose probability reaches its threshold, in the order of the class names, joined.
     thresholds = serving.thresholds().numpy()

@@ -60,7 +60,7 @@ def main(argv=None):
     chosen = random.Random(0).sample(chosen, min(args.texts, len(chosen)))
 
     sequences = texts.cut_to_top_words(text_encoding.encode_texts(chosen, vocabulary, tokenizer), top_words)
-    served = predict.classify(classifier, chosen)  # in batches, as predict.py sends them
+    served, _ = predict.classify(classifier, chosen)  # in batches, as predict.py sends them
     masks = batches.masks_padding(model)
     cut = [row[-args.max_len :] if args.truncating == "pre" else row[: args.max_len] for row in sequences]
     if masks:

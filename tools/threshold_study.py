@@ -57,11 +57,10 @@ def main(argv=None):
     parts = {}
     for what, path in (("validation", args.validation_data), ("test", args.test_data)):
         texts, labels = labelled_texts(path, args, model.class_names, names)
-        parts[what] = (predict.classify(model.classifier, texts), labels)
+        parts[what] = (predict.classify(model.classifier, texts)[0], labels)
     print(f"Command: python tools/threshold_study.py {shlex.join(argv or sys.argv[1:])}")
     for one_for_all in (True, False):
-        multi_label.ONE_THRESHOLD_FOR_ALL_LABELS = one_for_all
-        thresholds = multi_label.choose_thresholds(*parts["validation"])
+        thresholds = multi_label.choose_thresholds(*parts["validation"], one_for_all=one_for_all)
         scores = multi_label.figures(*parts["test"], model.class_names, thresholds)
         way = "one threshold for all labels" if one_for_all else "one threshold for each label"
         spread = f"{min(thresholds):.2f}-{max(thresholds):.2f}"
