@@ -41,6 +41,10 @@ CLASSIFY_BATCH_SIZE = 1024  # texts sent to the serving model at a time
 TEXT_COLUMN = "text"
 
 
+# A loaded serving model and how it decides: thresholds and separator None for one class a text.
+ServingModel = collections.namedtuple("ServingModel", "classifier class_names thresholds separator")
+
+
 def load_serving_model(path):
     """The serving model of a --save folder (or the serving/ folder itself), loaded with TensorFlow alone."""
     if not os.path.exists(path):
@@ -70,11 +74,7 @@ def load_serving_model(path):
             f"{folder} is damaged or not a serving model written by --save ({type(error).__name__}: "
             f"{shell.first_line(error)}); train and save the model again with --save"
         )
-    return SavedModel(classifier, class_names, thresholds if len(thresholds) else None, separator)
-
-
-# A loaded serving model and how it decides: thresholds and separator None for one class a text.
-SavedModel = collections.namedtuple("SavedModel", "classifier class_names thresholds separator")
+    return ServingModel(classifier, class_names, thresholds if len(thresholds) else None, separator)
 
 
 def classify(classifier, to_classify):
@@ -250,15 +250,15 @@ def predicted(model, row, decisions=None):
     serving model predicts (`decisions`) joined by the model's separator ("" if none) and each label's probability."""
     if decisions is None:
         return model.class_names[row.argmax()], float(row.max())
-    chosen = [name for name, chosen in zip(model.class_names, decisions) if chosen]
-    return model.separator.join(chosen), [float(probability) for probability in row]
+    labels = [name for name, is_predicted in zip(model.class_names, decisions) if is_predicted]
+    return model.separator.join(labels), [float(probability) for probability in row]
 
 
 def predictions_of(model, probabilities, decisions):
     """predicted() for each text."""
     if decisions is None:
         return [predicted(model, row) for row in probabilities]
-    return [predicted(model, row, chosen) for row, chosen in zip(probabilities, decisions)]
+    return [predicted(model, row, decided) for row, decided in zip(probabilities, decisions)]
 
 
 def write_predictions(path, to_classify, table, predictions, model):
@@ -327,7 +327,7 @@ def main(argv=None):
         if decisions is None:
             print(f"{name}\t{values:.4f}\t{excerpt}", flush=True)
         else:  # the predicted labels (or '-'), and the probability of each of them
-            shown = [f"{value:.4f}" for value, chosen in zip(values, decisions[number]) if chosen]
+            shown = [f"{value:.4f}" for value, is_predicted in zip(values, decisions[number]) if is_predicted]
             print(f"{name or '-'}\t{model.separator.join(shown) or '-'}\t{excerpt}", flush=True)
         if getattr(sys.stdout, "reader_gone", False):  # startup.outlive_stdout_reader's
             break  # `predict.py ... | head`: nobody reads the rest; end quietly, as Unix tools do

@@ -309,6 +309,12 @@ def _as_text(value):
 
 def _label_of(label, where, separator):
     """A row's label as text; with a separator, or as a JSON list, its labels as a list (in order, once each)."""
+    cell = _as_text(label).strip()
+    if not isinstance(label, list) and cell.startswith("[") and cell.endswith("]"):  # pandas' way of writing a list
+        raise UsageError(
+            f"{where}: the label {shell.listed([cell])} is a list printed as text; write the labels joined by one "
+            "character (joy|love) and give --label-separator '|', or give the table as JSONL with a list"
+        )
     if isinstance(label, list) or separator is not None:
         parts = label if isinstance(label, list) else _as_text(label).split(separator)
         labels = list(dict.fromkeys(_as_text(part).strip() for part in parts if _as_text(part).strip()))

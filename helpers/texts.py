@@ -61,10 +61,40 @@ def _class_name(label):
     return str(int(name.partition(".")[0])) if re.fullmatch(r"-?[0-9]+\.0*", name) else name
 
 
+def gives_several_labels(label):
+    """Whether a text's label is several: a list, a tuple (as scikit-learn's MultiLabelBinarizer gives them back), a
+    set or a NumPy array of them."""
+    return isinstance(label, (list, tuple, set, frozenset, np.ndarray))
+
+
+def label_lists(labels, source):
+    """Each text's labels as a list, once a text has several: a single label is a list of one. Rows of 0 and 1
+    (one column a label) and a text without labels are one line each: they would be read as labels named 0 and 1,
+    or train on nothing."""
+    if all(gives_several_labels(label) for label in labels) and np.asarray(labels[0]).ndim == 1:
+        widths = {len(label) for label in labels}
+        values = {value for label in labels for value in np.asarray(label).tolist()}
+        if len(widths) == 1 and widths != {1} and values <= {0, 1}:
+            raise UsageError(
+                f"{source}: each text's labels are a row of 0 and 1; give each text the list of its labels' names "
+                "(scikit-learn's MultiLabelBinarizer.inverse_transform gives them)"
+            )
+    lists = []
+    for number, label in enumerate(labels, start=1):
+        if not gives_several_labels(label):
+            lists.append([label])
+            continue
+        lists.append(np.asarray(label).tolist() if isinstance(label, np.ndarray) else list(label))
+        if not lists[-1]:
+            raise UsageError(f"{source}: text {number:,} has no label; give it one or more, or remove it")
+    return lists
+
+
 def class_names_of(labels, source):
     """Each label's class name (a list of them for a text of several labels); a note says which labels were made
     one class (1.0 and 1)."""
-    if any(isinstance(label, list) for label in labels):
+    if any(gives_several_labels(label) for label in labels):
+        labels = label_lists(labels, source)
         flat = class_names_of([name for names in labels for name in names], source)
         starts = np.cumsum([0] + [len(names) for names in labels])
         return [list(dict.fromkeys(flat[start:end])) for start, end in zip(starts[:-1], starts[1:])]
@@ -100,6 +130,25 @@ def note_classes_alike(class_names, source):
         )
 
 
+def note_joined_labels(class_names, source):
+    """One note when classes look like several labels joined ("2,5" beside the classes "2" and "5"): a table of
+    several labels a text read without --label-separator trains a class for each combination."""
+    known = set(class_names)
+    for separator in (",", ";", "|", " "):
+        joined = [
+            name
+            for name in class_names
+            if len(parts := [part.strip() for part in name.split(separator)]) > 1 and set(parts) <= known
+        ]
+        if joined:
+            print(
+                f"note: {source}: classes such as {shell.listed(joined, 3)} look like several labels joined by "
+                f"{separator!r}; if a text has several labels, give --label-separator {separator!r}",
+                file=sys.stderr,
+            )
+            return
+
+
 def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=text_encoding.split_into_words):
     """Texts and labels given as Python lists, encoded as a folder's; class names: the labels, sorted as folders.
     A label that is a list gives its text several labels (multi-label)."""
@@ -117,6 +166,7 @@ def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=t
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
     note_classes_alike(sorted(train_classes), "your lists of labels")
+    note_joined_labels(sorted(train_classes), "your lists of labels")
     corpus = corpus_of(train_texts, train_names, test_texts, test_names)
     return encode_corpus(corpus, "your lists of texts", tokenizer)
 
@@ -280,6 +330,7 @@ def load_own_texts(
     if test_split is not None and dataset.test_source is None:
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     note_classes_alike(dataset.class_names, path)
+    note_joined_labels(dataset.class_names, path)
     return dataset
 
 

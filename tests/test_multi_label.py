@@ -209,3 +209,31 @@ def test_lists_of_labels_in_python_lists_and_one_label_validation_texts_for_a_ta
     lists = write_labelled(tmp_path / "lists.jsonl", texts_with_labels(4, seed=7))
     with pytest.raises(UsageError, match="lists.jsonl has several labels a text, the training data one"):
         texts.load_own_texts(str(plain), one_each, test_path=str(plain), validation_path=lists)
+
+
+def test_python_labels_of_every_shape_a_practitioner_has_are_read_as_their_labels_or_refused_in_one_line():
+    dataset = texts.encode_lists(
+        ["happy day", "adore it", "both happy adore", "angry"] * 3,
+        [["joy"], ("love",), np.array(["joy", "love"]), "anger"] * 3,  # a plain label among lists is a list of one
+        ["happy"],
+        [{"joy"}],
+    )
+    assert dataset.class_names == ["anger", "joy", "love"]
+    assert dataset.train_labels[:4].tolist() == [[0, 1, 0], [0, 0, 1], [0, 1, 1], [1, 0, 0]]
+    with pytest.raises(UsageError, match="a row of 0 and 1; give each text the list of its labels' names"):
+        texts.encode_lists(["a b", "c d"], np.array([[0, 1, 1], [1, 0, 0]]), ["a"], np.array([[0, 1, 0]]))
+    with pytest.raises(UsageError, match="text 2 has no label; give it one or more"):
+        texts.encode_lists(["a b", "c d"], [["joy"], []], ["a"], [["joy"]])
+
+
+def test_a_printed_list_in_a_cell_is_one_line_and_labels_joined_without_a_separator_get_a_note(tmp_path, capsys):
+    printed = tmp_path / "printed.csv"
+    printed.write_text("text,labels\none,\"['joy', 'love']\"\ntwo,['joy']\n", encoding="utf-8")
+    for separator in (None, ","):
+        with pytest.raises(UsageError, match=r"line 2 .*a list printed as text; write the labels joined"):
+            tables.read_table(str(printed), "text", "labels", label_separator=separator)
+    joined = write_labelled(tmp_path / "joined.csv", texts_with_labels(40, seed=8), separator=",")
+    texts.load_own_texts(joined, texts.TableColumns("text", "labels"), test_path=joined)
+    assert "look like several labels joined by ','; if a text has several labels, give --label-separator ','" in (
+        capsys.readouterr().err
+    )

@@ -60,3 +60,43 @@ def test_benchmark_adds_the_commands_wall_time_to_the_record_that_its_run_wrote(
     records = {path.name: json.loads(path.read_text()) for path in tmp_path.iterdir()}
     assert records["lstm_simple-default-seed41-2.json"] == {"seed": 41, "command_seconds": 12.5}
     assert records["lstm_simple-default-seed41.json"] == {"seed": 41, "earlier": True}
+
+
+def test_records_of_several_labels_a_text_make_their_tables_and_targets(tmp_path, monkeypatch):
+    """Records as a multi-label run writes them go to their own table, the README's and the targets, by recipe."""
+    import targets
+
+    recipes = families.MULTI_LABEL_RECIPES["goemotions"]
+    study = tmp_path / "study" / "goemotions"
+
+    def write(script, recipe, seed, macro_f1, thresholds):
+        record = {
+            "script": script, "seed": seed, "command": f"python {script} --data /home/me/train.tsv --save /tmp/m",
+            "test_macro_f1": macro_f1, "test_micro_f1": 0.5, "test_exact_match": 0.4,
+            "test_thresholds": dict(zip("abc", thresholds)), "per_epoch": [{"seconds": 10.0}] * 4, "best_epoch": 2,
+            "evaluation_seconds": 1.0, "training_seconds": 40.0, "peak_memory_mb": 900.0, "git_commit": "abc1234",
+            "epochs": 50, "parameters": 1000, "cpu": "a CPU", "cpu_count": 2, "versions": {},
+        }  # fmt: skip
+        (study / recipe).mkdir(parents=True, exist_ok=True)
+        (study / recipe / f"{script}-seed{seed}.json").write_text(json.dumps(record))
+
+    for seed in (41, 42, 43):
+        for script in families.SCRIPTS:
+            write(script, recipes["lstm"], seed, 0.36 + (script == "cnn_lstm.py") * 0.03, [0.3] * 3)
+        write(families.BASELINE, recipes["baseline"], seed, 0.44 + seed / 10_000, [0.2, 0.4, 0.6])
+    monkeypatch.setattr(families, "STUDY_DIR", str(study.parent))
+    monkeypatch.setattr(report, "RESULTS_DIR", str(tmp_path))
+    multi_label = report.load_all()["multi_label"]
+    assert not report.load_all()["study"]  # no record of one label a text among them
+    readme = report.multi_label_readme_table(multi_label)
+    assert "| goemotions | 0.360 (worst 0.360) |" in readme and readme.endswith("| 0.444 (worst 0.444) |")
+    full = report.multi_label_table(multi_label)
+    assert "0.30, 0.30, 0.30" in full and "0.20-0.60, 0.20-0.60, 0.20-0.60" in full
+    command = multi_label["goemotions", recipes["baseline"], families.BASELINE]["command"]
+    assert command == "python baseline.py --data PATH --save PATH"  # no maintainer's paths in the published commands
+    verdicts = {target: verdict for _, target, _, verdict in targets.multi_label_targets(multi_label)}
+    assert verdicts == {
+        "every LSTM script's mean macro-F1 ≥ 0.33": "met",
+        "the best LSTM script's mean macro-F1 ≥ 0.38": "met",
+        "`baseline.py`'s mean macro-F1 ≥ 0.45": "**not met**",
+    }

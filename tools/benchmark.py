@@ -72,7 +72,8 @@ def study(args):
         arguments = ["--data", args.data_dir, *args.data_flags, *recipe]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         if args.save_dir:  # the last seed's model, for tools/threshold_study.py or predict.py
-            arguments += ["--save", os.path.join(args.save_dir, f"{corpus}-{os.path.splitext(script)[0]}")]
+            saved = f"{corpus}-{args.recipe}-{os.path.splitext(script)[0]}"
+            arguments += ["--save", os.path.join(os.path.abspath(args.save_dir), saved)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
 
 

@@ -15,7 +15,16 @@ import re
 import statistics
 
 import families
-from families import BASELINE, HERE, OWN_DATA_FLAGS, OWN_DATA_RECIPE, QUICK_TRY_FLAGS, RESULTS_DIR, SCRIPTS
+from families import (
+    BASELINE,
+    HERE,
+    MULTI_LABEL_RECIPES,
+    OWN_DATA_FLAGS,
+    OWN_DATA_RECIPE,
+    QUICK_TRY_FLAGS,
+    RESULTS_DIR,
+    SCRIPTS,
+)
 from helpers.files import written_whole  # families puts the repository on the path
 from targets import (
     QUICK_TRY_TARGET,
@@ -31,7 +40,7 @@ README_BLOCKS = {  # README.md's generated tables, between markers
     "own-data": "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->",
     "multi-label": "<!-- multi-label:start (written by tools/report.py from results/study; do not edit) -->",
 }
-PATH_FLAGS = r"--(data-dir|data|test-data|validation-data|label-names|results-dir) \S+"  # shown as PATH
+PATH_FLAGS = r"--(data-dir|data|test-data|validation-data|label-names|results-dir|save) \S+"  # shown as PATH
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
 TARGETS_HEADER = "target | measured | verdict"
 
@@ -82,6 +91,12 @@ def summarize(runs):
     )
 
 
+def threshold_range(thresholds):
+    """A run's thresholds: "0.29" where one serves every label, "0.12-0.61" where each label has its own."""
+    low, high = min(thresholds), max(thresholds)
+    return f"{low:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
+
+
 def summarize_f1(runs):
     """One group of runs of several labels a text: macro-F1 (the spread), micro-F1, exact match, the thresholds."""
     runs = sorted(runs, key=lambda record: record["seed"])
@@ -89,7 +104,7 @@ def summarize_f1(runs):
         **spread_of([record["test_macro_f1"] for record in runs]),
         micro_f1=statistics.mean(record["test_micro_f1"] for record in runs),
         exact_match=statistics.mean(100 * record["test_exact_match"] for record in runs),
-        thresholds=[sorted(set(record["test_thresholds"].values())) for record in runs],
+        thresholds=[threshold_range(record["test_thresholds"].values()) for record in runs],
         **run_facts(runs),
     )
 
@@ -193,7 +208,7 @@ def multi_label_table(multi_label):
     """Several labels a text: per corpus, recipe and script, macro-F1 over the seeds and the other figures."""
     rows = [
         (corpus, recipe, f"`{script}`", len(e["seeds"]), f1_spread(e), f"{e['min']:.3f}", f"{e['micro_f1']:.3f}",
-         f"{e['exact_match']:.2f} %", ", ".join("/".join(f"{t:.2f}" for t in chosen) for chosen in e["thresholds"]),
+         f"{e['exact_match']:.2f} %", ", ".join(e["thresholds"]),
          ", ".join(f"{b} of {n}" for b, n in e["kept_epochs"]),
          f"{e['epoch_seconds']:.1f}" + (" (shared)" if e["shared_cores"] else ""),
          ", ".join(commit[:7] for commit in e["git_commits"]))
@@ -204,13 +219,14 @@ def multi_label_table(multi_label):
 
 
 def multi_label_readme_table(multi_label):
-    """README.md's table of several labels a text: per corpus and script, the mean macro-F1 and the worst run."""
+    """README.md's table of several labels a text: per corpus and script (each by its corpus' recipe for it), the
+    mean macro-F1 and the worst run."""
     scripts = (*SCRIPTS, BASELINE)
-    rows = [
-        [corpus] + [f"{e['mean']:.3f} (worst {e['min']:.3f})" if (e := multi_label.get((corpus, OWN_DATA_RECIPE, s)))
-                    else "-" for s in scripts]
-        for corpus in sorted({corpus for corpus, recipe, _ in multi_label if recipe == OWN_DATA_RECIPE})
-    ]  # fmt: skip
+    rows = []
+    for corpus, recipes in MULTI_LABEL_RECIPES.items():
+        entries = [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts]
+        if any(entries):
+            rows.append([corpus] + [f"{e['mean']:.3f} (worst {e['min']:.3f})" if e else "-" for e in entries])
     return table("corpus (macro-F1) | " + " | ".join(f"`{script}`" for script in scripts), rows)
 
 
@@ -277,10 +293,12 @@ SECTIONS = [
      "table's own split (20 % of each class, set aside by `--test-split`), not the archives' every fifth file, so "
      "the rows test on other texts (and train on others too) and differ by what the seeds' spread allows.", "study",
      lambda r: [study_table(r["study"]), table(f"corpus | {TARGETS_HEADER}", own_data_targets(r["study"]))]),
-    ("Several labels a text", "The own-data recipe on a corpus whose texts carry several labels "
-     "(`study/<corpus>/<recipe>/`), seeds 41-43, with the corpus' own validation and test files in place of "
-     "`--validation-split`. Macro-F1 is the mean of each label's F1; exact match counts the texts whose labels are "
-     "all right. Each run picks one threshold for all labels, the best macro-F1 on the validation texts.",
+    ("Several labels a text", "Corpora whose texts carry several labels (`study/<corpus>/<recipe>/`), with their "
+     "own validation and test files in place of `--validation-split`; the recipes judged are "
+     f"{', '.join(f'{c}: {r}' for c, r in MULTI_LABEL_RECIPES.items())}. Macro-F1 is the mean of each label's F1, "
+     "micro-F1 the F1 of every decision pooled; exact match counts the texts whose labels are all right. Each run's "
+     "thresholds are chosen on the validation texts (the best macro-F1): one number where one serves all labels, "
+     "else their range.",
      "multi_label", lambda r: [multi_label_table(r["multi_label"]),
                                table(f"corpus | {TARGETS_HEADER}", multi_label_targets(r["multi_label"]))]),
     ("The quick try", f"Each script with `{' '.join(QUICK_TRY_FLAGS)}` on the Stanford download (the README's quick "
