@@ -354,16 +354,21 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
     return dataset
 
 
-def named_by_file(dataset, names_path):
-    """The class names of a table that labels by ids (0, 1, 2, ...), replaced by the names of a file, one a line
-    (the i-th line names id i), as GoEmotions' labels.txt names its ids."""
+def read_label_names(names_path):
+    """The names of a --label-names file, one a line: the i-th line names id i."""
     try:
-        with open(names_path, encoding="utf-8-sig") as handle:
-            names = [line.strip() for line in handle.read().splitlines()]
+        with open(names_path, encoding="utf-8-sig") as handle:  # -sig: Notepad's byte-order mark
+            return [line.strip() for line in handle.read().splitlines()]
     except OSError as error:
         raise UsageError(f"--label-names {names_path}: {shell.describe_os_error(error)}")
     except UnicodeDecodeError:
         raise UsageError(f"--label-names {names_path} is not UTF-8 text; give a text file, one label name a line")
+
+
+def named_by_file(dataset, names_path):
+    """The class names of a table that labels by ids (0, 1, 2, ...), replaced by the names of a file, one a line
+    (the i-th line names id i), as GoEmotions' labels.txt names its ids."""
+    names = read_label_names(names_path)
     ids = [name for name in dataset.class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
     unknown = [name for name in dataset.class_names if name not in ids or not names[int(name)]]
     if unknown:

@@ -131,6 +131,14 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
         for row in outputs["probabilities"].numpy()
     ]
     assert predicted == expected and outputs["predicted"].shape == (3, 3)
+    if suffix == ".csv":  # the threshold study, from the saved model alone, gives the run's own figure
+        import threshold_study
+
+        capsys.readouterr()
+        study = [str(tmp_path / "model"), "--validation-data", validation, "--test-data", test]
+        threshold_study.main([*study, "--label-column", "labels", "--label-separator", "|"])
+        (as_saved,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("the saved model's")]
+        assert f"test macro-F1 {macro_f1:.3f}," in as_saved
 
     # The saved model.keras loads in plain Keras, without this project's balanced loss (saved uncompiled).
     load = f"import keras; print(keras.saving.load_model({str(tmp_path / 'model' / 'model.keras')!r}).output_shape)"

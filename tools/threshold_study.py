@@ -21,15 +21,18 @@ import shlex  # noqa: E402
 import numpy as np  # noqa: E402
 
 import predict  # noqa: E402
-from helpers import corpus, flags, multi_label, shell, tables  # noqa: E402
+from helpers import corpus, flags, multi_label, shell, tables, texts  # noqa: E402
 from helpers.shell import UsageError  # noqa: E402
 
 
 def labelled_texts(path, args, class_names, names):
-    """A table's texts and their labels as rows of 0 and 1 over the model's classes."""
+    """A table's texts and their labels as rows of 0 and 1 over the model's classes, read as the scripts read them
+    (1.0 is 1; an id is named by --label-names' line)."""
     separator = args.label_separator
     table = tables.read_table(path, args.text_column, args.label_column, not args.no_header, label_separator=separator)
-    rows = [[names[int(label)] if names else label for label in labels] for labels in table.labels]
+    ids = texts.class_names_of(table.labels, path)
+    rows = [[names[int(label)] if names and label.isdigit() and int(label) < len(names) else label for label in labels]
+            for labels in ids]  # fmt: skip
     unknown = sorted({label for labels in rows for label in labels} - set(class_names))
     if unknown:
         raise UsageError(f"{path} has labels the model does not know: {shell.listed(unknown)}")
@@ -50,25 +53,24 @@ def main(argv=None):
     model = predict.load_serving_model(args.model)
     if model.thresholds is None:
         raise UsageError(f"{args.model} is a model of one class a text; give one of several labels a text")
-    names = None
-    if args.label_names:
-        with open(args.label_names, encoding="utf-8") as handle:
-            names = [line.strip() for line in handle.read().splitlines()]
+    names = texts.read_label_names(args.label_names) if args.label_names else None
     parts = {}
     for what, path in (("validation", args.validation_data), ("test", args.test_data)):
-        texts, labels = labelled_texts(path, args, model.class_names, names)
-        parts[what] = (predict.classify(model.classifier, texts)[0], labels)
+        texts_read, labels = labelled_texts(path, args, model.class_names, names)
+        parts[what] = (predict.classify(model.classifier, texts_read)[0], labels)
     print(f"Command: python tools/threshold_study.py {shlex.join(argv or sys.argv[1:])}")
-    for one_for_all in (True, False):
-        thresholds = multi_label.choose_thresholds(*parts["validation"], one_for_all=one_for_all)
+    ways = {
+        "one threshold for all labels": multi_label.choose_thresholds(*parts["validation"], one_for_all=True),
+        "one threshold for each label": multi_label.choose_thresholds(*parts["validation"], one_for_all=False),
+        "the saved model's thresholds (the run's report gives the same figures)": model.thresholds,
+    }
+    for way, thresholds in ways.items():
         scores = multi_label.figures(*parts["test"], model.class_names, thresholds)
-        way = "one threshold for all labels" if one_for_all else "one threshold for each label"
-        spread = f"{min(thresholds):.2f}-{max(thresholds):.2f}"
+        spread = f"{np.min(thresholds):.2f}-{np.max(thresholds):.2f}"
         print(
             f"{way} ({spread}): test macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
             f"exact match {100 * scores['exact_match']:.2f}%"
         )
-    print(f"As saved ({np.min(model.thresholds):.2f}-{np.max(model.thresholds):.2f}).")
 
 
 if __name__ == "__main__":
