@@ -72,6 +72,7 @@ def study(args):
         arguments = ["--data", args.data_dir, *args.data_flags, *recipe]
         arguments += ["--seed", str(args.first_seed), "--runs", str(args.seeds)]
         if args.save_dir:  # the last seed's model, for tools/threshold_study.py or predict.py
+            os.makedirs(args.save_dir, exist_ok=True)  # --save makes its own folder, not the folders above it
             saved = f"{corpus}-{args.recipe}-{os.path.splitext(script)[0]}"
             arguments += ["--save", os.path.join(os.path.abspath(args.save_dir), saved)]
         run_script(script, arguments, results_dir, f"{os.path.splitext(script)[0]}-seeds{args.first_seed}-{last_seed}")
