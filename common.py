@@ -253,11 +253,12 @@ class ModelConfig:
     balanced_loss: object = None  # with several labels a text and --class-weight balanced: each label's weights
 
     def metric(self):
-        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at 0.5
-        (Keras' "accuracy" would compare the most probable label alone)."""
+        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at the
+        threshold that gives the best, as chosen after training (Keras' "accuracy" would compare the most probable
+        label alone)."""
         if not self.multi_label:
             return "accuracy"
-        return keras.metrics.F1Score(average="macro", threshold=multi_label.DEFAULT_THRESHOLD, name="macro_f1")
+        return multi_label.BestThresholdMacroF1(self.num_classes)
 
     def loss(self):
         """The loss to compile with: loss_for's, or with several labels a text and --class-weight balanced the

@@ -245,3 +245,20 @@ def test_a_printed_list_in_a_cell_is_one_line_and_labels_joined_without_a_separa
     assert "look like several labels joined by ','; if a text has several labels, give --label-separator ','" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("one_for_all", [True, False])
+def test_the_watched_macro_f1_is_the_reports_at_the_threshold_chosen_on_the_same_texts(one_for_all):
+    rng = np.random.default_rng(5)
+    labels = (rng.random((300, 6)) < [0.5, 0.3, 0.1, 0.05, 0.02, 0.4]).astype(np.int32)
+    probabilities = np.clip(labels * 0.3 + rng.random((300, 6)) * 0.7, 0, 1).astype(np.float32)
+    metric = multi_label.BestThresholdMacroF1(6, one_for_all=one_for_all)
+    for start in (0, 128, 256):  # batches, as fit evaluates the validation texts
+        metric.update_state(labels[start : start + 128], probabilities[start : start + 128])
+    thresholds = multi_label.choose_thresholds(probabilities, labels, one_for_all=one_for_all)
+    if one_for_all:  # a label without texts takes the shared threshold in choose_thresholds: here every one has some
+        assert len(set(thresholds)) == 1
+    expected = multi_label.figures(probabilities, labels, list("abcdef"), thresholds)["macro_f1"]
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

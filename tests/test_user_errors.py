@@ -87,8 +87,9 @@ def test_every_class_gets_validation_texts_and_one_too_small_is_named(capsys, tm
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (["--patience", "3"], "--patience needs a validation loss"),
-        (["--plateau-patience", "1"], "--plateau-patience needs a validation loss"),
+        (["--patience", "3"], "--patience needs validation texts to watch"),
+        (["--plateau-patience", "1"], "--plateau-patience needs validation texts to watch"),
+        (["--monitor", "val_macro_f1"], "--monitor needs validation texts to watch"),
         (["--literal", "--validation-split", "0.1", "--plateau-patience", "2"], "--plateau-patience would do nothing"),
         (["--save", ""], "an empty path"),
         (["--results-dir", ""], "an empty path"),
