@@ -148,6 +148,13 @@ def load_texts(args, train_texts, train_labels, test_texts, test_labels):
 
 def prepared(data, args):
     """Not the tutorial's: --limit's selection (by the first run's seed), the data summary, --validation-split."""
+    joiner = args.label_separator or ","  # what joins a text's predicted labels in the serving model's output
+    holding = [name for name in data.class_names if joiner in name] if data.multi_label else []
+    if holding:
+        raise UsageError(
+            f"the labels [{shell.listed(holding)}] hold {joiner!r}, which joins a text's predicted labels; rename "
+            "them, or give --label-separator a character that no label holds"
+        )
     for split in ("train", "test") + ("validation",) * (data.validation_labels is not None):  # --validation-data's
         setattr(data, f"{split}_sequences", texts.cut_to_top_words(getattr(data, f"{split}_sequences"), args.top_words))
     if args.limit is not None and args.limit < data.num_classes:
@@ -253,11 +260,12 @@ class ModelConfig:
     balanced_loss: object = None  # with several labels a text and --class-weight balanced: each label's weights
 
     def metric(self):
-        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at 0.5
-        (Keras' "accuracy" would compare the most probable label alone)."""
+        """What fit shows after each epoch: the tutorial's accuracy, or with several labels a text macro-F1 at the
+        threshold that gives the best, as chosen after training (Keras' "accuracy" would compare the most probable
+        label alone)."""
         if not self.multi_label:
             return "accuracy"
-        return keras.metrics.F1Score(average="macro", threshold=multi_label.DEFAULT_THRESHOLD, name="macro_f1")
+        return multi_label.BestThresholdMacroF1(self.num_classes)
 
     def loss(self):
         """The loss to compile with: loss_for's, or with several labels a text and --class-weight balanced the
@@ -338,6 +346,12 @@ def thresholds_on(model, validation, data):
     chosen = sorted(set(data.thresholds))
     shown = f"{chosen[0]:.2f} for every label" if len(chosen) == 1 else f"{chosen[0]:.2f} to {chosen[-1]:.2f}"
     print(f"Thresholds: {shown}, the best F1 on the {len(validation.labels)} validation texts.")
+    if chosen[-1] <= multi_label.CANDIDATE_THRESHOLDS[0]:
+        print(
+            f"note: {chosen[-1]:.2f} is the lowest threshold tried: the model predicts nearly every label of every "
+            "text, as a model that learnt nothing would; train longer (more texts or epochs)",
+            file=sys.stderr,
+        )
     return data.thresholds
 
 

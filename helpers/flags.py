@@ -275,14 +275,22 @@ def add_schedule_flags(add, recipe):
     add(
         "--patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="with --validation-split or --validation-data: epochs without a better validation loss before stopping "
+        help="with --validation-split or --validation-data: epochs without a better validation loss (--monitor) "
+        "before stopping "
         f"(default: {recipe.patience})",
     )
     add(
         "--plateau-patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="epochs without a better validation loss before the 'plateau' schedule halves the step "
+        help="epochs without a better validation loss (--monitor) before the 'plateau' schedule halves the step "
         f"(default: {recipe.plateau_patience})",
+    )
+    add(
+        "--monitor",
+        choices=("val_loss", "val_macro_f1"),
+        default="val_loss",
+        help="what early stopping and the halved step watch on the validation texts: their loss, or with several "
+        "labels a text their macro-F1 at the best threshold, the figure the report gives (default: val_loss)",
     )
     add(
         "--class-weight",
@@ -369,9 +377,11 @@ def check_flags(args, parser):
         parser.error("--no-header numbers the columns from 0: name them, e.g. --label-column 0 --text-column 1")
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
-    for flag, value in (("--patience", args.patience), ("--plateau-patience", args.plateau_patience)):
+    watched = [("--patience", args.patience), ("--plateau-patience", args.plateau_patience)]
+    watched.append(("--monitor", None if args.monitor == "val_loss" else args.monitor))
+    for flag, value in watched:
         if value is not None and not args.validates:
-            parser.error(f"{flag} needs a validation loss to watch; add --validation-split 0.1 or --validation-data")
+            parser.error(f"{flag} needs validation texts to watch; add --validation-split 0.1 or --validation-data")
     if args.literal and args.plateau_patience is not None:
         parser.error("--literal keeps Adam's constant step, so --plateau-patience would do nothing; leave one out")
 

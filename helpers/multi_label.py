@@ -7,6 +7,8 @@ mean over the labels (macro-F1), the F1 of all decisions pooled (micro-F1),
 and the share of texts whose every label is right (exact match).
 """
 
+import json
+
 import keras
 import numpy as np
 from keras import ops
@@ -41,6 +43,49 @@ class BalancedBinaryCrossentropy(keras.losses.Loss):
             "positive_weights": self.positive_weights,
             "negative_weights": self.negative_weights,
         }
+
+
+@keras.saving.register_keras_serializable(package="lstm_sequence_classification")
+class BestThresholdMacroF1(keras.metrics.Metric):
+    """Macro-F1 at the candidate threshold that gives the best (one for all labels, or with `one_for_all` False each
+    label's best): what choose_thresholds will pick after training, watched each epoch (--monitor val_macro_f1).
+    Counts texts, as the report does: no sample weights."""
+
+    def __init__(self, num_labels, one_for_all=ONE_THRESHOLD_FOR_ALL_LABELS, name="macro_f1", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.num_labels = num_labels
+        self.one_for_all = one_for_all
+        by_candidate = (len(CANDIDATE_THRESHOLDS), num_labels)
+        self.true_positives = self.add_variable(shape=by_candidate, initializer="zeros", name="true_positives")
+        self.predicted = self.add_variable(shape=by_candidate, initializer="zeros", name="predicted")
+        self.actual = self.add_variable(shape=(num_labels,), initializer="zeros", name="actual")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(y_true, "float32")
+        candidates = ops.reshape(ops.convert_to_tensor(CANDIDATE_THRESHOLDS), (-1, 1, 1))
+        decided = ops.cast(ops.expand_dims(ops.cast(y_pred, "float32"), 0) >= candidates, "float32")  # (C, B, L)
+        self.true_positives.assign_add(ops.sum(decided * y_true, axis=1))
+        self.predicted.assign_add(ops.sum(decided, axis=1))
+        self.actual.assign_add(ops.sum(y_true, axis=0))
+
+    def result(self):
+        both = self.predicted + self.actual
+        f1 = ops.where(both > 0, 2.0 * self.true_positives / ops.maximum(both, 1.0), 0.0)  # f1_of's, by candidate
+        return ops.max(ops.mean(f1, axis=1)) if self.one_for_all else ops.mean(ops.max(f1, axis=0))
+
+    def reset_state(self):
+        for variable in self.variables:
+            variable.assign(ops.zeros(variable.shape, variable.dtype))
+
+    def get_config(self):
+        return super().get_config() | {"num_labels": self.num_labels, "one_for_all": self.one_for_all}
+
+
+def compiled_with_our_classes(model):
+    """Whether the model is compiled with a loss or metric of this module, which plain Keras could not load."""
+    compiled = json.dumps(model.get_compile_config() or {}, default=str)
+    ours = (BalancedBinaryCrossentropy, BestThresholdMacroF1)
+    return any(keras.saving.get_registered_name(kind) in compiled for kind in ours)
 
 
 def balanced_loss(labels):

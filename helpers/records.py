@@ -62,7 +62,7 @@ def versions():
 
 
 RECORDED_SETTINGS = ("epochs", "batch_size", "top_words", "max_len", "truncating", "limit", "validation_split")
-RECORDED_SETTINGS += ("learning_rate_schedule", "class_weight")
+RECORDED_SETTINGS += ("learning_rate_schedule", "class_weight", "monitor")
 
 
 def record_of(args, data, model, history, scores, configuration):

@@ -74,8 +74,9 @@ def portable(model):
     """The model with Keras' own layers and loss only, so that keras.saving.load_model reads it without this project.
 
     The shared-mask LSTM has Keras' LSTM's weights and, outside training, computes the same: saved as one. A model
-    compiled with the balanced loss of several labels a text (multi_label.py) is saved compiled with Keras' own
-    binary cross-entropy: the same loss but for each label's weights, which only this training needed.
+    of several labels a text, compiled with multi_label.py's metric (and its balanced loss with --class-weight
+    balanced), is saved compiled with Keras' own binary cross-entropy and F1 at 0.5: the same loss but for each
+    label's weights, which only this training needed.
     """
 
     def keras_layer(layer):
@@ -89,13 +90,15 @@ def portable(model):
     shared_mask = any(
         isinstance(getattr(layer, "cell", None), recurrent_dropout.SharedMaskLSTMCell) for layer in model.layers
     )
-    if not shared_mask and not isinstance(getattr(model, "loss", None), multi_label.BalancedBinaryCrossentropy):
+    ours = multi_label.compiled_with_our_classes(model)
+    if not shared_mask and not ours:
         return model
     copy = keras.models.clone_model(model, clone_function=keras_layer)  # compiled as the model was
     copy.set_weights(model.get_weights())
-    if isinstance(getattr(model, "loss", None), multi_label.BalancedBinaryCrossentropy):
+    if ours:  # several labels a text: Keras' own binary cross-entropy, and its F1 at 0.5
         optimizer = keras.optimizers.deserialize(keras.optimizers.serialize(model.optimizer))
-        copy.compile(optimizer=optimizer, loss="binary_crossentropy")
+        f1 = keras.metrics.F1Score(average="macro", threshold=multi_label.DEFAULT_THRESHOLD, name="macro_f1")
+        copy.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=[f1])
     return copy
 
 

@@ -69,24 +69,25 @@ def gives_several_labels(label):
 
 def label_lists(labels, source):
     """Each text's labels as a list, once a text has several: a single label is a list of one. Rows of 0 and 1
-    (one column a label) and a text without labels are one line each: they would be read as labels named 0 and 1,
-    or train on nothing."""
-    if all(gives_several_labels(label) for label in labels) and np.asarray(labels[0]).ndim == 1:
-        widths = {len(label) for label in labels}
-        values = {value for label in labels for value in np.asarray(label).tolist()}
-        if len(widths) == 1 and widths != {1} and values <= {0, 1}:
-            raise UsageError(
-                f"{source}: each text's labels are a row of 0 and 1; give each text the list of its labels' names "
-                "(scikit-learn's MultiLabelBinarizer.inverse_transform gives them)"
-            )
+    (one column a label), a text without labels and a list in a list are one line each: they would be read as
+    labels named 0 and 1, train on nothing, or fail later."""
     lists = []
     for number, label in enumerate(labels, start=1):
         if not gives_several_labels(label):
             lists.append([label])
             continue
-        lists.append(np.asarray(label).tolist() if isinstance(label, np.ndarray) else list(label))
+        lists.append(np.asarray(label, dtype=object).tolist() if isinstance(label, np.ndarray) else list(label))
         if not lists[-1]:
             raise UsageError(f"{source}: text {number:,} has no label; give it one or more, or remove it")
+        if any(gives_several_labels(name) or isinstance(name, dict) for name in lists[-1]):
+            raise UsageError(f"{source}: text {number:,}'s labels hold a list; give each text a flat list of names")
+    widths = {len(names) for names in lists}
+    if all(map(gives_several_labels, labels)) and len(widths) == 1 and widths != {1}:
+        if {name for names in lists for name in names} <= {0, 1}:  # True and False too
+            raise UsageError(
+                f"{source}: each text's labels are a row of 0 and 1; give each text the list of its labels' names "
+                "(scikit-learn's MultiLabelBinarizer.inverse_transform gives them)"
+            )
     return lists
 
 
@@ -162,11 +163,11 @@ def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=t
         {name for names in part for name in ([names] if isinstance(names, str) else names)}
         for part in (train_names, test_names)
     )
+    note_joined_labels(sorted(train_classes | test_classes), "your lists of labels")  # before the error it explains
     unknown = sorted(test_classes - train_classes)
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
     note_classes_alike(sorted(train_classes), "your lists of labels")
-    note_joined_labels(sorted(train_classes), "your lists of labels")
     corpus = corpus_of(train_texts, train_names, test_texts, test_names)
     return encode_corpus(corpus, "your lists of texts", tokenizer)
 
@@ -188,7 +189,16 @@ def _table_corpus(path, columns, is_test):
     """A table's texts and labels, all of them for training (has_test False) or, with is_test, for testing."""
     table = tables.read_table(path, columns.text, columns.label, columns.header, label_separator=columns.separator)
     table.labels = class_names_of(table.labels, path)
-    classes = len({name for names in table.labels for name in ([names] if isinstance(names, str) else names)})
+    if columns.separator is not None and all(len(names) == 1 for names in table.labels) and not is_test:
+        print(
+            f"note: {path}: no label cell holds --label-separator {columns.separator!r}: each text has one label, "
+            "read as several labels a text (F1 in place of accuracy); leave out --label-separator for one label a text",
+            file=sys.stderr,
+        )
+    named = {name for names in table.labels for name in ([names] if isinstance(names, str) else names)}
+    if columns.separator is None and not is_test:  # before any error about the classes a forgotten separator makes
+        note_joined_labels(sorted(named), path)
+    classes = len(named)
     if not is_test and classes > max(2, len(table.labels) / 2):  # a class per text or so: texts or ids, not labels
         raise UsageError(
             f"{path}: the column {columns.label!r} has {classes:,} values in {len(table.labels):,} rows, not a few "
@@ -320,6 +330,7 @@ def load_own_texts(
             dataset = cache.load(cache_path, os.path.abspath(path), tokenizer)
         except Exception:  # truncated, bit-flipped, foreign or inconsistent: numpy and zipfile raise many kinds
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
+    from_cache = dataset is not None
     if dataset is None:
         dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
         try:
@@ -329,8 +340,9 @@ def load_own_texts(
             print(f"warning: could not cache the encoded data in {cache.cache_dir()} ({error})", file=sys.stderr)
     if test_split is not None and dataset.test_source is None:
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
+    if from_cache:  # the note a table gives as it is read (_table_corpus), for a copy that was not read
+        note_joined_labels(dataset.class_names, path)
     note_classes_alike(dataset.class_names, path)
-    note_joined_labels(dataset.class_names, path)
     return dataset
 
 

@@ -90,18 +90,20 @@ def callbacks(args, model, test_batches, class_names):
             f"{args.script}'s MASK_PADDING is True but its model does not mask the padding "
             "(Embedding(mask_zero=config.mask_padding)); mask it, or set MASK_PADDING = False"
         )
+    several_labels = getattr(test_batches, "labels", None) is not None and test_batches.labels.ndim == 2
+    if args.monitor == "val_macro_f1" and not several_labels:
+        raise shell.UsageError("--monitor val_macro_f1 is for several labels a text; leave it out for one label a text")
     chosen = []
     early_stopping = None
+    watched = dict(monitor=args.monitor, mode="max" if args.monitor == "val_macro_f1" else "min")
     if args.validates:
         if args.learning_rate_schedule == "plateau":
             # A step that suits the first epochs is too large once the validation loss stalls:
             # halve it then, rather than decay it over EPOCHS, an upper bound that training rarely reaches.
             least = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) * PLATEAU_MIN_FRACTION
             options = dict(factor=PLATEAU_FACTOR, patience=args.plateau_patience, verbose=1 if args.verbose else 0)
-            chosen.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", min_lr=least, **options))
-        early_stopping = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=args.patience, restore_best_weights=True
-        )
+            chosen.append(keras.callbacks.ReduceLROnPlateau(min_lr=least, **watched, **options))
+        early_stopping = keras.callbacks.EarlyStopping(patience=args.patience, restore_best_weights=True, **watched)
         chosen.append(early_stopping)
     return chosen + [RunWatcher(args, test_batches, class_names, early_stopping)]
 

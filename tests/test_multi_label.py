@@ -6,15 +6,17 @@ import json
 import random
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import baseline
+import common
 import lstm_simple
 import predict
-from conftest import FILLER_WORDS, one_error_line, run_in_process, user_environment
+from conftest import FILLER_WORDS, lstm_args, one_error_line, run_in_process, user_environment
 from helpers import corpus, multi_label, tables, texts
 from helpers.shell import UsageError
 
@@ -245,3 +247,49 @@ def test_a_printed_list_in_a_cell_is_one_line_and_labels_joined_without_a_separa
     assert "look like several labels joined by ','; if a text has several labels, give --label-separator ','" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("one_for_all", [True, False])
+def test_the_watched_macro_f1_is_the_reports_at_the_threshold_chosen_on_the_same_texts(one_for_all):
+    rng = np.random.default_rng(5)
+    labels = (rng.random((300, 6)) < [0.5, 0.3, 0.1, 0.05, 0.02, 0.4]).astype(np.int32)
+    probabilities = np.clip(labels * 0.3 + rng.random((300, 6)) * 0.7, 0, 1).astype(np.float32)
+    metric = multi_label.BestThresholdMacroF1(6, one_for_all=one_for_all)
+    for start in (0, 128, 256):  # batches, as fit evaluates the validation texts
+        metric.update_state(labels[start : start + 128], probabilities[start : start + 128])
+    thresholds = multi_label.choose_thresholds(probabilities, labels, one_for_all=one_for_all)
+    if one_for_all:  # a label without texts takes the shared threshold in choose_thresholds: here every one has some
+        assert len(set(thresholds)) == 1
+    expected = multi_label.figures(probabilities, labels, list("abcdef"), thresholds)["macro_f1"]
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+def test_a_label_that_holds_the_joining_separator_or_a_list_in_a_list_is_one_line():
+    train_texts = ["happy day", "sad day", "both days"] * 3
+    with pytest.raises(UsageError, match=r"the labels \['sad, but ok'\] hold ',', which joins a text's predicted"):
+        common.load_texts(lstm_args(), train_texts, [["joy"], ["sad, but ok"], ["joy"]] * 3, ["day"], [["joy"]])
+    with pytest.raises(UsageError, match="text 2's labels hold a list; give each text a flat list of names"):
+        common.load_texts(lstm_args(), train_texts, [["joy"], [["joy"], "love"], ["joy"]] * 3, ["day"], [["joy"]])
+
+
+def test_a_forgotten_separator_is_noted_before_the_error_it_causes_and_a_needless_one_is_noted(tmp_path, capsys):
+    rows = texts_with_labels(60, seed=9)
+    train = write_labelled(tmp_path / "train.csv", rows[:50], separator=",")
+    test = write_labelled(tmp_path / "test.csv", [(text, ["joy", "love", "anger"]) for text, _ in rows[50:]], ",")
+    with pytest.raises(UsageError, match="test.csv has the classes"):
+        texts.load_own_texts(train, texts.TableColumns("text", "labels"), test_path=test)
+    noted = capsys.readouterr().err
+    assert noted.count("look like several labels joined by ','") == 1, noted
+    one_each = write_labelled(tmp_path / "one.csv", [(text, labels[:1]) for text, labels in rows], ",")
+    texts.load_own_texts(one_each, texts.TableColumns("text", "labels", separator=","))
+    assert "no label cell holds --label-separator ',': each text has one label" in capsys.readouterr().err
+
+
+def test_a_threshold_at_the_lowest_candidate_is_noted_as_a_model_that_learnt_nothing(capsys):
+    labels = np.array([[1, 0], [0, 1], [1, 1], [1, 0]])
+    validation = types.SimpleNamespace(predict=lambda model: np.full((4, 2), 0.5, np.float32), labels=labels)
+    data = types.SimpleNamespace(num_classes=2, thresholds=None)
+    assert common.thresholds_on(None, validation, data) == pytest.approx([0.01, 0.01])
+    assert "0.01 is the lowest threshold tried: the model predicts nearly every label" in capsys.readouterr().err

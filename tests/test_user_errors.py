@@ -87,8 +87,9 @@ def test_every_class_gets_validation_texts_and_one_too_small_is_named(capsys, tm
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (["--patience", "3"], "--patience needs a validation loss"),
-        (["--plateau-patience", "1"], "--plateau-patience needs a validation loss"),
+        (["--patience", "3"], "--patience needs validation texts to watch"),
+        (["--plateau-patience", "1"], "--plateau-patience needs validation texts to watch"),
+        (["--monitor", "val_macro_f1"], "--monitor needs validation texts to watch"),
         (["--literal", "--validation-split", "0.1", "--plateau-patience", "2"], "--plateau-patience would do nothing"),
         (["--save", ""], "an empty path"),
         (["--results-dir", ""], "an empty path"),
@@ -189,3 +190,10 @@ def test_main_without_arguments_in_a_notebook_reads_no_flags_from_the_kernels_co
     monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel-1.json"])
     args = flags.parse(None, lstm_simple.__file__, lstm_simple.__doc__, flags.Recipe.of_script(vars(lstm_simple)))
     assert args.argv == [] and args.epochs == lstm_simple.EPOCHS
+
+
+def test_monitoring_the_macro_f1_of_one_label_a_text_is_one_line(small_corpus, capsys):
+    argv = ["--data-dir", small_corpus, "--validation-split", "0.2", "--monitor", "val_macro_f1", "--epochs", "1"]
+    code = exit_code_of(lstm_simple.main, argv)
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in error and "--monitor val_macro_f1 is for several labels a text" in error

@@ -54,6 +54,10 @@ STUDY_RECIPES = {
         "plateau3-patience12-first400": f"{_PLATEAU3} --truncating post --max-len 400",
         "plateau3-patience12-first500": f"{_PLATEAU3} --truncating post --max-len 500",
         "plateau3-patience12-first200-top10000": f"{_PLATEAU3} {_FIRST_200} --top-words 10000",
+        # Several labels a text: stop on the validation macro-F1 at its best threshold, the report's figure.
+        "plateau3-patience12-first200-f1": f"{_PLATEAU3} {_FIRST_200} --monitor val_macro_f1",
+        "plateau3-patience12-first200-balanced-f1": f"{_PLATEAU3} {_FIRST_200} --class-weight balanced "
+        "--monitor val_macro_f1",
     }.items()
 }
 # Recipes whose flag the scripts no longer have (it earned nothing in the study): their records stay.

@@ -223,11 +223,29 @@ def multi_label_readme_table(multi_label):
     mean macro-F1 and the worst run."""
     scripts = (*SCRIPTS, BASELINE)
     rows = []
+    verdicts = []
     for corpus, recipes in MULTI_LABEL_RECIPES.items():
         entries = [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts]
         if any(entries):
             rows.append([corpus] + [f"{e['mean']:.3f} (worst {e['min']:.3f})" if e else "-" for e in entries])
-    return table("corpus (macro-F1) | " + " | ".join(f"`{script}`" for script in scripts), rows)
+        if all(entries):
+            verdicts.append(bag_of_words_verdict(corpus, dict(zip(scripts, entries))))
+    return "\n\n".join([table("corpus (macro-F1) | " + " | ".join(f"`{s}`" for s in scripts), rows), *verdicts])
+
+
+def bag_of_words_verdict(corpus, entries):
+    """Whether the bag of words wins on a corpus, in one sentence, from the means of every script."""
+    bag = entries.pop(BASELINE)["mean"]
+    best_script, best = max(entries.items(), key=lambda item: item[1]["mean"])
+    if bag > best["mean"]:
+        return (
+            f"On {corpus} the bag of words' mean macro-F1 ({bag:.3f}) is above every LSTM script's (the best, "
+            f"`{best_script}`, {best['mean']:.3f}): run `baseline.py` first."
+        )
+    return (
+        f"On {corpus} the best LSTM script, `{best_script}` ({best['mean']:.3f}), is above the bag of words "
+        f"({bag:.3f})."
+    )
 
 
 def own_data_readme_table(study):
