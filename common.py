@@ -148,13 +148,8 @@ def load_texts(args, train_texts, train_labels, test_texts, test_labels):
 
 def prepared(data, args):
     """Not the tutorial's: --limit's selection (by the first run's seed), the data summary, --validation-split."""
-    joiner = args.label_separator or ","  # what joins a text's predicted labels in the serving model's output
-    holding = [name for name in data.class_names if joiner in name] if data.multi_label else []
-    if holding:
-        raise UsageError(
-            f"the labels [{shell.listed(holding)}] hold {joiner!r}, which joins a text's predicted labels; rename "
-            "them, or give --label-separator a character that no label holds"
-        )
+    if data.multi_label:
+        data.label_joiner = multi_label.joiner(args.label_separator, data.class_names)
     for split in ("train", "test") + ("validation",) * (data.validation_labels is not None):  # --validation-data's
         setattr(data, f"{split}_sequences", texts.cut_to_top_words(getattr(data, f"{split}_sequences"), args.top_words))
     if args.limit is not None and args.limit < data.num_classes:
@@ -342,14 +337,16 @@ def thresholds_on(model, validation, data):
             "give --validation-split or --validation-data)"
         )
         return data.thresholds
-    data.thresholds = multi_label.choose_thresholds(validation.predict(model), validation.labels)
+    probabilities = validation.predict(model)
+    data.thresholds = multi_label.choose_thresholds(probabilities, validation.labels)
     chosen = sorted(set(data.thresholds))
     shown = f"{chosen[0]:.2f} for every label" if len(chosen) == 1 else f"{chosen[0]:.2f} to {chosen[-1]:.2f}"
     print(f"Thresholds: {shown}, the best F1 on the {len(validation.labels)} validation texts.")
-    if chosen[-1] <= multi_label.CANDIDATE_THRESHOLDS[0]:
+    predicted = np.mean(probabilities >= np.asarray(data.thresholds, np.float32))
+    if predicted >= 0.9 and np.mean(validation.labels) < 0.9:
         print(
-            f"note: {chosen[-1]:.2f} is the lowest threshold tried: the model predicts nearly every label of every "
-            "text, as a model that learnt nothing would; train longer (more texts or epochs)",
+            f"note: at these thresholds the model predicts {100 * predicted:.0f} % of the labels of the validation "
+            "texts, which carry far fewer, as a model that learnt nothing would; train longer (more texts or epochs)",
             file=sys.stderr,
         )
     return data.thresholds

@@ -111,6 +111,7 @@ class Dataset:
     test_source: str = None  # where the test texts came from, when not from the data's own test split
     thresholds: list = None  # several labels a text: the probability each label needs (common.choose_thresholds)
     tokenizer: object = text_encoding.split_into_words  # what made the vocabulary's tokens (common.split_into_tokens)
+    label_joiner: str = ","  # several labels a text: what joins a text's predicted labels (multi_label.joiner)
 
     @property
     def num_classes(self):

@@ -275,14 +275,14 @@ def add_schedule_flags(add, recipe):
     add(
         "--patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="with --validation-split or --validation-data: epochs without a better validation loss (--monitor) "
+        help="with --validation-split or --validation-data: epochs without a better validation loss (or --monitor's) "
         "before stopping "
         f"(default: {recipe.patience})",
     )
     add(
         "--plateau-patience",
         type=whole_number_from(1, MAX_EPOCHS),
-        help="epochs without a better validation loss (--monitor) before the 'plateau' schedule halves the step "
+        help="epochs without a better validation loss (or --monitor's) before the 'plateau' schedule halves the step "
         f"(default: {recipe.plateau_patience})",
     )
     add(
@@ -378,7 +378,7 @@ def check_flags(args, parser):
     if args.seed + args.runs - 1 > MAX_SEED:
         parser.error(f"--seed {args.seed} with --runs {args.runs} would go past the largest seed, {MAX_SEED}")
     watched = [("--patience", args.patience), ("--plateau-patience", args.plateau_patience)]
-    watched.append(("--monitor", None if args.monitor == "val_loss" else args.monitor))
+    watched.append(("--monitor", args.monitor if args.monitor != "val_loss" else None))
     for flag, value in watched:
         if value is not None and not args.validates:
             parser.error(f"{flag} needs validation texts to watch; add --validation-split 0.1 or --validation-data")

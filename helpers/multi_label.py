@@ -13,6 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from helpers.shell import UsageError, listed
+
 DEFAULT_THRESHOLD = 0.5  # without validation texts to choose on
 # Tried on the validation texts, as float32, the precision the models' probabilities and the serving model have.
 CANDIDATE_THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2).astype(np.float32)
@@ -79,6 +81,33 @@ class BestThresholdMacroF1(keras.metrics.Metric):
 
     def get_config(self):
         return super().get_config() | {"num_labels": self.num_labels, "one_for_all": self.one_for_all}
+
+
+JOINERS = (",", "|", ";")  # what may join a text's predicted labels when the training table gave no separator
+
+
+def joiner(separator, class_names):
+    """What joins a text's predicted labels in the serving model's output: the table's --label-separator, else the
+    first of JOINERS that no label holds; a label that holds it would make the joined labels ambiguous."""
+    free = [
+        candidate
+        for candidate in ([separator] if separator else JOINERS)
+        if all(candidate not in name for name in class_names)
+    ]
+    if free:
+        return free[0]
+    holding = [name for name in class_names if (separator or JOINERS[0]) in name]
+    raise UsageError(
+        f"the labels [{listed(holding)}] hold {separator or ', '.join(map(repr, JOINERS))}, which would join a "
+        "text's predicted labels; rename them, or give --label-separator a character that no label holds"
+    )
+
+
+def watches_macro_f1(model):
+    """Whether the model's compiled metrics hold BestThresholdMacroF1, which gives val_macro_f1 (--monitor)."""
+    return keras.saving.get_registered_name(BestThresholdMacroF1) in json.dumps(
+        model.get_compile_config() or {}, default=str
+    )
 
 
 def compiled_with_our_classes(model):

@@ -127,7 +127,7 @@ def text_path(model, args, data):
         lengths=padded_lengths(model, args),
         tokenizer=data.tokenizer,
         thresholds=data.thresholds if data.multi_label else None,
-        label_separator=args.label_separator or ",",  # a JSONL list of labels has none: a comma, as CSV writes
+        label_separator=data.label_joiner,
     )
 
 

@@ -7,6 +7,7 @@ row that cannot be read, or has an empty text or no label, stops the reading
 with the file and its line and row named: nothing is trained on half a table.
 """
 
+import ast
 import codecs
 import csv
 import dataclasses
@@ -307,10 +308,22 @@ def _as_text(value):
     return value if isinstance(value, str) else "" if value is None else json.dumps(value)
 
 
+def _printed_list(cell):
+    """Whether a cell is a Python list of names printed as text (pandas writes a column of lists so: ['joy', 'love']),
+    not a label in brackets ("[deleted]", "[18, 25]")."""
+    if not (cell.startswith("[") and cell.endswith("]")):
+        return False
+    try:
+        value = ast.literal_eval(cell)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return isinstance(value, list) and bool(value) and all(isinstance(item, str) for item in value)
+
+
 def _label_of(label, where, separator):
     """A row's label as text; with a separator, or as a JSON list, its labels as a list (in order, once each)."""
     cell = _as_text(label).strip()
-    if not isinstance(label, list) and cell.startswith("[") and cell.endswith("]"):  # pandas' way of writing a list
+    if not isinstance(label, list) and _printed_list(cell):
         raise UsageError(
             f"{where}: the label {shell.listed([cell])} is a list printed as text; write the labels joined by one "
             "character (joy|love) and give --label-separator '|', or give the table as JSONL with a list"

@@ -163,7 +163,8 @@ def encode_lists(train_texts, train_labels, test_texts, test_labels, tokenizer=t
         {name for names in part for name in ([names] if isinstance(names, str) else names)}
         for part in (train_names, test_names)
     )
-    note_joined_labels(sorted(train_classes | test_classes), "your lists of labels")  # before the error it explains
+    if not any(map(gives_several_labels, [*train_labels, *test_labels])):  # before the error it explains
+        note_joined_labels(sorted(train_classes | test_classes), "your lists of labels")
     unknown = sorted(test_classes - train_classes)
     if unknown:
         raise UsageError(f"the test labels [{shell.listed(unknown)}] are not among the training labels")
@@ -196,7 +197,8 @@ def _table_corpus(path, columns, is_test):
             file=sys.stderr,
         )
     named = {name for names in table.labels for name in ([names] if isinstance(names, str) else names)}
-    if columns.separator is None and not is_test:  # before any error about the classes a forgotten separator makes
+    # Before any error about the classes that a forgotten separator makes; labels given as lists need none.
+    if columns.separator is None and not is_test and not table.multi_label:
         note_joined_labels(sorted(named), path)
     classes = len(named)
     if not is_test and classes > max(2, len(table.labels) / 2):  # a class per text or so: texts or ids, not labels
@@ -340,8 +342,8 @@ def load_own_texts(
             print(f"warning: could not cache the encoded data in {cache.cache_dir()} ({error})", file=sys.stderr)
     if test_split is not None and dataset.test_source is None:
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
-    if from_cache:  # the note a table gives as it is read (_table_corpus), for a copy that was not read
-        note_joined_labels(dataset.class_names, path)
+    if from_cache and columns.separator is None and tables.kind_of(path) and not dataset.multi_label:
+        note_joined_labels(dataset.class_names, path)  # as _table_corpus notes it when it reads the table
     note_classes_alike(dataset.class_names, path)
     return dataset
 

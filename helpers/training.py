@@ -5,7 +5,7 @@ import time
 import keras
 import numpy as np
 
-from helpers import batches, report, shell, text_encoding
+from helpers import batches, multi_label, report, shell, text_encoding
 
 PLATEAU_FACTOR = 0.5  # the 'plateau' schedule halves the step when the validation loss stalls,
 PLATEAU_MIN_FRACTION = 0.01  # down to a hundredth of the first step
@@ -90,9 +90,12 @@ def callbacks(args, model, test_batches, class_names):
             f"{args.script}'s MASK_PADDING is True but its model does not mask the padding "
             "(Embedding(mask_zero=config.mask_padding)); mask it, or set MASK_PADDING = False"
         )
-    several_labels = getattr(test_batches, "labels", None) is not None and test_batches.labels.ndim == 2
-    if args.monitor == "val_macro_f1" and not several_labels:
-        raise shell.UsageError("--monitor val_macro_f1 is for several labels a text; leave it out for one label a text")
+    # Keras' EarlyStopping only warns of a figure it does not find, and then never stops: refused here instead.
+    if args.monitor == "val_macro_f1" and not multi_label.watches_macro_f1(model):
+        raise shell.UsageError(
+            "--monitor val_macro_f1 needs several labels a text and a model compiled with "
+            "metrics=[config.metric()]; leave it out otherwise"
+        )
     chosen = []
     early_stopping = None
     watched = dict(monitor=args.monitor, mode="max" if args.monitor == "val_macro_f1" else "min")

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -103,9 +104,16 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
     test = write_labelled(tmp_path / f"test{suffix}", rows[550:])
     data = ["--data", train, "--validation-data", validation, "--test-data", test, "--label-column", "labels"]
     # A JSONL list needs no separator; there, --class-weight balanced weighs each label's positives (its own loss).
-    data += ["--label-separator", "|"] if suffix == ".csv" else ["--class-weight", "balanced"]
-    completed = run_in_process(capsys, lstm_simple.main, *data, *QUICK, "--save", str(tmp_path / "model"))
+    # The CSV run stops on the validation macro-F1.
+    data += (
+        ["--label-separator", "|", "--monitor", "val_macro_f1"] if suffix == ".csv" else ["--class-weight", "balanced"]
+    )
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        completed = run_in_process(capsys, lstm_simple.main, *data, *QUICK, "--save", str(tmp_path / "model"))
     assert completed.returncode == 0, completed.stderr
+    # Keras' EarlyStopping finds the figure it watches: it warns, and never stops, for one it does not find.
+    assert not [warning for warning in warned if "not available" in str(warning.message)]
     out = completed.stdout
     assert "500 training and 50 test texts, 3 labels, several a text:" in out
     two = sum(len(labels) == 2 for _, labels in rows[:500]) / 5
@@ -142,7 +150,7 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
         (as_saved,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("the saved model's")]
         assert f"test macro-F1 {macro_f1:.3f}," in as_saved
 
-    # The saved model.keras loads in plain Keras, without this project's balanced loss (saved uncompiled).
+    # The saved model.keras loads in plain Keras: saved compiled with Keras' own loss and F1, not this project's.
     load = f"import keras; print(keras.saving.load_model({str(tmp_path / 'model' / 'model.keras')!r}).output_shape)"
     loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, env=user_environment())
     assert loaded.returncode == 0 and loaded.stdout.strip() == "(None, 3)", loaded.stderr[-500:]
@@ -239,6 +247,9 @@ def test_python_labels_of_every_shape_a_practitioner_has_are_read_as_their_label
 def test_a_printed_list_in_a_cell_is_one_line_and_labels_joined_without_a_separator_get_a_note(tmp_path, capsys):
     printed = tmp_path / "printed.csv"
     printed.write_text("text,labels\none,\"['joy', 'love']\"\ntwo,['joy']\n", encoding="utf-8")
+    bracketed = tmp_path / "bracketed.csv"  # a label in brackets is a label
+    bracketed.write_text('text,label\none,[deleted]\ntwo,"[18, 25]"\n', encoding="utf-8")
+    assert tables.read_table(str(bracketed), "text", "label").labels == ["[deleted]", "[18, 25]"]
     for separator in (None, ","):
         with pytest.raises(UsageError, match=r"line 2 .*a list printed as text; write the labels joined"):
             tables.read_table(str(printed), "text", "labels", label_separator=separator)
@@ -266,10 +277,13 @@ def test_the_watched_macro_f1_is_the_reports_at_the_threshold_chosen_on_the_same
     assert float(metric.result()) == 0.0
 
 
-def test_a_label_that_holds_the_joining_separator_or_a_list_in_a_list_is_one_line():
+def test_predicted_labels_are_joined_by_a_character_no_label_holds_and_a_list_in_a_list_is_one_line():
     train_texts = ["happy day", "sad day", "both days"] * 3
-    with pytest.raises(UsageError, match=r"the labels \['sad, but ok'\] hold ',', which joins a text's predicted"):
-        common.load_texts(lstm_args(), train_texts, [["joy"], ["sad, but ok"], ["joy"]] * 3, ["day"], [["joy"]])
+    data = common.load_texts(lstm_args(), train_texts, [["joy"], ["sad, but ok"], ["joy"]] * 3, ["day"], [["joy"]])
+    assert data.label_joiner == "|"  # the first of , | ; that no label holds
+    every = [["a,"], ["b|"], ["c;"]] * 3
+    with pytest.raises(UsageError, match=r"the labels \['a,'\] hold ',', '\|', ';', which would join a text's"):
+        common.load_texts(lstm_args(), train_texts, every, ["day"], [["a,"]])
     with pytest.raises(UsageError, match="text 2's labels hold a list; give each text a flat list of names"):
         common.load_texts(lstm_args(), train_texts, [["joy"], [["joy"], "love"], ["joy"]] * 3, ["day"], [["joy"]])
 
@@ -287,9 +301,10 @@ def test_a_forgotten_separator_is_noted_before_the_error_it_causes_and_a_needles
     assert "no label cell holds --label-separator ',': each text has one label" in capsys.readouterr().err
 
 
-def test_a_threshold_at_the_lowest_candidate_is_noted_as_a_model_that_learnt_nothing(capsys):
+def test_thresholds_that_predict_every_label_are_noted_as_a_model_that_learnt_nothing_and_a_perfect_one_is_not(capsys):
     labels = np.array([[1, 0], [0, 1], [1, 1], [1, 0]])
-    validation = types.SimpleNamespace(predict=lambda model: np.full((4, 2), 0.5, np.float32), labels=labels)
     data = types.SimpleNamespace(num_classes=2, thresholds=None)
-    assert common.thresholds_on(None, validation, data) == pytest.approx([0.01, 0.01])
-    assert "0.01 is the lowest threshold tried: the model predicts nearly every label" in capsys.readouterr().err
+    for probabilities, noted in ((np.full((4, 2), 0.5, np.float32), True), (0.001 + 0.998 * labels, False)):
+        validation = types.SimpleNamespace(predict=lambda model: probabilities.astype(np.float32), labels=labels)
+        assert common.thresholds_on(None, validation, data) == pytest.approx([0.01, 0.01])  # ties go to the lowest
+        assert ("the model predicts 100 % of the labels" in capsys.readouterr().err) == noted

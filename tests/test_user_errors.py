@@ -196,4 +196,4 @@ def test_monitoring_the_macro_f1_of_one_label_a_text_is_one_line(small_corpus, c
     argv = ["--data-dir", small_corpus, "--validation-split", "0.2", "--monitor", "val_macro_f1", "--epochs", "1"]
     code = exit_code_of(lstm_simple.main, argv)
     error = capsys.readouterr().err.strip()
-    assert code == 2 and "\n" not in error and "--monitor val_macro_f1 is for several labels a text" in error
+    assert code == 2 and "\n" not in error and "--monitor val_macro_f1 needs several labels a text" in error
