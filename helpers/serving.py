@@ -53,7 +53,7 @@ class TextPath:
     lengths: list = None
     tokenizer: object = text_encoding.split_into_words  # the function that split the training texts into tokens
     thresholds: list = None  # several labels a text: the probability each label needs; None: one class a text
-    label_separator: str = ","  # several labels a text: what joins the predicted labels, as the training table did
+    label_separator: str = ","  # several labels a text: what joins the predicted labels (Dataset.label_joiner)
 
 
 def word_indices(vocabulary, top_words):
@@ -182,7 +182,7 @@ def unless_empty(inputs, run, classes):
 def decisions(probabilities, class_names, text_path):
     """What serve returns: each class's probability and the predicted class; with several labels a text, each
     label's probability, whether each is predicted (its probability reaches its threshold), and the predicted
-    labels joined by the training table's separator ("" when none is)."""
+    labels joined by the training table's separator, else a character no label holds ("" when none is)."""
     if text_path.thresholds is None:
         return {"probabilities": probabilities, "predicted_class": tf.gather(class_names, tf.argmax(probabilities, 1))}
     predicted = probabilities >= tf.constant(text_path.thresholds, tf.float32)

@@ -68,9 +68,10 @@ RETIRED_RECIPES = {
 OWN_DATA_RECIPE = "plateau3-patience12-first200"  # the README's own-data command: the study's choice
 OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 # Corpora of several labels a text, with the recipe their LSTMs and their bag of words are judged by: the bag of
-# words with balanced label weights, as scikit-learn's reference (class_weight="balanced") is run; at its own step
-# and without them it still improves after many epochs of GoEmotions.
-MULTI_LABEL_RECIPES = {"goemotions": {"lstm": OWN_DATA_RECIPE, "baseline": "plateau3-patience12-first200-balanced"}}
+# words with balanced label weights, as scikit-learn's reference (class_weight="balanced") is run, stopping on the
+# validation macro-F1: on GoEmotions its validation loss is lowest at epoch 6 (0.415 on test) while its macro-F1
+# still rises at epoch 50 (0.449).
+MULTI_LABEL_RECIPES = {"goemotions": {"lstm": OWN_DATA_RECIPE, "baseline": "plateau3-patience12-first200-balanced-f1"}}
 WHOLE_TEXT_FLAGS = ("--max-len", "--truncating")  # baseline.py reads whole texts: it has no such flags
 
 

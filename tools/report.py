@@ -281,6 +281,10 @@ def backends_table(records):
     return table("backend | versions | script | configuration | seed | texts | accuracy | s/epoch", rows)
 
 
+JUDGED_RECIPES = "; ".join(
+    f"{corpus}: `{recipes['lstm']}` for the LSTMs, `{recipes['baseline']}` for the bag of words"
+    for corpus, recipes in MULTI_LABEL_RECIPES.items()
+)
 # Each section of results/README.md: its title, what it shows, and its tables (built only if it has records).
 SECTIONS = [
     ("Accuracy on IMDB (default configuration)", "All 25,000 training and 25,000 test reviews of the Stanford "
@@ -313,7 +317,7 @@ SECTIONS = [
      lambda r: [study_table(r["study"]), table(f"corpus | {TARGETS_HEADER}", own_data_targets(r["study"]))]),
     ("Several labels a text", "Corpora whose texts carry several labels (`study/<corpus>/<recipe>/`), with their "
      "own validation and test files in place of `--validation-split`; the recipes judged are "
-     f"{', '.join(f'{c}: {r}' for c, r in MULTI_LABEL_RECIPES.items())}. Macro-F1 is the mean of each label's F1, "
+     f"{JUDGED_RECIPES}. Macro-F1 is the mean of each label's F1, "
      "micro-F1 the F1 of every decision pooled; exact match counts the texts whose labels are all right. Each run's "
      "thresholds are chosen on the validation texts (the best macro-F1): one number where one serves all labels, "
      "else their range.",
