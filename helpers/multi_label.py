@@ -18,8 +18,8 @@ from helpers.shell import UsageError, listed
 DEFAULT_THRESHOLD = 0.5  # without validation texts to choose on
 # Tried on the validation texts, as float32, the precision the models' probabilities and the serving model have.
 CANDIDATE_THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2).astype(np.float32)
-# One threshold for all labels, or one for each label: a label with a few validation texts gets a threshold that
-# fits those few (see the note in results/goemotions).
+# One threshold for all labels (True), or each label its own (False), both chosen on the validation texts:
+# tools/threshold_study.py measures the two on a saved model (docs/own-data.md gives GoEmotions' figures).
 ONE_THRESHOLD_FOR_ALL_LABELS = True
 
 
