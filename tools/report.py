@@ -227,10 +227,19 @@ def multi_label_readme_table(multi_label):
     for corpus, recipes in MULTI_LABEL_RECIPES.items():
         entries = [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts]
         if any(entries):
-            rows.append([corpus] + [f"{e['mean']:.3f} (worst {e['min']:.3f})" if e else "-" for e in entries])
+            rows.append([corpus] + [multi_label_cell(entry) for entry in entries])
         if all(entries):
             verdicts.append(bag_of_words_verdict(corpus, dict(zip(scripts, entries))))
     return "\n\n".join([table("corpus (macro-F1) | " + " | ".join(f"`{s}`" for s in scripts), rows), *verdicts])
+
+
+def multi_label_cell(entry):
+    """A script's mean macro-F1 and its worst run, or the one seed it stands on so far; "-" without a run."""
+    if entry is None:
+        return "-"
+    if len(entry["seeds"]) == 1:
+        return f"{entry['mean']:.3f} (seed {entry['seeds'][0]} alone)"
+    return f"{entry['mean']:.3f} (worst {entry['min']:.3f})"
 
 
 def bag_of_words_verdict(corpus, entries):
