@@ -63,12 +63,22 @@ class BestThresholdMacroF1(keras.metrics.Metric):
         self.actual = self.add_variable(shape=(num_labels,), initializer="zeros", name="actual")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = ops.cast(y_true, "float32")
-        candidates = ops.reshape(ops.convert_to_tensor(CANDIDATE_THRESHOLDS), (-1, 1, 1))
-        decided = ops.cast(ops.expand_dims(ops.cast(y_pred, "float32"), 0) >= candidates, "float32")  # (C, B, L)
-        self.true_positives.assign_add(ops.sum(decided * y_true, axis=1))
-        self.predicted.assign_add(ops.sum(decided, axis=1))
-        self.actual.assign_add(ops.sum(y_true, axis=0))
+        # Each probability's bin: how many candidates it reaches (searchsorted), so that a label's decisions at
+        # every candidate come from one histogram of (bin, label), O(texts x labels) in memory, not x candidates.
+        num_labels = self.num_labels
+        y_true = ops.reshape(ops.cast(y_true, "float32"), (-1,))
+        reached = ops.searchsorted(ops.convert_to_tensor(CANDIDATE_THRESHOLDS), ops.reshape(y_pred, (-1,)), "right")
+        label = ops.arange(ops.shape(y_true)[0]) % num_labels
+        bins = ops.cast(reached, "int32") * num_labels + ops.cast(label, "int32")
+        size = (len(CANDIDATE_THRESHOLDS) + 1) * num_labels
+
+        def at_every_candidate(weights):  # the texts whose probability reaches each candidate, label by label
+            histogram = ops.reshape(ops.segment_sum(weights, bins, num_segments=size), (-1, num_labels))
+            return ops.flip(ops.cumsum(ops.flip(histogram, 0), axis=0), 0)[1:]
+
+        self.true_positives.assign_add(at_every_candidate(y_true))
+        self.predicted.assign_add(at_every_candidate(ops.ones_like(y_true)))
+        self.actual.assign_add(ops.sum(ops.reshape(y_true, (-1, num_labels)), axis=0))
 
     def result(self):
         both = self.predicted + self.actual

@@ -2,6 +2,7 @@
 the saved serving model and predict.py."""
 
 import csv
+import importlib.util
 import json
 import random
 import subprocess
@@ -17,7 +18,7 @@ import baseline
 import common
 import lstm_simple
 import predict
-from conftest import FILLER_WORDS, lstm_args, one_error_line, run_in_process, user_environment
+from conftest import FILLER_WORDS, OTHER_BACKENDS, ROOT, lstm_args, one_error_line, run_in_process, user_environment
 from helpers import corpus, multi_label, tables, texts
 from helpers.shell import UsageError
 
@@ -308,3 +309,37 @@ def test_thresholds_that_predict_every_label_are_noted_as_a_model_that_learnt_no
         validation = types.SimpleNamespace(predict=lambda model: probabilities.astype(np.float32), labels=labels)
         assert common.thresholds_on(None, validation, data) == pytest.approx([0.01, 0.01])  # ties go to the lowest
         assert ("the model predicts 100 % of the labels" in capsys.readouterr().err) == noted
+
+
+WATCHED_ON_A_BACKEND = """
+import sys, keras, numpy as np
+sys.path.insert(0, sys.argv[1])
+from helpers import multi_label
+rng = np.random.default_rng(3)
+x = rng.random((600, 8)).astype("float32")
+labels = (x[:, :5] + rng.random((600, 5)) * 0.5 > 0.9).astype("float32")
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(5, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=[multi_label.BestThresholdMacroF1(5)])
+stop = keras.callbacks.EarlyStopping(monitor="val_macro_f1", mode="max", patience=2, restore_best_weights=True)
+history = model.fit(x[:400], labels[:400], validation_data=(x[400:], labels[400:]), epochs=3, batch_size=64,
+                    callbacks=[stop], verbose=0)
+watched = model.evaluate(x[400:], labels[400:], batch_size=64, verbose=0, return_dict=True)["macro_f1"]
+probabilities = model.predict(x[400:], verbose=0)
+thresholds = multi_label.choose_thresholds(probabilities, labels[400:])
+print(watched, multi_label.figures(probabilities, labels[400:], list("abcde"), thresholds)["macro_f1"])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["tensorflow", *OTHER_BACKENDS])
+def test_the_watched_macro_f1_is_the_reports_on_every_backend_inside_fit(backend):
+    """The metric as fit and evaluate run it (compiled: a graph, XLA), equal to the report's figure."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    completed = subprocess.run(
+        [sys.executable, "-c", WATCHED_ON_A_BACKEND, ROOT], capture_output=True, text=True,
+        env=user_environment(KERAS_BACKEND=backend),
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    watched, reported = map(float, completed.stdout.split()[-2:])
+    assert watched == pytest.approx(reported, abs=1e-6) and reported > 0.2
