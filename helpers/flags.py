@@ -290,7 +290,7 @@ def add_schedule_flags(add, recipe):
         choices=("val_loss", "val_macro_f1"),
         default="val_loss",
         help="what early stopping and the halved step watch on the validation texts: their loss, or with several "
-        "labels a text their macro-F1 at the best threshold, the figure the report gives (default: val_loss)",
+        "labels a text their macro-F1 at the best threshold, the figure the report gives",
     )
     add(
         "--class-weight",
