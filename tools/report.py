@@ -35,10 +35,13 @@ from targets import (
     quick_try_verdict,
 )
 
-README_BLOCKS = {  # README.md's generated tables, between markers
-    "results": "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->",
-    "own-data": "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->",
-    "multi-label": "<!-- multi-label:start (written by tools/report.py from results/study; do not edit) -->",
+GENERATED_BLOCKS = {  # the tables written into the docs, between markers: (file, start marker)
+    "results": ("README.md", "<!-- results:start (written by tools/report.py from results/runs; do not edit) -->"),
+    "own-data": ("README.md", "<!-- own-data:start (written by tools/report.py from results/study; do not edit) -->"),
+    "multi-label": (
+        "docs/own-data.md",
+        "<!-- multi-label:start (written by tools/report.py from results/study; do not edit) -->",
+    ),
 }
 PATH_FLAGS = r"--(data-dir|data|test-data|validation-data|label-names|results-dir|save) \S+"  # shown as PATH
 CLAIM_PATTERN = re.compile(r"^Gets to .*$", re.MULTILINE)
@@ -420,18 +423,20 @@ def expected_files():
     if not imdb:
         raise SystemExit(f"report.py: error: no full-data records in {families.RUNS_DIR}; run tools/benchmark.py first")
     files = {"results/README.md": results_readme(records), "README.md": read("README.md")}
+    files["docs/own-data.md"] = read("docs/own-data.md")
     blocks = {"results": accuracy_table(imdb)}
     if study:
         blocks["own-data"] = own_data_readme_table(study)
     if records["multi_label"]:
         blocks["multi-label"] = multi_label_readme_table(records["multi_label"])
     for name, block in blocks.items():
-        start, end = README_BLOCKS[name], f"<!-- {name}:end -->"
+        path, start = GENERATED_BLOCKS[name]
+        end = f"<!-- {name}:end -->"
         pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
-        new_readme, count = pattern.subn(lambda match: f"{start}\n\n{block}\n\n{end}", files["README.md"], count=1)
+        filled, count = pattern.subn(lambda match: f"{start}\n\n{block}\n\n{end}", files[path], count=1)
         if count != 1:
-            raise SystemExit(f"report.py: error: README.md has no {name} block to fill")
-        files["README.md"] = new_readme
+            raise SystemExit(f"report.py: error: {path} has no {name} block to fill")
+        files[path] = filled
     for script in SCRIPTS:
         if (script, "default") in imdb:
             files[script] = CLAIM_PATTERN.sub(lambda match: claim_line(imdb[script, "default"]), read(script), count=1)
