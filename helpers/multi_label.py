@@ -113,18 +113,20 @@ def joiner(separator, class_names):
     )
 
 
+def compiled_with(model, *classes):
+    """Whether the model is compiled with a loss or metric of one of these classes (by its registered name)."""
+    compiled = json.dumps(model.get_compile_config() or {}, default=str)
+    return any(keras.saving.get_registered_name(kind) in compiled for kind in classes)
+
+
 def watches_macro_f1(model):
     """Whether the model's compiled metrics hold BestThresholdMacroF1, which gives val_macro_f1 (--monitor)."""
-    return keras.saving.get_registered_name(BestThresholdMacroF1) in json.dumps(
-        model.get_compile_config() or {}, default=str
-    )
+    return compiled_with(model, BestThresholdMacroF1)
 
 
 def compiled_with_our_classes(model):
     """Whether the model is compiled with a loss or metric of this module, which plain Keras could not load."""
-    compiled = json.dumps(model.get_compile_config() or {}, default=str)
-    ours = (BalancedBinaryCrossentropy, BestThresholdMacroF1)
-    return any(keras.saving.get_registered_name(kind) in compiled for kind in ours)
+    return compiled_with(model, BalancedBinaryCrossentropy, BestThresholdMacroF1)
 
 
 def balanced_loss(labels):
