@@ -92,6 +92,17 @@ def test_records_of_several_labels_a_text_make_their_tables_and_targets(tmp_path
     assert "| goemotions | 0.360 (worst 0.360) |" in readme and "| 0.444 (worst 0.444) |\n" in readme
     assert readme.endswith("On goemotions the bag of words' mean macro-F1 (0.444) is above every LSTM script's (the "
                            "best, `cnn_lstm.py`, 0.390): run `baseline.py` first.")  # fmt: skip
+    assert report.multi_label_verdicts(multi_label) in readme  # the README's sentence is the table's
+    baseline_key = ("goemotions", recipes["baseline"], families.BASELINE)
+    some_seeds = multi_label | {baseline_key: multi_label[baseline_key] | {"seeds": [41]}}
+    assert report.multi_label_verdicts(some_seeds).endswith(
+        "Of these, `baseline.py` stands on fewer than 3 seeds so far."
+    )
+    without = {key: entry for key, entry in multi_label.items() if key[2] not in ("lstm_dropout.py", "cnn_lstm.py")}
+    assert report.multi_label_verdicts(without) == (
+        "On goemotions, whether the bag of words wins is still to be measured: `lstm_dropout.py` and `cnn_lstm.py` "
+        "have no recorded run yet."
+    )
     full = report.multi_label_table(multi_label)
     assert "0.30, 0.30, 0.30" in full and "0.20-0.60, 0.20-0.60, 0.20-0.60" in full
     command = multi_label["goemotions", recipes["baseline"], families.BASELINE]["command"]

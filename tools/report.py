@@ -24,6 +24,7 @@ from families import (
     QUICK_TRY_FLAGS,
     RESULTS_DIR,
     SCRIPTS,
+    STUDY_SEEDS,
 )
 from helpers.files import written_whole  # families puts the repository on the path
 from targets import (
@@ -41,6 +42,10 @@ GENERATED_BLOCKS = {  # the tables written into the docs, between markers: (file
     "multi-label": (
         "docs/own-data.md",
         "<!-- multi-label:start (written by tools/report.py from results/study; do not edit) -->",
+    ),
+    "multi-label-verdict": (
+        "README.md",
+        "<!-- multi-label-verdict:start (written by tools/report.py from results/study; do not edit) -->",
     ),
 }
 PATH_FLAGS = r"--(data-dir|data|test-data|validation-data|label-names|results-dir|save) \S+"  # shown as PATH
@@ -222,18 +227,44 @@ def multi_label_table(multi_label):
 
 
 def multi_label_readme_table(multi_label):
-    """README.md's table of several labels a text: per corpus and script (each by its corpus' recipe for it), the
-    mean macro-F1 and the worst run."""
+    """docs/own-data.md's table of several labels a text: per corpus and script (each by its corpus' recipe for it),
+    the mean macro-F1 and the worst run, then whether the bag of words wins."""
     scripts = (*SCRIPTS, BASELINE)
-    rows = []
-    verdicts = []
-    for corpus, recipes in MULTI_LABEL_RECIPES.items():
-        entries = [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts]
-        if any(entries):
-            rows.append([corpus] + [multi_label_cell(entry) for entry in entries])
+    rows = [[corpus] + [multi_label_cell(entry) for entry in entries] for corpus, entries in by_recipe(multi_label)
+            if any(entries)]  # fmt: skip
+    return "\n\n".join([table("corpus (macro-F1) | " + " | ".join(f"`{s}`" for s in scripts), rows),
+                        multi_label_verdicts(multi_label)])  # fmt: skip
+
+
+def by_recipe(multi_label):
+    """Per corpus of MULTI_LABEL_RECIPES, each script's entry (None without a run) by the recipe judged for it."""
+    scripts = (*SCRIPTS, BASELINE)
+    return [
+        (corpus, [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts])
+        for corpus, recipes in MULTI_LABEL_RECIPES.items()
+    ]
+
+
+def multi_label_verdicts(multi_label):
+    """The README's sentence per corpus of several labels a text: whether the bag of words wins, once every script
+    has a figure, or which scripts have none yet."""
+    scripts = (*SCRIPTS, BASELINE)
+    sentences = []
+    for corpus, entries in by_recipe(multi_label):
         if all(entries):
-            verdicts.append(bag_of_words_verdict(corpus, dict(zip(scripts, entries))))
-    return "\n\n".join([table("corpus (macro-F1) | " + " | ".join(f"`{s}`" for s in scripts), rows), *verdicts])
+            sentences.append(bag_of_words_verdict(corpus, dict(zip(scripts, entries))))
+        else:
+            missing = [f"`{script}`" for script, entry in zip(scripts, entries) if entry is None]
+            missing = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+            sentences.append(f"On {corpus}, whether the bag of words wins is still to be measured: {missing} "
+                             f"{'have' if ' and ' in missing else 'has'} no recorded run yet.")  # fmt: skip
+            continue
+        short = [script for script, entry in zip(scripts, entries) if len(entry["seeds"]) < STUDY_SEEDS]
+        if short:
+            verb = "stand" if len(short) > 1 else "stands"
+            names = ", ".join(f"`{script}`" for script in short)
+            sentences.append(f"Of these, {names} {verb} on fewer than {STUDY_SEEDS} seeds so far.")
+    return " ".join(sentences)
 
 
 def multi_label_cell(entry):
@@ -429,6 +460,7 @@ def expected_files():
         blocks["own-data"] = own_data_readme_table(study)
     if records["multi_label"]:
         blocks["multi-label"] = multi_label_readme_table(records["multi_label"])
+        blocks["multi-label-verdict"] = multi_label_verdicts(records["multi_label"])
     for name, block in blocks.items():
         path, start = GENERATED_BLOCKS[name]
         end = f"<!-- {name}:end -->"
