@@ -183,6 +183,7 @@ def test_one_label_a_text_given_as_several_and_the_baseline_train_as_several_lab
     assert float(completed.stdout.split("Macro-F1: ")[1].split()[0]) > 0.6
 
 
+@pytest.mark.slow
 def test_a_names_file_names_the_ids_and_an_id_it_lacks_is_one_line(tmp_path, capsys):
     rows = [
         (text, [str(sorted(LABEL_WORDS).index(label)) for label in labels]) for text, labels in texts_with_labels(30, 5)

@@ -196,6 +196,7 @@ def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here
     np.testing.assert_allclose(loaded, list(expected.values()), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_predictions_go_to_a_new_csv_file_whole_and_never_over_a_users_file(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     review_file = tmp_path / "reviews.txt"

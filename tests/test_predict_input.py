@@ -49,6 +49,7 @@ def test_a_class_name_with_a_tab_keeps_the_output_three_columns(saved_model, tmp
     assert completed.returncode == 0 and all(len(line.split("\t")) == 3 for line in completed.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_an_argument_that_names_a_file_gets_a_note_about_file(saved_model, tmp_path, capsys):
     texts_file = tmp_path / "texts.txt"
     texts_file.write_text("wonderful\n")

@@ -42,6 +42,7 @@ def test_an_output_that_cannot_be_written_as_named_is_refused_before_the_model_l
     assert sorted(os.listdir(tmp_path)) == ["a file"]
 
 
+@pytest.mark.slow
 def test_output_dash_writes_the_table_to_standard_output_and_no_file(tmp_path, capsys, monkeypatch, saved_model):
     monkeypatch.chdir(tmp_path)
     completed = run_in_process(

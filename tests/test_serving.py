@@ -206,6 +206,7 @@ def test_on_a_backend_that_cannot_export_save_writes_model_keras_and_says_so_bef
     assert refused.returncode == 2 and "is not a folder written by --save" in one_error_line(refused)
 
 
+@pytest.mark.slow
 def test_predict_py_classifies_a_megabyte_line_and_bytes_that_are_not_utf8(saved_model, tmp_path, capsys):
     texts_file = tmp_path / "texts.txt"
     texts_file.write_bytes(b"wonderful " * 100_000 + b"\nawful \xff\xfe word3\n")
@@ -242,6 +243,7 @@ def test_the_serving_models_readme_lines_run_as_written(saved_model, tmp_path):
     assert "pos" in completed.stdout or "neg" in completed.stdout
 
 
+@pytest.mark.slow
 def test_a_backend_that_cannot_export_refuses_a_folder_whose_serving_model_it_could_not_replace(
     saved_model, tmp_path, monkeypatch, capsys
 ):

@@ -302,6 +302,7 @@ def test_predict_reads_a_table_and_writes_its_rows_with_the_prediction_added(tmp
     assert again.returncode == 2 and "exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_predict_names_the_columns_a_table_has_when_the_text_column_is_missing(tmp_path, capsys, saved_model):
     path = write_table(tmp_path / "new.csv", [("good", "x")], header=("review", "id"))
     completed = run_in_process(capsys, predict.main, str(saved_model), "--file", path)
@@ -315,6 +316,7 @@ def test_a_csv_separated_by_semicolons_gets_a_hint(tmp_path):
         tables.read_table(os.path.join(path, "excel.csv"), "text", "label")
 
 
+@pytest.mark.slow
 def test_predict_writes_a_table_without_header_as_it_came(tmp_path, capsys, saved_model):
     path = write_files(tmp_path, {"new.tsv": "1\tA wonderful film\n2\tawful, awful\n"})
     output = tmp_path / "out.tsv"
@@ -325,6 +327,7 @@ def test_predict_writes_a_table_without_header_as_it_came(tmp_path, capsys, save
     assert [row[:2] for row in written] == [["1", "A wonderful film"], ["2", "awful, awful"]] and len(written[0]) == 4
 
 
+@pytest.mark.slow
 def test_a_jsonl_table_written_as_csv_keeps_every_value_under_its_own_column(tmp_path, capsys, saved_model):
     path = write_files(
         tmp_path,
@@ -344,6 +347,7 @@ def test_a_jsonl_table_written_as_csv_keeps_every_value_under_its_own_column(tmp
     assert [row[:3] for row in written[1:]] == [["1", "wonderful", ""], ["2", "awful", ""], ["3", "meh", '{"a": null}']]
 
 
+@pytest.mark.slow
 def test_a_tsv_output_that_cannot_hold_a_text_is_one_line_and_no_file(tmp_path, capsys, saved_model):
     output = tmp_path / "out.tsv"
     completed = run_in_process(capsys, predict.main, str(saved_model), "a\ttab", "--output", str(output))
@@ -351,6 +355,7 @@ def test_a_tsv_output_that_cannot_hold_a_text_is_one_line_and_no_file(tmp_path, 
     assert os.listdir(tmp_path) == [] or not any(name.startswith(("out", ".partial")) for name in os.listdir(tmp_path))
 
 
+@pytest.mark.slow
 def test_a_gzipped_output_names_itself_inside(tmp_path, capsys, saved_model):
     output = tmp_path / "out.csv.gz"
     completed = run_in_process(capsys, predict.main, str(saved_model), "A wonderful film", "--output", str(output))
@@ -429,6 +434,7 @@ def test_utf16_without_a_byte_order_mark_is_named_with_how_to_save_it_as_utf8(tm
     assert completed.returncode == 2 and expected in one_error_line(completed)
 
 
+@pytest.mark.slow
 def test_a_spreadsheet_is_one_line_that_names_it_and_asks_for_csv(tmp_path, capsys, saved_model):
     import zipfile
 

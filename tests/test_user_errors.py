@@ -103,6 +103,7 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
     assert expected in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, saved_model, tmp_path, monkeypatch):
     # As root (CI) a chmod does not stop reading, so the refusal is what the OS would raise.
     def refused(*args, **kwargs):
