@@ -240,7 +240,11 @@ def _write_rows(handle, kind, columns, rows, added_columns, added_values, header
     try:
         if header:
             writer.writerow(list(columns) + list(added_columns))
-        writer.writerows([_field(value) for value in row] + list(values) for row, values in zip(rows, added_values))
+        writer.writerows(
+            [_field(value) for value in row]
+            + [f"{value:.6f}" if isinstance(value, float) else value for value in values]
+            for row, values in zip(rows, added_values)
+        )
     except csv.Error:
         raise UsageError("a text holds a tab or a line break, which a TSV cannot; give --output a .csv name")
 
@@ -265,7 +269,8 @@ def write_predictions(path, to_classify, table, predictions, model):
     """The input's rows (or its texts) with the predicted class and its probability (or with several labels a text,
     the predicted labels and each label's probability), written whole as a new file."""
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
-    added = [(name, *(f"{value:.6f}" for value in np.atleast_1d(values))) for name, values in predictions]
+    # Probabilities to 6 decimals: as numbers in a JSONL row, as text in a CSV or TSV field (_write_rows).
+    added = [(name, *np.round(np.atleast_1d(values).astype(float), 6).tolist()) for name, values in predictions]
     header = table.header if table else True
     write_table(path, columns, rows, prediction_columns(model), added, header=header)
     if path != "-":  # on standard output the table is all there is

@@ -156,13 +156,21 @@ def test_several_labels_a_text_train_report_save_serve_and_predict(suffix, tmp_p
     loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, env=user_environment())
     assert loaded.returncode == 0 and loaded.stdout.strip() == "(None, 3)", loaded.stderr[-500:]
 
-    out_file = tmp_path / "predictions.csv"
-    completed = run_in_process(capsys, predict.main, str(tmp_path / "model"), "happy happy", "--output", str(out_file))
+    assert_predictions_file(capsys, tmp_path / "model", tmp_path / f"predictions{suffix}")
+
+
+def assert_predictions_file(capsys, model, out_file):
+    """predict.py --output adds the predicted labels and each label's probability: in JSONL, as JSON numbers."""
+    completed = run_in_process(capsys, predict.main, str(model), "happy happy", "--output", str(out_file))
     assert completed.returncode == 0, completed.stderr
+    columns = ["text", "predicted_labels", "probability_anger", "probability_joy", "probability_love"]
     with open(out_file, encoding="utf-8") as handle:
-        (header, row) = list(csv.reader(handle))
-    assert header == ["text", "predicted_labels", "probability_anger", "probability_joy", "probability_love"]
-    assert row[1] == "joy" and float(row[3]) > 0.5
+        if out_file.suffix == ".csv":
+            (header, row) = list(csv.reader(handle))
+            assert header == columns and row[1] == "joy" and float(row[3]) > 0.5
+        else:  # the labels as text
+            (row,) = [json.loads(line) for line in handle]
+            assert list(row) == columns and row["predicted_labels"] == "joy" and row["probability_joy"] > 0.5
 
 
 @pytest.mark.slow
