@@ -134,10 +134,8 @@ def load_data(args):
     if any(tables.kind_of(path or "") for path in (args.data, args.test_data, args.validation_data)):
         columns = texts.TableColumns(args.text_column, args.label_column, not args.no_header, args.label_separator)
     data = texts.load_own_texts(
-        args.data, columns, args.test_data, args.test_split, split_into_tokens, args.validation_data
+        args.data, columns, args.test_data, args.test_split, split_into_tokens, args.validation_data, args.label_names
     )
-    if args.label_names:
-        texts.named_by_file(data, args.label_names)
     return prepared(data, args)
 
 

@@ -10,6 +10,7 @@ cached (cache.py), keyed on what was read and the tokenizer.
 import collections
 import dataclasses
 import decimal
+import functools
 import hashlib
 import io
 import os
@@ -308,14 +309,22 @@ def split_off_test(corpus, fraction, path):
 
 
 def load_own_texts(
-    path, columns=None, test_path=None, test_split=None, tokenizer=text_encoding.split_into_words, validation_path=None
+    path,
+    columns=None,
+    test_path=None,
+    test_split=None,
+    tokenizer=text_encoding.split_into_words,
+    validation_path=None,
+    label_names_path=None,
 ):
     """The encoded corpus at path (its test set at test_path, its validation set at validation_path), from the cache
-    when what is read and the tokenizer are unchanged.
+    when what is read and the tokenizer are unchanged; its labels, if ids, named by the file label_names_path.
 
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     text_encoding.check_tokenizer(tokenizer)
+    named = namer(label_names_path)  # the file read first, and the labels checked before the encoding
+
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
@@ -334,7 +343,7 @@ def load_own_texts(
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     from_cache = dataset is not None
     if dataset is None:
-        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
+        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, named)
         try:
             os.makedirs(cache.cache_dir(), exist_ok=True)
             cache.save(cache_path, dataset)
@@ -344,11 +353,13 @@ def load_own_texts(
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     if from_cache and columns.separator is None and tables.kind_of(path) and not dataset.multi_label:
         note_joined_labels(dataset.class_names, path)  # as _table_corpus notes it when it reads the table
+    if named:
+        dataset.class_names = named(dataset.class_names)
     note_classes_alike(dataset.class_names, path)
     return dataset
 
 
-def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer):
+def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, named):
     """What load_own_texts does when the cache does not hold it: read each source, set the test set, encode."""
     corpus = sources[0][1]()
     test_source = None
@@ -362,6 +373,8 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
         test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
     if validation:
         corpus = _with_validation_data(corpus, validation[1](), validation[2])
+    if named:  # a mistake in --label-names, before the wait
+        named(corpus.class_names)
     print("Encoding the texts (cached for next time) ...", flush=True)
     dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
     dataset.test_source = test_source
@@ -369,30 +382,42 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer)
 
 
 def read_label_names(names_path):
-    """The names of a --label-names file, one a line: the i-th line names id i."""
+    """The names of a --label-names file, one a line: the i-th line names id i. Blank lines at its end are left out;
+    one before a name would shift every later id, and is one line."""
     try:
         with open(names_path, encoding="utf-8-sig") as handle:  # -sig: Notepad's byte-order mark
-            return [line.strip() for line in handle.read().splitlines()]
+            names = [line.strip() for line in handle.read().splitlines()]
     except OSError as error:
         raise UsageError(f"--label-names {names_path}: {shell.describe_os_error(error)}")
     except UnicodeDecodeError:
         raise UsageError(f"--label-names {names_path} is not UTF-8 text; give a text file, one label name a line")
+    while names and not names[-1]:
+        names.pop()
+    if not names or "" in names:
+        where = f"line {names.index('') + 1} is blank" if names else "it is empty"
+        raise UsageError(f"--label-names {names_path}: {where}; give one label name a line, line i naming id i")
+    return names
 
 
-def named_by_file(dataset, names_path):
-    """The class names of a table that labels by ids (0, 1, 2, ...), replaced by the names of a file, one a line
-    (the i-th line names id i), as GoEmotions' labels.txt names its ids."""
-    names = read_label_names(names_path)
-    ids = [name for name in dataset.class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
-    unknown = [name for name in dataset.class_names if name not in ids or not names[int(name)]]
+def namer(names_path):
+    """None without a --label-names file; else names_of_ids for its names: class names -> the names it gives them."""
+    if not names_path:
+        return None
+    return functools.partial(names_of_ids, names=read_label_names(names_path), names_path=names_path)
+
+
+def names_of_ids(class_names, names, names_path):
+    """The class names of a table that labels by ids (0, 1, 2, ...) as `names` name them (the i-th names id i, as
+    GoEmotions' labels.txt does); one line for an id it lacks or a name given twice."""
+    ids = [name for name in class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
+    unknown = [name for name in class_names if name not in ids]
     if unknown:
         raise UsageError(
             f"--label-names {names_path} names the ids 0 to {len(names) - 1}, but not the labels "
             f"[{shell.listed(unknown)}]; give labels as the ids its lines name, or leave out --label-names"
         )
-    given = [names[int(name)] for name in dataset.class_names]
+    given = [names[int(name)] for name in class_names]
     twice = sorted({name for name in given if given.count(name) > 1})
     if twice:
         raise UsageError(f"--label-names {names_path} names two ids [{shell.listed(twice)}]; give each id its own name")
-    dataset.class_names = given
-    return dataset
+    return given

@@ -5,6 +5,7 @@ import csv
 import importlib.util
 import json
 import random
+import re
 import subprocess
 import sys
 import types
@@ -207,6 +208,30 @@ def test_a_names_file_names_the_ids_and_an_id_it_lacks_is_one_line(tmp_path, cap
     completed = run_in_process(capsys, lstm_simple.main, *data, "--label-names", str(names))
     assert completed.returncode == 2
     assert "names the ids 0 to 1, but not the labels ['2']" in one_error_line(completed)
+
+
+def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path, capsys):
+    rows = [
+        (text, [str(sorted(LABEL_WORDS).index(label)) for label in labels]) for text, labels in texts_with_labels(30, 5)
+    ]
+    train = write_labelled(tmp_path / "train.csv", rows, separator=",")
+    columns = texts.TableColumns("text", "labels", separator=",")
+    names = tmp_path / "labels.txt"
+    for content, error in [
+        ("anger\njoy\n", "names the ids 0 to 1, but not the labels ['2']"),
+        ("anger\n\njoy\nlove\n", "line 2 is blank; give one label name a line, line i naming id i"),
+        ("\n\n", "it is empty"),
+        ("anger\njoy\njoy\n", "names two ids ['joy']; give each id its own name"),
+    ]:
+        names.write_text(content, encoding="utf-8")
+        with pytest.raises(UsageError, match=re.escape(error)):
+            texts.load_own_texts(train, columns, label_names_path=str(names))
+        assert "Encoding" not in capsys.readouterr().out  # no wait before the error
+    names.write_text("anger\njoy\nlove\n\n", encoding="utf-8")  # a blank line at the end names nothing
+    assert texts.load_own_texts(train, columns, label_names_path=str(names)).class_names == ["anger", "joy", "love"]
+    with pytest.raises(UsageError, match="names the ids 0 to 1"):  # from the cache, checked all the same
+        names.write_text("anger\njoy\n", encoding="utf-8")
+        texts.load_own_texts(train, columns, label_names_path=str(names))
 
 
 def test_a_label_always_seen_with_a_rarer_one_is_split_in_proportion_too():
