@@ -4,7 +4,7 @@ import unicodedata
 
 import numpy as np
 
-from helpers import multi_label, text_encoding
+from helpers import multi_label, shell, text_encoding
 
 
 def summarize_data(dataset, top_words, max_len):
@@ -144,6 +144,10 @@ def print_f1(test, class_names):
     """With several labels a text, in place of the tutorial's accuracy: each label's figures, then macro-F1,
     micro-F1 and exact match, one a line, for a person and a script to read."""
     print_each_label(test, class_names)
+    untested = [name for name in class_names if not test["label_texts"][name]]
+    if untested:  # scikit-learn's f1_score(average="macro", zero_division=0) counts them so too
+        print(f"note: {len(untested)} label{'s' * (len(untested) > 1)} ({shell.listed(untested)}) "
+              f"{'have' if len(untested) > 1 else 'has'} no test text; the macro-F1 counts each as F1 0")  # fmt: skip
     print(f"Macro-F1: {test['macro_f1']:.3f}")
     print(f"Micro-F1: {test['micro_f1']:.3f}")
     print(f"Exact match: {100 * test['exact_match']:.2f}%", flush=True)

@@ -20,7 +20,7 @@ import common
 import lstm_simple
 import predict
 from conftest import FILLER_WORDS, OTHER_BACKENDS, ROOT, lstm_args, one_error_line, run_in_process, user_environment
-from helpers import corpus, multi_label, tables, texts
+from helpers import corpus, multi_label, report, tables, texts
 from helpers.shell import UsageError
 
 # Each label's signal word: a text carries one or two labels, and each label's word is hidden among fillers.
@@ -377,3 +377,16 @@ def test_the_watched_macro_f1_is_the_reports_on_every_backend_inside_fit(backend
     assert completed.returncode == 0, completed.stderr[-2000:]
     watched, reported = map(float, completed.stdout.split()[-2:])
     assert watched == pytest.approx(reported, abs=1e-6) and reported > 0.2
+
+
+def test_a_label_without_test_texts_gets_a_note_that_the_macro_f1_counts_it_as_0(capsys):
+    labels = ["anger", "joy", "love"]
+    figures = {"precision": [0.5, 0.0, 1.0], "recall": [1.0, 0.0, 0.5], "f1": [0.667, 0.0, 0.667]}
+    test = {f"label_{kind}": dict(zip(labels, values)) for kind, values in figures.items()}
+    test |= {"label_texts": dict(zip(labels, [4, 0, 2])), "thresholds": dict.fromkeys(labels, 0.3)}
+    report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
+    out = capsys.readouterr().out
+    assert "note: 1 label ('joy') has no test text; the macro-F1 counts each as F1 0\nMacro-F1: 0.444\n" in out
+    test["label_texts"]["joy"] = 1
+    report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
+    assert "note:" not in capsys.readouterr().out
