@@ -134,7 +134,13 @@ def load_data(args):
     if any(tables.kind_of(path or "") for path in (args.data, args.test_data, args.validation_data)):
         columns = texts.TableColumns(args.text_column, args.label_column, not args.no_header, args.label_separator)
     data = texts.load_own_texts(
-        args.data, columns, args.test_data, args.test_split, split_into_tokens, args.validation_data, args.label_names
+        args.data,
+        columns,
+        test_path=args.test_data,
+        test_split=args.test_split,
+        tokenizer=split_into_tokens,
+        validation_path=args.validation_data,
+        label_names_path=args.label_names,
     )
     return prepared(data, args)
 

@@ -269,8 +269,13 @@ def write_predictions(path, to_classify, table, predictions, model):
     """The input's rows (or its texts) with the predicted class and its probability (or with several labels a text,
     the predicted labels and each label's probability), written whole as a new file."""
     columns, rows = (table.columns, table.rows) if table else (["text"], [[text] for text in to_classify])
-    # Probabilities to 6 decimals: as numbers in a JSONL row, as text in a CSV or TSV field (_write_rows).
-    added = [(name, *np.round(np.atleast_1d(values).astype(float), 6).tolist()) for name, values in predictions]
+    # Probabilities to 6 decimals: as numbers in a JSONL row, as text in a CSV or TSV field (_write_rows); a model
+    # gone astray (NaN) as null, or nothing, since JSON has no NaN.
+    rounded = [np.round(np.atleast_1d(values).astype(float), 6).tolist() for _, values in predictions]
+    added = [
+        (name, *(None if np.isnan(value) else value for value in values))
+        for (name, _), values in zip(predictions, rounded)
+    ]
     header = table.header if table else True
     write_table(path, columns, rows, prediction_columns(model), added, header=header)
     if path != "-":  # on standard output the table is all there is

@@ -1,5 +1,6 @@
 """What a run says beyond the listing: the data summary before training, each class's figures after the test."""
 
+import sys
 import unicodedata
 
 import numpy as np
@@ -146,8 +147,9 @@ def print_f1(test, class_names):
     print_each_label(test, class_names)
     untested = [name for name in class_names if not test["label_texts"][name]]
     if untested:  # scikit-learn's f1_score(average="macro", zero_division=0) counts them so too
-        print(f"note: {len(untested)} label{'s' * (len(untested) > 1)} ({shell.listed(untested)}) "
-              f"{'have' if len(untested) > 1 else 'has'} no test text; the macro-F1 counts each as F1 0")  # fmt: skip
+        many = len(untested) > 1
+        print(f"note: the label{'s' * many} {shell.listed(untested)} {'have' if many else 'has'} no test text; the "
+              f"macro-F1 counts {'them' if many else 'it'} as F1 0", file=sys.stderr, flush=True)  # fmt: skip
     print(f"Macro-F1: {test['macro_f1']:.3f}")
     print(f"Micro-F1: {test['micro_f1']:.3f}")
     print(f"Exact match: {100 * test['exact_match']:.2f}%", flush=True)

@@ -323,7 +323,7 @@ def load_own_texts(
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     text_encoding.check_tokenizer(tokenizer)
-    named = namer(label_names_path)  # the file read first, and the labels checked before the encoding
+    name_ids = ids_named_by(label_names_path)  # the file read first, and the labels checked before the encoding
 
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
@@ -343,7 +343,7 @@ def load_own_texts(
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     from_cache = dataset is not None
     if dataset is None:
-        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, named)
+        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, name_ids)
         try:
             os.makedirs(cache.cache_dir(), exist_ok=True)
             cache.save(cache_path, dataset)
@@ -353,13 +353,13 @@ def load_own_texts(
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     if from_cache and columns.separator is None and tables.kind_of(path) and not dataset.multi_label:
         note_joined_labels(dataset.class_names, path)  # as _table_corpus notes it when it reads the table
-    if named:
-        dataset.class_names = named(dataset.class_names)
+    if name_ids:
+        dataset.class_names = name_ids(dataset.class_names)
     note_classes_alike(dataset.class_names, path)
     return dataset
 
 
-def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, named):
+def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, name_ids):
     """What load_own_texts does when the cache does not hold it: read each source, set the test set, encode."""
     corpus = sources[0][1]()
     test_source = None
@@ -373,8 +373,8 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer,
         test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
     if validation:
         corpus = _with_validation_data(corpus, validation[1](), validation[2])
-    if named:  # a mistake in --label-names, before the wait
-        named(corpus.class_names)
+    if name_ids:  # called here only for the one-line error a mistake in --label-names gets, before the wait
+        name_ids(corpus.class_names)
     print("Encoding the texts (cached for next time) ...", flush=True)
     dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
     dataset.test_source = test_source
@@ -386,7 +386,8 @@ def read_label_names(names_path):
     one before a name would shift every later id, and is one line."""
     try:
         with open(names_path, encoding="utf-8-sig") as handle:  # -sig: Notepad's byte-order mark
-            names = [line.strip() for line in handle.read().splitlines()]
+            # Lines end at a newline only: str.splitlines would also split at \x0c or U+2028 inside a name.
+            names = [line.strip() for line in handle.read().split("\n")]
     except OSError as error:
         raise UsageError(f"--label-names {names_path}: {shell.describe_os_error(error)}")
     except UnicodeDecodeError:
@@ -395,11 +396,11 @@ def read_label_names(names_path):
         names.pop()
     if not names or "" in names:
         where = f"line {names.index('') + 1} is blank" if names else "it is empty"
-        raise UsageError(f"--label-names {names_path}: {where}; give one label name a line, line i naming id i")
+        raise UsageError(f"--label-names {names_path}: {where}; give one label name a line, the first naming id 0")
     return names
 
 
-def namer(names_path):
+def ids_named_by(names_path):
     """None without a --label-names file; else names_of_ids for its names: class names -> the names it gives them."""
     if not names_path:
         return None
@@ -410,6 +411,15 @@ def names_of_ids(class_names, names, names_path):
     """The class names of a table that labels by ids (0, 1, 2, ...) as `names` name them (the i-th names id i, as
     GoEmotions' labels.txt does); one line for an id it lacks or a name given twice."""
     ids = [name for name in class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
+    written = collections.defaultdict(list)  # each id's spellings: 1, 01
+    for name in ids:
+        written[int(name)].append(name)
+    twice = [spellings for spellings in written.values() if len(spellings) > 1]
+    if twice:
+        raise UsageError(
+            f"the labels [{shell.listed(twice[0])}] are one id written {len(twice[0])} ways, which --label-names "
+            f"{names_path} names alike; write each id one way"
+        )
     unknown = [name for name in class_names if name not in ids]
     if unknown:
         raise UsageError(

@@ -219,7 +219,7 @@ def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path,
     names = tmp_path / "labels.txt"
     for content, error in [
         ("anger\njoy\n", "names the ids 0 to 1, but not the labels ['2']"),
-        ("anger\n\njoy\nlove\n", "line 2 is blank; give one label name a line, line i naming id i"),
+        ("anger\n\njoy\nlove\n", "line 2 is blank; give one label name a line, the first naming id 0"),
         ("\n\n", "it is empty"),
         ("anger\njoy\njoy\n", "names two ids ['joy']; give each id its own name"),
     ]:
@@ -229,9 +229,14 @@ def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path,
         assert "Encoding" not in capsys.readouterr().out  # no wait before the error
     names.write_text("anger\njoy\nlove\n\n", encoding="utf-8")  # a blank line at the end names nothing
     assert texts.load_own_texts(train, columns, label_names_path=str(names)).class_names == ["anger", "joy", "love"]
+    assert "Encoding" in capsys.readouterr().out
+    names.write_text("anger\njoy\n", encoding="utf-8")
     with pytest.raises(UsageError, match="names the ids 0 to 1"):  # from the cache, checked all the same
-        names.write_text("anger\njoy\n", encoding="utf-8")
         texts.load_own_texts(train, columns, label_names_path=str(names))
+    assert "Encoding" not in capsys.readouterr().out
+    twice = write_labelled(tmp_path / "twice.csv", [("happy", ["1"]), ("glad", ["01"])] * 2)  # one label a text
+    with pytest.raises(UsageError, match=re.escape("the labels ['01', '1'] are one id written 2 ways, which")):
+        texts.load_own_texts(twice, texts.TableColumns("text", "labels"), twice, label_names_path=str(names))
 
 
 def test_a_label_always_seen_with_a_rarer_one_is_split_in_proportion_too():
@@ -385,8 +390,15 @@ def test_a_label_without_test_texts_gets_a_note_that_the_macro_f1_counts_it_as_0
     test = {f"label_{kind}": dict(zip(labels, values)) for kind, values in figures.items()}
     test |= {"label_texts": dict(zip(labels, [4, 0, 2])), "thresholds": dict.fromkeys(labels, 0.3)}
     report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
-    out = capsys.readouterr().out
-    assert "note: 1 label ('joy') has no test text; the macro-F1 counts each as F1 0\nMacro-F1: 0.444\n" in out
-    test["label_texts"]["joy"] = 1
+    printed = capsys.readouterr()
+    assert printed.err == "note: the label 'joy' has no test text; the macro-F1 counts it as F1 0\n"
+    assert "Macro-F1: 0.444\n" in printed.out
+    test["label_texts"] |= {"joy": 1, "love": 0, "anger": 0}
     report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
-    assert "note:" not in capsys.readouterr().out
+    assert (
+        capsys.readouterr().err
+        == "note: the labels 'anger', 'love' have no test text; the macro-F1 counts them as F1 0\n"
+    )
+    test["label_texts"] |= {"love": 1, "anger": 1}
+    report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
+    assert not capsys.readouterr().err

@@ -53,3 +53,20 @@ def test_output_dash_writes_the_table_to_standard_output_and_no_file(tmp_path, c
     assert rows[0] == ["text", "predicted_class", "probability"]
     assert [row[0] for row in rows[1:]] == ["A wonderful film", "awful, awful"] and len(rows) == 3
     assert os.listdir(tmp_path) == []
+
+
+def test_probabilities_are_json_numbers_in_jsonl_and_six_decimals_in_csv_and_nan_is_null(tmp_path, capsys):
+    import json
+    import types
+
+    model = types.SimpleNamespace(thresholds=None)  # a model of one class a text: prediction_columns needs no more
+    predictions = [("pos", 0.99999994), ("neg", 1e-06), ("neg", float("nan"))]
+    texts = ["good", "bad", "odd"]
+    predict.write_predictions(str(tmp_path / "out.jsonl"), texts, None, predictions, model)
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["probability"] for row in rows] == [1.0, 1e-06, None]
+    assert [row["predicted_class"] for row in rows] == ["pos", "neg", "neg"]
+    predict.write_predictions(str(tmp_path / "out.csv"), texts, None, predictions, model)
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as handle:
+        written = list(csv.reader(handle))
+    assert [row[2] for row in written] == ["probability", "1.000000", "0.000001", ""]

@@ -143,10 +143,12 @@ def main(argv=None):
 
     imdb_parser = command("imdb", imdb, "the tutorial's reproduction on all 50,000 reviews", 5, 7)
     imdb_parser.add_argument("--literal-seeds", type=int, default=3, help="seeds of the --literal configuration")
-    seeds = (families.STUDY_SEEDS, families.STUDY_FIRST_SEED)
-    own_data_parser = command("own-data", study, "the README's own-data command and the baseline on one corpus", *seeds)
+    seeds = dict(seeds=families.STUDY_SEEDS, first_seed=families.STUDY_FIRST_SEED)
+    own_data_parser = command(
+        "own-data", study, "the README's own-data command and the baseline on one corpus", **seeds
+    )
     own_data_parser.set_defaults(recipe=families.OWN_DATA_RECIPE, baseline=True)
-    study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", *seeds)
+    study_parser = command("study", study, "one candidate recipe of the own-data study on one corpus", **seeds)
     runnable = sorted(set(families.STUDY_RECIPES) - set(families.RETIRED_RECIPES))
     study_parser.add_argument("--recipe", choices=runnable, required=True, help="the candidate")
     study_parser.add_argument("--baseline", action="store_true", help="run baseline.py with the same flags too")

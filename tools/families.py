@@ -20,14 +20,16 @@ TABLES_DIR = os.path.join(RESULTS_DIR, "tables")  # tools/table_benchmark.py: re
 
 SCRIPTS = ("lstm_simple.py", "lstm_dropout.py", "lstm_recurrent_dropout.py", "cnn_lstm.py")
 BASELINE = "baseline.py"
+ALL_SCRIPTS = (*SCRIPTS, BASELINE)  # the order of every table's columns
 
 QUICK_TRY_FLAGS = ("--limit", "5000")
 
 # The seeds of every study and own-data figure: 41, 42 and 43.
 STUDY_FIRST_SEED = 41
 STUDY_SEEDS = 3
+STUDY_SEED_RANGE = f"{STUDY_FIRST_SEED}-{STUDY_FIRST_SEED + STUDY_SEEDS - 1}"  # as the docs print it
 
-# The own-data recipes compared in results/study, each a set of flags run on each corpus with seeds 41-43.
+# The own-data recipes compared in results/study, each a set of flags run on each corpus with the study's seeds.
 _PLATEAU = "--validation-split 0.1 --epochs 50 --patience 8"
 _FIRST_200 = "--truncating post --max-len 200"
 _PLATEAU3 = "--validation-split 0.1 --epochs 50 --patience 12 --plateau-patience 3"
@@ -76,6 +78,7 @@ OWN_DATA_FLAGS = STUDY_RECIPES[OWN_DATA_RECIPE]
 # reference (class_weight="balanced") is run. On GoEmotions, seed 41, the validation loss is lowest long before the
 # macro-F1 is highest: stopping on the loss gives lstm_simple.py 0.342 and the bag of words 0.415 on test,
 # stopping on macro-F1 0.391 and 0.449.
+CORPUS_TITLES = {"goemotions": "GoEmotions"}  # a corpus' name in sentences, where its folder's differs
 MULTI_LABEL_RECIPES = {
     "goemotions": {"lstm": "plateau3-patience12-first200-f1", "baseline": "plateau3-patience12-first200-balanced-f1"}
 }

@@ -16,7 +16,9 @@ import statistics
 
 import families
 from families import (
+    ALL_SCRIPTS,
     BASELINE,
+    CORPUS_TITLES,
     HERE,
     MULTI_LABEL_RECIPES,
     OWN_DATA_FLAGS,
@@ -24,6 +26,7 @@ from families import (
     QUICK_TRY_FLAGS,
     RESULTS_DIR,
     SCRIPTS,
+    STUDY_SEED_RANGE,
     STUDY_SEEDS,
 )
 from helpers.files import written_whole  # families puts the repository on the path
@@ -126,7 +129,7 @@ def grouped(records, *keys, summary=summarize):
 
 
 def script_order(script):
-    return (*SCRIPTS, BASELINE).index(script)
+    return ALL_SCRIPTS.index(script)
 
 
 def table(header, rows):
@@ -226,45 +229,47 @@ def multi_label_table(multi_label):
     return table(header + "threshold per run | epoch kept, of | s/epoch | commit", rows)
 
 
-def multi_label_readme_table(multi_label):
+def multi_label_docs_table(multi_label):
     """docs/own-data.md's table of several labels a text: per corpus and script (each by its corpus' recipe for it),
     the mean macro-F1 and the worst run, then whether the bag of words wins."""
-    scripts = (*SCRIPTS, BASELINE)
-    rows = [[corpus] + [multi_label_cell(entry) for entry in entries] for corpus, entries in by_recipe(multi_label)
-            if any(entries)]  # fmt: skip
-    return "\n\n".join([table("corpus (macro-F1) | " + " | ".join(f"`{s}`" for s in scripts), rows),
-                        multi_label_verdicts(multi_label)])  # fmt: skip
+    rows = [[corpus] + [multi_label_cell(entry) for entry in entries.values()]
+            for corpus, entries in judged_entries(multi_label).items() if any(entries.values())]  # fmt: skip
+    header = "corpus (macro-F1) | " + " | ".join(f"`{script}`" for script in ALL_SCRIPTS)
+    return "\n\n".join([table(header, rows), multi_label_verdicts(multi_label)])
 
 
-def by_recipe(multi_label):
-    """Per corpus of MULTI_LABEL_RECIPES, each script's entry (None without a run) by the recipe judged for it."""
-    scripts = (*SCRIPTS, BASELINE)
-    return [
-        (corpus, [multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in scripts])
+def judged_entries(multi_label):
+    """{corpus: {script: entry, or None without a run}} for each corpus of MULTI_LABEL_RECIPES, by the recipe judged
+    for each script."""
+    return {
+        corpus: {s: multi_label.get((corpus, recipes["baseline" if s == BASELINE else "lstm"], s)) for s in ALL_SCRIPTS}
         for corpus, recipes in MULTI_LABEL_RECIPES.items()
-    ]
+    }
 
 
 def multi_label_verdicts(multi_label):
-    """The README's sentence per corpus of several labels a text: whether the bag of words wins, once every script
-    has a figure, or which scripts have none yet."""
-    scripts = (*SCRIPTS, BASELINE)
+    """The README's sentences per corpus of several labels a text: whether the bag of words wins (so far, while
+    some scripts have no run), and which scripts have no run or fewer than the study's seeds."""
     sentences = []
-    for corpus, entries in by_recipe(multi_label):
-        if all(entries):
-            sentences.append(bag_of_words_verdict(corpus, dict(zip(scripts, entries))))
-        else:
-            missing = [f"`{script}`" for script, entry in zip(scripts, entries) if entry is None]
-            missing = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
-            sentences.append(f"On {corpus}, whether the bag of words wins is still to be measured: {missing} "
-                             f"{'have' if ' and ' in missing else 'has'} no recorded run yet.")  # fmt: skip
-            continue
-        short = [script for script, entry in zip(scripts, entries) if len(entry["seeds"]) < STUDY_SEEDS]
+    for corpus, entries in judged_entries(multi_label).items():
+        name = CORPUS_TITLES.get(corpus, corpus)
+        ran = {script: entry for script, entry in entries.items() if entry is not None}
+        missing = [script for script in entries if script not in ran]
+        if BASELINE in ran and len(ran) > 1:
+            sentences.append(bag_of_words_verdict(name, ran, so_far=bool(missing)))
+        if missing:
+            sentences.append(f"{joined(missing)} {'have' if len(missing) > 1 else 'has'} no recorded run yet.")
+        short = [script for script, entry in ran.items() if len(set(entry["seeds"])) < STUDY_SEEDS]
         if short:
-            verb = "stand" if len(short) > 1 else "stands"
-            names = ", ".join(f"`{script}`" for script in short)
-            sentences.append(f"Of these, {names} {verb} on fewer than {STUDY_SEEDS} seeds so far.")
+            verb = "have" if len(short) > 1 else "has"
+            sentences.append(f"{joined(short)} {verb} run on fewer than {STUDY_SEEDS} seeds so far.")
     return " ".join(sentences)
+
+
+def joined(scripts):
+    """`a`, `b` and `c`."""
+    names = [f"`{script}`" for script in scripts]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def multi_label_cell(entry):
@@ -276,31 +281,34 @@ def multi_label_cell(entry):
     return f"{entry['mean']:.3f} (worst {entry['min']:.3f})"
 
 
-def bag_of_words_verdict(corpus, entries):
-    """Whether the bag of words wins on a corpus, in one sentence, from the means of every script."""
-    bag = entries.pop(BASELINE)["mean"]
-    best_script, best = max(entries.items(), key=lambda item: item[1]["mean"])
-    if bag > best["mean"]:
+def bag_of_words_verdict(corpus, entries, so_far=False):
+    """Whether the bag of words wins on a corpus, in one sentence, from the means (as printed) of the scripts."""
+    lstms = {script: round(entry["mean"], 3) for script, entry in entries.items() if script != BASELINE}
+    bag = round(entries[BASELINE]["mean"], 3)
+    best_script, best = max(lstms.items(), key=lambda item: item[1])
+    every = "every LSTM script with a run" if so_far else "every LSTM script"
+    start = f"On {corpus}, {'so far, ' if so_far else ''}"
+    if bag > best:
         return (
-            f"On {corpus} the bag of words' mean macro-F1 ({bag:.3f}) is above every LSTM script's (the best, "
-            f"`{best_script}`, {best['mean']:.3f}): run `baseline.py` first."
+            f"{start}the bag of words' mean macro-F1 ({bag:.3f}) is above that of {every} (the best, `{best_script}`, "
+            f"{best:.3f}): run `baseline.py` first."
         )
-    return (
-        f"On {corpus} the best LSTM script, `{best_script}` ({best['mean']:.3f}), is above the bag of words "
-        f"({bag:.3f})."
-    )
+    if bag == best:
+        return (
+            f"{start}the bag of words' mean macro-F1 is level with the best LSTM script's, `{best_script}` ({bag:.3f})."
+        )
+    return f"{start}the best LSTM script, `{best_script}` ({best:.3f}), is above the bag of words ({bag:.3f})."
 
 
 def own_data_readme_table(study):
     """README.md's own-data table: per corpus and script, the mean, the worst run and the lowest class recall."""
-    scripts = (*SCRIPTS, BASELINE)
     cell = "{0[mean]:.2f} % (worst {0[min]:.2f} %; {2} {1:.0f} %)"
     rows = [
         [corpus] + [cell.format(e, *e["lowest_class_recall"]) if (e := study.get((corpus, OWN_DATA_RECIPE, s))) else "-"
-                    for s in scripts]
+                    for s in ALL_SCRIPTS]
         for corpus in sorted({corpus for corpus, recipe, _ in study if recipe == OWN_DATA_RECIPE})
     ]  # fmt: skip
-    return table("corpus | " + " | ".join(f"`{script}`" for script in scripts), rows)
+    return table("corpus | " + " | ".join(f"`{script}`" for script in ALL_SCRIPTS), rows)
 
 
 def quick_try_table(records):
@@ -345,7 +353,8 @@ SECTIONS = [
      "clipping and the decaying step (`earlier/`): records of earlier code, each naming its commit.",
      "earlier", lambda r: [per_run_table(r["earlier"])]),
     ("Your own data: the recipe study", "Candidate recipes for the own-data command (`study/<corpus>/<recipe>/`), "
-     f"seeds 41-43. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: `{' '.join(OWN_DATA_FLAGS)}` "
+     f"seeds {STUDY_SEED_RANGE}. The README's own-data command is the recipe `{OWN_DATA_RECIPE}`: "
+     f"`{' '.join(OWN_DATA_FLAGS)}` "
      "(`baseline.py` without the flags about cutting texts), chosen for its means and worst runs across both "
      "corpora and the four scripts; single runs move by ±3 points with the seed. \"Epoch kept, of\": the epoch whose "
      "weights early stopping kept, of those run; \"(shared)\": timed while other jobs used the cores. The LSTM "
@@ -459,7 +468,7 @@ def expected_files():
     if study:
         blocks["own-data"] = own_data_readme_table(study)
     if records["multi_label"]:
-        blocks["multi-label"] = multi_label_readme_table(records["multi_label"])
+        blocks["multi-label"] = multi_label_docs_table(records["multi_label"])
         blocks["multi-label-verdict"] = multi_label_verdicts(records["multi_label"])
     for name, block in blocks.items():
         path, start = GENERATED_BLOCKS[name]

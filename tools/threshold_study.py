@@ -31,11 +31,9 @@ def labelled_texts(path, args, class_names, names):
     separator = args.label_separator
     table = tables.read_table(path, args.text_column, args.label_column, not args.no_header, label_separator=separator)
     ids = texts.class_names_of(table.labels, path)
-
-    def named(label):
-        return names[int(label)] if names and label.isascii() and label.isdigit() and int(label) < len(names) else label
-
-    rows = [[named(label) for label in labels] for labels in ids]
+    present = sorted({label for labels in ids for label in labels})
+    named = dict(zip(present, texts.names_of_ids(present, names, args.label_names) if names else present))
+    rows = [[named[label] for label in labels] for labels in ids]
     unknown = sorted({label for labels in rows for label in labels} - set(class_names))
     if unknown:
         raise UsageError(f"{path} has labels the model does not know: {shell.listed(unknown)}")
