@@ -276,10 +276,12 @@ def write_predictions(path, to_classify, table, predictions, model):
         (name, *(None if np.isnan(value) else value for value in values))
         for (name, _), values in zip(predictions, rounded)
     ]
+    if tables.kind_of(path) == ".jsonl" and model.thresholds is not None:  # a list, as a JSONL table gives labels
+        added = [(labels.split(model.separator) if labels else [], *values) for labels, *values in added]
     header = table.header if table else True
     write_table(path, columns, rows, prediction_columns(model), added, header=header)
     if path != "-":  # on standard output the table is all there is
-        print(f"Wrote {len(predictions)} predictions to {path}")
+        print(f"Wrote {len(predictions)} prediction{'s' * (len(predictions) != 1)} to {path}")
     return predictions
 
 

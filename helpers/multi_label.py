@@ -106,10 +106,17 @@ def joiner(separator, class_names):
     ]
     if free:
         return free[0]
-    holding = [name for name in class_names if (separator or JOINERS[0]) in name]
+    if separator:  # labels split on it cannot hold it: these come from a JSONL list or a --label-names file
+        holding = [name for name in class_names if separator in name]
+        raise UsageError(
+            f"the labels [{listed(holding)}] hold the --label-separator {separator!r}, which joins a text's "
+            "predicted labels; rename them (in the table or the --label-names file)"
+        )
+    holding = [name for name in class_names if any(joiner in name for joiner in JOINERS)]
     raise UsageError(
-        f"the labels [{listed(holding)}] hold {separator or ', '.join(map(repr, JOINERS))}, which would join a "
-        "text's predicted labels; rename them, or give --label-separator a character that no label holds"
+        f"the labels [{listed(holding)}] hold {', '.join(map(repr, JOINERS[:-1]))} and {JOINERS[-1]!r} between "
+        "them, one of which joins a text's predicted labels; rename them, or give --label-separator a character "
+        "that no label holds"
     )
 
 

@@ -148,7 +148,7 @@ def print_f1(test, class_names):
     untested = [name for name in class_names if not test["label_texts"][name]]
     if untested:  # scikit-learn's f1_score(average="macro", zero_division=0) counts them so too
         many = len(untested) > 1
-        print(f"note: the label{'s' * many} {shell.listed(untested)} {'have' if many else 'has'} no test text; the "
+        print(f"note: the label{'s' * many} {shell.listed(untested)} {'have' if many else 'has'} no test texts; the "
               f"macro-F1 counts {'them' if many else 'it'} as F1 0", file=sys.stderr, flush=True)  # fmt: skip
     print(f"Macro-F1: {test['macro_f1']:.3f}")
     print(f"Micro-F1: {test['micro_f1']:.3f}")

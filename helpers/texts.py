@@ -374,7 +374,7 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer,
     if validation:
         corpus = _with_validation_data(corpus, validation[1](), validation[2])
     if name_ids:  # called here only for the one-line error a mistake in --label-names gets, before the wait
-        name_ids(corpus.class_names)
+        name_ids(corpus.class_names, quiet=True)
     print("Encoding the texts (cached for next time) ...", flush=True)
     dataset = encode_corpus(corpus, os.path.abspath(path), tokenizer)
     dataset.test_source = test_source
@@ -382,21 +382,32 @@ def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer,
 
 
 def read_label_names(names_path):
-    """The names of a --label-names file, one a line: the i-th line names id i. Blank lines at its end are left out;
-    one before a name would shift every later id, and is one line."""
+    """The names of a --label-names file, one a line: the first line names id 0. Read as the tables are (UTF-8, or
+    UTF-16 after its byte-order mark); blank lines at its end are left out, and every other mistake is one line."""
+    flag = f"--label-names {names_path}"
     try:
-        with open(names_path, encoding="utf-8-sig") as handle:  # -sig: Notepad's byte-order mark
-            # Lines end at a newline only: str.splitlines would also split at \x0c or U+2028 inside a name.
-            names = [line.strip() for line in handle.read().split("\n")]
+        with open(names_path, "rb") as handle:
+            raw = handle.read()
     except OSError as error:
-        raise UsageError(f"--label-names {names_path}: {shell.describe_os_error(error)}")
+        raise UsageError(f"--label-names: {shell.describe_os_error(error)}")
+    what = "a text file, one label name a line"
+    tables.check_is_text(flag, raw, what)
+    try:
+        text = tables.with_newlines(raw.decode(tables.encoding_of(raw)))
     except UnicodeDecodeError:
-        raise UsageError(f"--label-names {names_path} is not UTF-8 text; give a text file, one label name a line")
+        raise UsageError(f"{flag} is not UTF-8 text; save it as UTF-8, one label name a line")
+    # Lines end at a newline only: str.splitlines would also split at \x0c or U+2028 inside a name.
+    names = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
     while names and not names[-1]:
         names.pop()
     if not names or "" in names:
-        where = f"line {names.index('') + 1} is blank" if names else "it is empty"
-        raise UsageError(f"--label-names {names_path}: {where}; give one label name a line, the first naming id 0")
+        where = f"line {names.index('') + 1} is blank" if names else "it holds no name"
+        raise UsageError(f"{flag}: {where}; give {what}, the first naming id 0")
+    if names[0].startswith(("{", "[")):  # Hugging Face's id2label, or a JSON list
+        raise UsageError(f"{flag} looks like JSON; give {what}, the first naming id 0")
+    tabbed = [number for number, name in enumerate(names, start=1) if "\t" in name]
+    if tabbed:  # "0<tab>joy": an id before each name; a tab would also break predict.py's tab-separated lines
+        raise UsageError(f"{flag}, line {tabbed[0]} holds a tab; give {what} alone, the first naming id 0")
     return names
 
 
@@ -407,10 +418,18 @@ def ids_named_by(names_path):
     return functools.partial(names_of_ids, names=read_label_names(names_path), names_path=names_path)
 
 
-def names_of_ids(class_names, names, names_path):
-    """The class names of a table that labels by ids (0, 1, 2, ...) as `names` name them (the i-th names id i, as
-    GoEmotions' labels.txt does); one line for an id it lacks or a name given twice."""
-    ids = [name for name in class_names if name.isascii() and name.isdigit() and int(name) < len(names)]
+def names_of_ids(class_names, names, names_path, quiet=False):
+    """The class names of a table that labels by ids (0, 1, 2, ...) as `names` name them (the first names id 0, as
+    GoEmotions' labels.txt does): one line for an id it lacks, one written two ways or a name given twice; unless
+    quiet, a note for names no text carries (ids counted from 1 show so)."""
+    ids = [name for name in class_names if name.isascii() and name.isdigit()]
+    from_one = " (ids count from 0: the first line names id 0)" if ids and min(map(int, ids)) > 0 else ""
+    unknown = [name for name in class_names if name not in ids or int(name) >= len(names)]
+    if unknown:
+        raise UsageError(
+            f"--label-names {names_path} names the ids 0 to {len(names) - 1}, but not the labels "
+            f"[{shell.listed(unknown)}]{from_one}; give labels as the ids its lines name, or leave out --label-names"
+        )
     written = collections.defaultdict(list)  # each id's spellings: 1, 01
     for name in ids:
         written[int(name)].append(name)
@@ -420,14 +439,11 @@ def names_of_ids(class_names, names, names_path):
             f"the labels [{shell.listed(twice[0])}] are one id written {len(twice[0])} ways, which --label-names "
             f"{names_path} names alike; write each id one way"
         )
-    unknown = [name for name in class_names if name not in ids]
-    if unknown:
-        raise UsageError(
-            f"--label-names {names_path} names the ids 0 to {len(names) - 1}, but not the labels "
-            f"[{shell.listed(unknown)}]; give labels as the ids its lines name, or leave out --label-names"
-        )
     given = [names[int(name)] for name in class_names]
     twice = sorted({name for name in given if given.count(name) > 1})
     if twice:
         raise UsageError(f"--label-names {names_path} names two ids [{shell.listed(twice)}]; give each id its own name")
+    if len(names) > len(ids) and not quiet:
+        print(f"note: --label-names {names_path} names {len(names)} ids, {len(names) - len(ids)} of which no text "
+              f"carries{from_one}", file=sys.stderr)  # fmt: skip
     return given

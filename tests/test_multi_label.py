@@ -171,7 +171,7 @@ def assert_predictions_file(capsys, model, out_file):
             assert header == columns and row[1] == "joy" and float(row[3]) > 0.5
         else:  # the labels as text
             (row,) = [json.loads(line) for line in handle]
-            assert list(row) == columns and row["predicted_labels"] == "joy" and row["probability_joy"] > 0.5
+            assert list(row) == columns and row["predicted_labels"] == ["joy"] and row["probability_joy"] > 0.5
 
 
 @pytest.mark.slow
@@ -219,17 +219,23 @@ def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path,
     names = tmp_path / "labels.txt"
     for content, error in [
         ("anger\njoy\n", "names the ids 0 to 1, but not the labels ['2']"),
-        ("anger\n\njoy\nlove\n", "line 2 is blank; give one label name a line, the first naming id 0"),
-        ("\n\n", "it is empty"),
+        ("anger\n\njoy\nlove\n", "line 2 is blank; give a text file, one label name a line, the first naming id 0"),
+        ("\n \n", "it holds no name"),
+        ('{"0": "anger", "1": "joy", "2": "love"}\n', "looks like JSON; give a text file, one label name a line"),
+        ("0\tanger\n1\tjoy\n2\tlove\n", "line 1 holds a tab; give a text file, one label name a line alone"),
+        ("anger\njoy\n".encode("utf-16-le"), "looks like UTF-16 without a byte-order mark; save it as UTF-8"),
         ("anger\njoy\njoy\n", "names two ids ['joy']; give each id its own name"),
     ]:
-        names.write_text(content, encoding="utf-8")
+        names.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         with pytest.raises(UsageError, match=re.escape(error)):
             texts.load_own_texts(train, columns, label_names_path=str(names))
         assert "Encoding" not in capsys.readouterr().out  # no wait before the error
-    names.write_text("anger\njoy\nlove\n\n", encoding="utf-8")  # a blank line at the end names nothing
+    names.write_text("anger\r\njoy\r\nlove\r\n\r\n", encoding="utf-16")  # PowerShell's; a blank line at the end
     assert texts.load_own_texts(train, columns, label_names_path=str(names)).class_names == ["anger", "joy", "love"]
     assert "Encoding" in capsys.readouterr().out
+    names.write_text("fear\nanger\njoy\nlove\n", encoding="utf-8")  # a name for an id no text carries
+    texts.load_own_texts(train, columns, label_names_path=str(names))
+    assert capsys.readouterr().err.endswith("names 4 ids, 1 of which no text carries\n")
     names.write_text("anger\njoy\n", encoding="utf-8")
     with pytest.raises(UsageError, match="names the ids 0 to 1"):  # from the cache, checked all the same
         texts.load_own_texts(train, columns, label_names_path=str(names))
@@ -322,8 +328,11 @@ def test_predicted_labels_are_joined_by_a_character_no_label_holds_and_a_list_in
     data = common.load_texts(lstm_args(), train_texts, [["joy"], ["sad, but ok"], ["joy"]] * 3, ["day"], [["joy"]])
     assert data.label_joiner == "|"  # the first of , | ; that no label holds
     every = [["a,"], ["b|"], ["c;"]] * 3
-    with pytest.raises(UsageError, match=r"the labels \['a,'\] hold ',', '\|', ';', which would join a text's"):
+    held = re.escape("the labels ['a,', 'b|', 'c;'] hold ',', '|' and ';' between them, one of which joins a text's")
+    with pytest.raises(UsageError, match=held):
         common.load_texts(lstm_args(), train_texts, every, ["day"], [["a,"]])
+    with pytest.raises(UsageError, match=re.escape("the labels ['b|'] hold the --label-separator '|', which joins")):
+        multi_label.joiner("|", ["a,", "b|", "c;"])
     with pytest.raises(UsageError, match="text 2's labels hold a list; give each text a flat list of names"):
         common.load_texts(lstm_args(), train_texts, [["joy"], [["joy"], "love"], ["joy"]] * 3, ["day"], [["joy"]])
 
@@ -391,14 +400,28 @@ def test_a_label_without_test_texts_gets_a_note_that_the_macro_f1_counts_it_as_0
     test |= {"label_texts": dict(zip(labels, [4, 0, 2])), "thresholds": dict.fromkeys(labels, 0.3)}
     report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
     printed = capsys.readouterr()
-    assert printed.err == "note: the label 'joy' has no test text; the macro-F1 counts it as F1 0\n"
+    assert printed.err == "note: the label 'joy' has no test texts; the macro-F1 counts it as F1 0\n"
     assert "Macro-F1: 0.444\n" in printed.out
     test["label_texts"] |= {"joy": 1, "love": 0, "anger": 0}
     report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
     assert (
         capsys.readouterr().err
-        == "note: the labels 'anger', 'love' have no test text; the macro-F1 counts them as F1 0\n"
+        == "note: the labels 'anger', 'love' have no test texts; the macro-F1 counts them as F1 0\n"
     )
     test["label_texts"] |= {"love": 1, "anger": 1}
     report.print_f1(test | {"macro_f1": 0.444, "micro_f1": 0.6, "exact_match": 0.5}, labels)
     assert not capsys.readouterr().err
+
+
+def test_a_label_without_validation_texts_gets_a_note_before_training(tmp_path, capsys):
+    train = write_labelled(tmp_path / "train.csv", texts_with_labels(40, seed=6))
+    validation = tmp_path / "dev.csv"
+    validation.write_text("text,labels\nhappy word1,joy\nadore word2,joy\n", encoding="utf-8")
+    data = texts.load_own_texts(
+        train, texts.TableColumns("text", "labels", separator="|"), validation_path=str(validation)
+    )
+    common.prepared(data, lstm_args("--validation-split", "0"))
+    assert capsys.readouterr().err.endswith(
+        "note: the labels 'anger', 'love' have no validation texts; early stopping and the thresholds judge the "
+        "others alone\n"
+    )

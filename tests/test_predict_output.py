@@ -70,3 +70,10 @@ def test_probabilities_are_json_numbers_in_jsonl_and_six_decimals_in_csv_and_nan
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as handle:
         written = list(csv.reader(handle))
     assert [row[2] for row in written] == ["probability", "1.000000", "0.000001", ""]
+
+    several = types.SimpleNamespace(thresholds=[0.5, 0.5], class_names=["joy", "love"], separator=",")
+    predictions = [("joy,love", [0.9, 0.8]), ("", [0.1, 0.2])]
+    predict.write_predictions(str(tmp_path / "labels.jsonl"), ["both", "none"], None, predictions, several)
+    rows = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["predicted_labels"] for row in rows] == [["joy", "love"], []]  # lists, as a JSONL table gives them
+    assert rows[0]["probability_love"] == 0.8

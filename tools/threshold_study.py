@@ -32,7 +32,7 @@ def labelled_texts(path, args, class_names, names):
     table = tables.read_table(path, args.text_column, args.label_column, not args.no_header, label_separator=separator)
     ids = texts.class_names_of(table.labels, path)
     present = sorted({label for labels in ids for label in labels})
-    named = dict(zip(present, texts.names_of_ids(present, names, args.label_names) if names else present))
+    named = dict(zip(present, texts.names_of_ids(present, names, args.label_names, quiet=True) if names else present))
     rows = [[named[label] for label in labels] for labels in ids]
     unknown = sorted({label for labels in rows for label in labels} - set(class_names))
     if unknown:
