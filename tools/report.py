@@ -262,7 +262,9 @@ def multi_label_verdicts(multi_label):
         short = [script for script, entry in ran.items() if len(set(entry["seeds"])) < STUDY_SEEDS]
         if short:
             verb = "have" if len(short) > 1 else "has"
-            sentences.append(f"{joined(short)} {verb} run on fewer than {STUDY_SEEDS} seeds so far.")
+            scripts = "Every script" if len(short) == len(entries) else joined(short)
+            verb = "has" if len(short) == len(entries) else verb
+            sentences.append(f"{scripts} {verb} run on fewer than {STUDY_SEEDS} seeds so far.")
     return " ".join(sentences)
 
 
