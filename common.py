@@ -133,8 +133,6 @@ def load_data(args):
     columns = None  # a folder's texts have no columns (the recipe's TEXT_COLUMN and LABEL_COLUMN are a table's)
     if any(tables.kind_of(path or "") for path in (args.data, args.test_data, args.validation_data)):
         columns = texts.TableColumns(args.text_column, args.label_column, not args.no_header, args.label_separator)
-    if args.label_names and args.label_separator:  # a name holding the separator, refused before the wait
-        multi_label.joiner(args.label_separator, texts.read_label_names(args.label_names))
     data = texts.load_own_texts(
         args.data,
         columns,
@@ -197,8 +195,8 @@ def prepared(data, args):
         print(f"Validation: {len(data.validation_labels)} of the training texts held out (seed {args.seed}).")
     elif data.validation_labels is not None:
         print(f"Validation: the {len(data.validation_labels)} texts of --validation-data.")
-        counts = report.label_counts(np.asarray(data.validation_labels), data.num_classes)
-        absent = [name for name, count in zip(data.class_names, counts) if not count]
+        validation_counts = report.label_counts(np.asarray(data.validation_labels), data.num_classes)
+        absent = [name for name, count in zip(data.class_names, validation_counts) if not count]
         if absent:  # early stopping and the thresholds judge the others only
             many = len(absent) > 1
             kind = ("labels" if many else "label") if data.multi_label else ("classes" if many else "class")

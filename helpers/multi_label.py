@@ -110,7 +110,7 @@ def joiner(separator, class_names):
         holding = [name for name in class_names if separator in name]
         raise UsageError(
             f"the labels [{listed(holding)}] hold the --label-separator {separator!r}, which joins a text's "
-            "predicted labels; rename them (in the table or the --label-names file)"
+            "predicted labels; rename them where they are given (the table, the --label-names file or your lists)"
         )
     holding = [name for name in class_names if any(joiner in name for joiner in JOINERS)]
     raise UsageError(

@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from helpers import cache, folders, shell, tables, text_encoding
+from helpers import cache, folders, multi_label, shell, tables, text_encoding
 from helpers.corpus import Dataset, TextCorpus, class_order, corpus_of, held_out, label_rows, names_of
 from helpers.folders import DATA_FORMS
 from helpers.shell import UsageError
@@ -323,11 +323,12 @@ def load_own_texts(
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     text_encoding.check_tokenizer(tokenizer)
-    name_ids = ids_named_by(label_names_path)  # the file read first, and the labels checked before the encoding
 
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
+    # The names file read first, and the labels checked against it before the encoding.
+    name_ids = ids_named_by(label_names_path, columns.separator)
     fraction = 0.2 if test_split is None else test_split
     print(f"Reading {' and '.join(given for given in (path, test_path, validation_path) if given)} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
@@ -390,38 +391,46 @@ def read_label_names(names_path):
             raw = handle.read()
     except OSError as error:
         raise UsageError(f"--label-names: {shell.describe_os_error(error)}")
-    what = "a text file, one label name a line"
-    tables.check_is_text(flag, raw, what)
+    what = "only a name on each line, the first naming id 0"
+    if tables.is_spreadsheet(names_path, raw):
+        raise UsageError(f"{flag} is a spreadsheet; save it as plain text (.txt), {what}")
+    tables.check_is_text(flag, raw, f"a text file, {what}")
+    encoding = tables.encoding_of(raw)
     try:
-        text = tables.with_newlines(raw.decode(tables.encoding_of(raw)))
+        text = raw.decode(encoding)
     except UnicodeDecodeError:
-        raise UsageError(f"{flag} is not UTF-8 text; save it as UTF-8, one label name a line")
-    # Lines end at a newline only: str.splitlines would also split at \x0c or U+2028 inside a name.
-    names = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise UsageError(f"{flag} is not {name} text; save it as UTF-8, {what}")
+    # Lines end at a newline (Windows' and old Macs' too) only: str.splitlines would also split at \x0c or U+2028.
+    names = [line.strip() for line in re.split(r"\r\n?|\n", text)]
     while names and not names[-1]:
         names.pop()
     if not names or "" in names:
         where = f"line {names.index('') + 1} is blank" if names else "it holds no name"
-        raise UsageError(f"{flag}: {where}; give {what}, the first naming id 0")
+        raise UsageError(f"{flag}: {where}; give {what}")
     if names[0].startswith(("{", "[")):  # Hugging Face's id2label, or a JSON list
-        raise UsageError(f"{flag} looks like JSON; give {what}, the first naming id 0")
-    tabbed = [number for number, name in enumerate(names, start=1) if "\t" in name]
-    if tabbed:  # "0<tab>joy": an id before each name; a tab would also break predict.py's tab-separated lines
-        raise UsageError(f"{flag}, line {tabbed[0]} holds a tab; give {what} alone, the first naming id 0")
+        raise UsageError(f"{flag} looks like JSON; give {what}")
+    # "0<tab>joy", "0,joy" or a header "id,name": an id before each name (a tab would also break predict.py's lines).
+    with_ids = [number for number, name in enumerate(names, start=1) if "\t" in name]
+    with_ids += [1] * bool(re.match(r"(\d+|id)\s*[,;:=]", names[0], re.IGNORECASE))
+    if with_ids:
+        raise UsageError(f"{flag}, line {min(with_ids)}: {names[min(with_ids) - 1]!r} is not a name alone; give {what}")
     return names
 
 
-def ids_named_by(names_path):
+def ids_named_by(names_path, separator=None):
     """None without a --label-names file; else names_of_ids for its names: class names -> the names it gives them."""
     if not names_path:
         return None
-    return functools.partial(names_of_ids, names=read_label_names(names_path), names_path=names_path)
+    return functools.partial(
+        names_of_ids, names=read_label_names(names_path), names_path=names_path, separator=separator
+    )
 
 
-def names_of_ids(class_names, names, names_path, quiet=False):
+def names_of_ids(class_names, names, names_path, quiet=False, separator=None):
     """The class names of a table that labels by ids (0, 1, 2, ...) as `names` name them (the first names id 0, as
-    GoEmotions' labels.txt does): one line for an id it lacks, one written two ways or a name given twice; unless
-    quiet, a note for names no text carries (ids counted from 1 show so)."""
+    GoEmotions' labels.txt does): one line for an id it lacks, one written two ways, a name given twice or one that
+    holds the table's --label-separator; unless quiet, a note for names no text carries (ids counted from 1 show)."""
     ids = [name for name in class_names if name.isascii() and name.isdigit()]
     from_one = " (ids count from 0: the first line names id 0)" if ids and min(map(int, ids)) > 0 else ""
     unknown = [name for name in class_names if name not in ids or int(name) >= len(names)]
@@ -443,7 +452,11 @@ def names_of_ids(class_names, names, names_path, quiet=False):
     twice = sorted({name for name in given if given.count(name) > 1})
     if twice:
         raise UsageError(f"--label-names {names_path} names two ids [{shell.listed(twice)}]; give each id its own name")
-    if len(names) > len(ids) and not quiet:
-        print(f"note: --label-names {names_path} names {len(names)} ids, {len(names) - len(ids)} of which no text "
-              f"carries{from_one}", file=sys.stderr)  # fmt: skip
+    if separator:  # the predicted labels are joined by it
+        multi_label.joiner(separator, given)
+    unused = [f"{number} {names[number]}" for number in sorted(set(range(len(names))) - set(written))]
+    if unused and not quiet:
+        print(f"note: --label-names {names_path} names {len(names)} ids, and no text carries "
+              f"{'these' if len(unused) > 1 else 'this one'}: {shell.listed(unused)}{from_one}",
+              file=sys.stderr)  # fmt: skip
     return given

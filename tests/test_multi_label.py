@@ -210,7 +210,42 @@ def test_a_names_file_names_the_ids_and_an_id_it_lacks_is_one_line(tmp_path, cap
     assert "names the ids 0 to 1, but not the labels ['2']" in one_error_line(completed)
 
 
-def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("anger\n\njoy\nlove\n", "line 2 is blank; give only a name on each line, the first naming id 0"),
+        ("\n \n", "it holds no name"),
+        ('{"0": "anger", "1": "joy", "2": "love"}\n', "looks like JSON; give only a name on each line"),
+        ("0\tanger\n1\tjoy\n", "line 1: '0\\tanger' is not a name alone; give only a name on each line"),
+        ("0,anger\n1,joy\n", "line 1: '0,anger' is not a name alone"),
+        ("id,name\n0,anger\n", "line 1: 'id,name' is not a name alone"),
+        ("anger\njoy\n".encode("utf-16-le"), "looks like UTF-16 without a byte-order mark; save it as UTF-8"),
+        (b"PK\x03\x04xl/workbook.xml", "is a spreadsheet; save it as plain text (.txt), only a name on each line"),
+    ],
+)
+def test_a_names_file_that_is_not_one_name_a_line_is_one_line(tmp_path, content, error):
+    names = tmp_path / "labels.txt"
+    names.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(UsageError, match=re.escape(error)):
+        texts.read_label_names(str(names))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "anger\r\njoy\r\nlove\r\n\r\n".encode("utf-16"),  # PowerShell's, a blank line at the end
+        "\ufeffanger\njoy\nlove".encode(),  # Notepad's byte-order mark, no newline at the end
+        b"anger\rjoy\rlove\r",  # an old Mac's line ends
+        b"anger\r\njoy\rlove\n \n",  # all three, and a line of spaces at the end
+    ],
+)
+def test_a_names_file_is_read_whatever_its_line_ends_and_marks(tmp_path, content):
+    names = tmp_path / "labels.txt"
+    names.write_bytes(content)
+    assert texts.read_label_names(str(names)) == ["anger", "joy", "love"]
+
+
+def test_ids_are_checked_against_the_names_before_the_texts_are_encoded(tmp_path, capsys):
     rows = [
         (text, [str(sorted(LABEL_WORDS).index(label)) for label in labels]) for text, labels in texts_with_labels(30, 5)
     ]
@@ -219,23 +254,18 @@ def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path,
     names = tmp_path / "labels.txt"
     for content, error in [
         ("anger\njoy\n", "names the ids 0 to 1, but not the labels ['2']"),
-        ("anger\n\njoy\nlove\n", "line 2 is blank; give a text file, one label name a line, the first naming id 0"),
-        ("\n \n", "it holds no name"),
-        ('{"0": "anger", "1": "joy", "2": "love"}\n', "looks like JSON; give a text file, one label name a line"),
-        ("0\tanger\n1\tjoy\n2\tlove\n", "line 1 holds a tab; give a text file, one label name a line alone"),
-        ("anger\njoy\n".encode("utf-16-le"), "looks like UTF-16 without a byte-order mark; save it as UTF-8"),
         ("anger\njoy\njoy\n", "names two ids ['joy']; give each id its own name"),
+        ("anger\njoy, glad\nlove\n", "the labels ['joy, glad'] hold the --label-separator ',', which joins"),
     ]:
-        names.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        names.write_text(content, encoding="utf-8")
         with pytest.raises(UsageError, match=re.escape(error)):
             texts.load_own_texts(train, columns, label_names_path=str(names))
-        assert "Encoding" not in capsys.readouterr().out  # no wait before the error
-    names.write_text("anger\r\njoy\r\nlove\r\n\r\n", encoding="utf-16")  # PowerShell's; a blank line at the end
+        assert "Encoding" not in capsys.readouterr().out  # the table read, but no wait before the error
+    names.write_text("anger\njoy\nlove\nfear\n", encoding="utf-8")  # a name for an id no text carries
     assert texts.load_own_texts(train, columns, label_names_path=str(names)).class_names == ["anger", "joy", "love"]
-    assert "Encoding" in capsys.readouterr().out
-    names.write_text("fear\nanger\njoy\nlove\n", encoding="utf-8")  # a name for an id no text carries
-    texts.load_own_texts(train, columns, label_names_path=str(names))
-    assert capsys.readouterr().err.endswith("names 4 ids, 1 of which no text carries\n")
+    printed = capsys.readouterr()
+    assert "Encoding" in printed.out and printed.err.count("no text carries") == 1  # once, though checked twice
+    assert printed.err.endswith("names 4 ids, and no text carries this one: '3 fear'\n")
     names.write_text("anger\njoy\n", encoding="utf-8")
     with pytest.raises(UsageError, match="names the ids 0 to 1"):  # from the cache, checked all the same
         texts.load_own_texts(train, columns, label_names_path=str(names))
@@ -243,6 +273,17 @@ def test_a_names_file_is_read_and_checked_before_the_texts_are_encoded(tmp_path,
     twice = write_labelled(tmp_path / "twice.csv", [("happy", ["1"]), ("glad", ["01"])] * 2)  # one label a text
     with pytest.raises(UsageError, match=re.escape("the labels ['01', '1'] are one id written 2 ways, which")):
         texts.load_own_texts(twice, texts.TableColumns("text", "labels"), twice, label_names_path=str(names))
+
+
+def test_ids_counted_from_1_are_shown_so(capsys):
+    agnews = ["World", "Sports", "Business", "SciTech"]
+    assert texts.names_of_ids(["1", "2", "3"], agnews, "n.txt") == ["Sports", "Business", "SciTech"]
+    assert capsys.readouterr().err == (
+        "note: --label-names n.txt names 4 ids, and no text carries this one: '0 World' (ids count from 0: the "
+        "first line names id 0)\n"
+    )
+    with pytest.raises(UsageError, match=re.escape("but not the labels ['4'] (ids count from 0: the first line")):
+        texts.names_of_ids(["1", "2", "3", "4"], agnews, "n.txt")
 
 
 def test_a_label_always_seen_with_a_rarer_one_is_split_in_proportion_too():
@@ -424,4 +465,11 @@ def test_a_label_without_validation_texts_gets_a_note_before_training(tmp_path, 
     assert capsys.readouterr().err.endswith(
         "note: the labels 'anger', 'love' have no validation texts; early stopping and the thresholds judge the "
         "others alone\n"
+    )
+    one_each = tmp_path / "one.csv"  # one label a text: classes, and no thresholds
+    one_each.write_text("text,labels\n" + "happy word1,joy\nadore word2,love\nangry word3,anger\n" * 3)
+    data = texts.load_own_texts(str(one_each), texts.TableColumns("text", "labels"), validation_path=str(validation))
+    common.prepared(data, lstm_args("--validation-split", "0"))
+    assert capsys.readouterr().err.endswith(
+        "note: the classes 'anger', 'love' have no validation texts; early stopping judges the others alone\n"
     )

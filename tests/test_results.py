@@ -115,6 +115,8 @@ def assert_verdicts_of_records_in_part(multi_label, recipes):
     baseline_key = ("goemotions", recipes["baseline"], families.BASELINE)
     some_seeds = multi_label | {baseline_key: multi_label[baseline_key] | {"seeds": [41, 41]}}  # a rerun, not a seed
     assert report.multi_label_verdicts(some_seeds).endswith("`baseline.py` has run on fewer than 3 seeds so far.")
+    one_seed = {key: entry | {"seeds": [41]} for key, entry in multi_label.items()}
+    assert report.multi_label_verdicts(one_seed).endswith(". Every script has run on fewer than 3 seeds so far.")
     without = {key: entry for key, entry in multi_label.items() if key[2] not in ("lstm_dropout.py", "cnn_lstm.py")}
     assert report.multi_label_verdicts(without) == (
         "On GoEmotions, so far, the bag of words' mean macro-F1 (0.444) is above that of every LSTM script with a run "

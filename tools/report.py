@@ -261,9 +261,8 @@ def multi_label_verdicts(multi_label):
             sentences.append(f"{joined(missing)} {'have' if len(missing) > 1 else 'has'} no recorded run yet.")
         short = [script for script, entry in ran.items() if len(set(entry["seeds"])) < STUDY_SEEDS]
         if short:
-            verb = "have" if len(short) > 1 else "has"
-            scripts = "Every script" if len(short) == len(entries) else joined(short)
-            verb = "has" if len(short) == len(entries) else verb
+            every = len(short) == len(entries)
+            scripts, verb = ("Every script", "has") if every else (joined(short), "have" if len(short) > 1 else "has")
             sentences.append(f"{scripts} {verb} run on fewer than {STUDY_SEEDS} seeds so far.")
     return " ".join(sentences)
 
