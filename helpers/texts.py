@@ -323,7 +323,6 @@ def load_own_texts(
     Without a test split of its own or test_path, `test_split` (default 0.2) of each class is set aside.
     """
     text_encoding.check_tokenizer(tokenizer)
-
     if columns is not None and not any(tables.kind_of(given or "") for given in (path, test_path, validation_path)):
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
