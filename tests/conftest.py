@@ -31,6 +31,30 @@ SMALL_RUN = [
 SIGNAL_WORDS = {"neg": "awful", "pos": "wonderful", "mixed": "meh"}
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--thorough",
+        action="store_true",
+        help="also run the tests marked thorough: every script's saves on TensorFlow and JAX, each stop signal, the "
+        "template's variants (about 15 minutes on two cores)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A thorough test is slow too, so that -m "not slow" leaves it out; without --thorough it is skipped, which the
+    summary counts, so that the default run stays within three minutes on two cores and says what it left. The tests
+    that read the saved_model fixture share an xdist group, so that one worker trains it, once."""
+    skip = pytest.mark.skip(reason="thorough: python -m pytest --thorough runs it")
+    for item in items:
+        if "saved_model" in item.fixturenames and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("saved_model"))
+        if item.get_closest_marker("thorough"):
+            item.add_marker(pytest.mark.slow)
+            if not config.getoption("--thorough"):
+                item.add_marker(skip)
+
+
 def pytest_configure(config):
     """A suite started in the background (`command &` ignores SIGINT, `nohup` SIGHUP) still tests the stop signals:
     a script keeps ignoring a signal its user ignored, so the scripts the tests start must not inherit that."""
@@ -177,13 +201,14 @@ def run_in_process(capsys, main, *arguments):
 # Every script in both configurations, and the baseline, trained briefly and saved: the saves that the serving,
 # plain-Keras and backend tests read. Tests that share one of these fixtures share an xdist group, so that one
 # worker builds it once.
-SAVE_FLAGS = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0", "--limit", "40"]
+BRIEF_RUN = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0", "--limit", "40"]
 LSTM_SCRIPTS = ("lstm_simple", "lstm_dropout", "lstm_recurrent_dropout", "cnn_lstm")
 SAVES = [(script, configuration) for script in LSTM_SCRIPTS for configuration in ("default", "literal")]
 SAVES += [("baseline", "default")]
-# In a process on another backend, after the saves: the first run again with its seed, predict.py, and on
-# JAX, which compiles a program for each input shape, the programs training compiles (texts of 5 to 200 words cut
-# to 100, in batches of 3: many lengths, the last batch short).
+# In a process on another backend, after the runs (the first with --save): the first run again with its seed,
+# predict.py on its save, and, given a corpus of varied lengths, on JAX, which compiles a program for each input
+# shape, the programs training compiles (texts of 5 to 200 words cut to 100, in batches of 3: many lengths, the
+# last batch short).
 ON_ANOTHER_BACKEND = """
 import importlib, json, sys, lstm_simple, predict
 from helpers import shell, training
@@ -193,7 +218,7 @@ scores = [importlib.import_module(script).main(argv) for script, argv in runs]
 again = importlib.import_module(script).main([flag for flag in argv if flag not in ("--save", model)])
 print("REPEATS", again["accuracy"] == scores[0]["accuracy"] and again["loss"] == scores[0]["loss"])
 shell.run(predict.main, [model, "wonderful word3 wonderful", "!!!"])
-if lstm_simple.keras.backend.backend() == "jax":
+if varied and lstm_simple.keras.backend.backend() == "jax":
     import logging, jax
     compiles, per_epoch = [], []
     class CompileLog(logging.Handler):  # jax_log_compiles: a "Compiling ..." line for each program compiled
@@ -216,12 +241,17 @@ if lstm_simple.keras.backend.backend() == "jax":
 """
 
 
+def brief_run_flags(script):
+    """The flags of a run of `script` that only has to finish: one epoch on 40 training texts."""
+    return ["--epochs", "1", "--verbose", "0", "--limit", "40"] if script == "baseline" else BRIEF_RUN
+
+
 def save_runs(corpus, folder):
     """(script, argv) of each save in SAVES, into folder/<script>-<configuration>."""
     runs = []
     for script, configuration in SAVES:
         flags = ["--literal"] if configuration == "literal" else []
-        flags += ["--epochs", "1", "--verbose", "0", "--limit", "40"] if script == "baseline" else SAVE_FLAGS
+        flags += brief_run_flags(script)
         runs.append((script, ["--data-dir", corpus, "--save", f"{folder}/{script}-{configuration}", *flags]))
     return runs
 
@@ -240,14 +270,13 @@ def tensorflow_saves(small_corpus, tmp_path_factory):
     return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}
 
 
-def run_on_backend(backend, corpus, folder):
-    """SAVES and ON_ANOTHER_BACKEND in one process on `backend` (Keras picks its backend once, at import):
-    ({(script, configuration): folder}, the process' output lines)."""
-    varied = write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
+def run_on_backend(backend, runs, folder, varied=""):
+    """ON_ANOTHER_BACKEND with these (script, argv) runs in one process on `backend` (Keras picks its backend once,
+    at import), and JAX's compiles counted on the corpus at `varied` if given: the process' output lines."""
     environment = {"KERAS_BACKEND": backend, "KERAS_HOME": str(folder / "keras_home")}
-    completed = run_script("-c", ON_ANOTHER_BACKEND, json.dumps(save_runs(corpus, folder)), varied, env=environment)
+    completed = run_script("-c", ON_ANOTHER_BACKEND, json.dumps(runs), varied, env=environment)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return {save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}, completed.stdout.splitlines()
+    return completed.stdout.splitlines()
 
 
 # The backends to test beside TensorFlow, if installed: JAX by default (CI installs it); KERAS_TEST_BACKENDS="jax
@@ -257,7 +286,11 @@ OTHER_BACKENDS = os.environ.get("KERAS_TEST_BACKENDS", "jax").split()
 
 @pytest.fixture(scope="session", params=OTHER_BACKENDS)
 def backend_run(request, small_corpus, tmp_path_factory):
-    """(backend, run_on_backend's result) for each other backend installed, once for the session."""
+    """(backend, ({(script, configuration): folder} of SAVES, the output lines)) for each other backend installed:
+    SAVES saved on it, and the compiles counted on JAX, once for the session."""
     if importlib.util.find_spec(request.param) is None:
         pytest.skip(f"{request.param} is not installed")
-    return request.param, run_on_backend(request.param, small_corpus, tmp_path_factory.mktemp(request.param))
+    folder = tmp_path_factory.mktemp(request.param)
+    varied = write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
+    lines = run_on_backend(request.param, save_runs(small_corpus, folder), folder, varied)
+    return request.param, ({save: str(folder / f"{save[0]}-{save[1]}") for save in SAVES}, lines)

@@ -1,11 +1,12 @@
 """Where the tutorial's readers run Keras: other backends, and a platform without `resource` (Windows)."""
 
+import importlib.util
 import json
 import os
 
 import pytest
 
-from conftest import SAVES
+from conftest import OTHER_BACKENDS, SAVES, brief_run_flags, run_on_backend
 from helpers import batches, records
 
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0"]
@@ -13,6 +14,7 @@ QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("other_backends")
+@pytest.mark.thorough
 def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(backend_run):
     """One process on the other backend (its start-up costs seconds; conftest.run_on_backend): each script in
     both configurations and the baseline, --save, a seed repeated, predict.py.
@@ -38,6 +40,25 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_a_script_trains_saves_repeats_its_seed_and_predicts_on_another_backend(backend, small_corpus, tmp_path):
+    """The default run's check of another backend, in one process: lstm_simple.py briefly, with --save (the
+    thorough test above runs and saves each script, in both configurations, and counts JAX's compiles)."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    model = str(tmp_path / "model")
+    runs = [("lstm_simple", ["--data-dir", small_corpus, *brief_run_flags("lstm_simple"), "--save", model])]
+    lines = run_on_backend(backend, runs, tmp_path)
+    assert "REPEATS True" in lines
+    assert len([line for line in lines if line.startswith("Accuracy: ")]) == len(runs) + 1
+    assert [line.split("\t")[2] for line in lines if line.count("\t") == 2] == ["wonderful word3 wonderful", "!!!"]
+    assert os.path.isfile(os.path.join(model, "model.keras"))
+    if backend == "jax":  # JAX exports the serving model too (PyTorch cannot: test_serving.py)
+        assert os.path.isfile(os.path.join(model, "serving", "saved_model.pb"))
+
+
+@pytest.mark.slow
+@pytest.mark.thorough
 def test_without_resource_as_on_windows_a_run_trains_and_its_record_has_no_peak_memory(
     small_corpus, tmp_path, monkeypatch
 ):

@@ -119,6 +119,7 @@ def _tiny_masked_model():
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_masked_model_gets_from_the_batches_what_it_gives_each_text_alone():
     """Our promise for a model that masks its padding: however the batches sort, group and pad the texts, each
     text's probability is the model's on that text alone, unpadded, and in the texts' order."""

@@ -214,6 +214,7 @@ def test_help_shows_each_default_from_the_script_constants():
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_after(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "60"]
@@ -229,6 +230,7 @@ def test_the_step_falls_when_the_validation_loss_stalls_and_training_stops_only_
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "data", reviews_per_class=40, seed=3)
     argv = ["--data-dir", corpus, "--top-words", "400", "--max-len", "40", "--verbose", "0", "--epochs", "4"]
@@ -241,6 +243,7 @@ def test_without_a_validation_split_the_step_follows_the_cosine_to_zero(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_balanced_class_weights_weigh_a_rare_class_up(tmp_path, monkeypatch, capsys):
     seen = []
     original = batches.padded_batches

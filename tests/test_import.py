@@ -75,6 +75,7 @@ assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_main_called_as_a_notebook_calls_it_trains_and_a_sigint_raises_keyboard_interrupt(small_corpus, tmp_path):
     argv = ["--data-dir", small_corpus, "--epochs", "1", "--max-len", "30", "--top-words", "60", "--verbose", "0"]
     program = NOTEBOOK.replace("ARGV", repr(argv))

@@ -17,6 +17,7 @@ def mode_of(path):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_runs_of_any_corpus_and_flags_share_a_results_folder_and_no_record_is_written_over(
     small_corpus, tmp_path, capsys
 ):
@@ -54,6 +55,7 @@ def test_a_failed_rename_names_the_users_path_not_the_temporary_one(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_record_counts_the_texts_trained_on_apart_from_those_held_out(small_corpus, tmp_path):
     results = tmp_path / "runs"
     lstm_simple.main(
@@ -92,6 +94,7 @@ def test_an_output_named_with_a_slash_after_a_file_is_refused_before_loading(fla
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_saving_again_replaces_only_what_save_wrote_and_keeps_the_users_files(small_corpus, tmp_path):
     folder = tmp_path / "prev"
     lstm_simple.main(["--data-dir", small_corpus, "--save", str(folder)] + SMALL_RUN)
@@ -121,6 +124,7 @@ def test_a_results_dir_that_is_a_file_is_refused_before_the_data_is_loaded(tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_corpus, tmp_path, monkeypatch, capsys):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")  # as write() raises it: no file named
@@ -135,6 +139,7 @@ def test_a_record_that_cannot_be_written_does_not_cost_the_saved_model(small_cor
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_saved_models_caches_and_records_follow_the_umask(small_corpus, tmp_path):
     previous = os.umask(0o002)
     try:

@@ -30,6 +30,7 @@ def trained_model(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "three", class_names=("mixed", "neg", "pos"), reviews_per_class=200)
     results = lstm_simple.main(["--data-dir", corpus] + TRAIN)
@@ -46,6 +47,7 @@ def test_three_classes_train_with_softmax_and_report_each_class(tmp_path, capsys
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     assert sorted(os.listdir(model_path)) == sorted([saving.MODEL_FILE, saving.SERVING_FOLDER])
@@ -70,6 +72,7 @@ def test_save_then_classify_from_the_shell(trained_model, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_serving_model_encodes_a_training_review_as_in_training(trained_model, monkeypatch, tmp_path):
     corpus, model_path = trained_model
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "fresh"))
@@ -134,6 +137,7 @@ def test_bad_model_paths_get_one_line_and_exit_code_2(tmp_path, case, expected, 
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_empty_lines_to_classify_are_skipped_and_counted_and_an_empty_argument_is_one_line(
     trained_model, tmp_path, capsys
 ):
@@ -167,6 +171,7 @@ def test_bad_data_folders_get_one_line_from_the_scripts(tmp_path, layout, expect
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "latin", reviews_per_class=20)
     (tmp_path / "latin" / "train" / "neg" / "x.txt").write_bytes(b"caf\xe9 awful")
@@ -178,6 +183,7 @@ def test_invalid_utf8_in_training_files_is_counted_in_a_warning(tmp_path, capsys
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.thorough
 def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here(tensorflow_saves, tmp_path):
     texts = np.array([[1, 5, 9, 30, 7], [1, 40, 2, 2, 0]], np.int32)
     expected = {}
@@ -197,6 +203,7 @@ def test_a_saved_model_of_every_script_loads_in_plain_keras_and_predicts_as_here
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_predictions_go_to_a_new_csv_file_whole_and_never_over_a_users_file(trained_model, tmp_path, capsys):
     _, model_path = trained_model
     review_file = tmp_path / "reviews.txt"

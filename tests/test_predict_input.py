@@ -58,6 +58,7 @@ def test_an_argument_that_names_a_file_gets_a_note_about_file(saved_model, tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_cnn_lstm_classifies_a_text_of_one_token(small_corpus, tmp_path, capsys):
     import predict
 

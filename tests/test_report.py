@@ -46,6 +46,7 @@ def test_a_class_name_with_a_line_break_or_a_tab_is_shown_escaped_on_one_line_of
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_watch_test_shows_the_test_figures_after_each_epoch(small_corpus, capsys):
     completed = run_in_process(
         capsys, lstm_simple.main, "--data-dir", small_corpus, *SMALL_RUN[:-1], "2", "--watch-test"

@@ -1,5 +1,6 @@
 """The four scripts run as a user runs them, on generated reviews in the Stanford layout."""
 
+import importlib
 import os
 import re
 
@@ -8,7 +9,15 @@ import pytest
 
 import common
 import lstm_simple
-from conftest import ROOT, exit_code_of, one_error_line, run_in_process
+from conftest import (
+    LSTM_SCRIPTS,
+    ROOT,
+    brief_run_flags,
+    exit_code_of,
+    one_error_line,
+    run_in_process,
+    write_corpus,
+)
 from helpers import folders, shell, text_encoding
 
 REAL_ARCHIVE = os.path.join(ROOT, "..", "shared", "data", "aclImdb_train_test.tar.gz")
@@ -16,7 +25,24 @@ QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "400", "--verbose", 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("script", [*LSTM_SCRIPTS, "baseline"])
+def test_each_script_trains_on_three_classes_and_prints_its_accuracy(script, tmp_path_factory, capsys):
+    """Every script briefly, here, with a softmax of three classes (the thorough tests save each script, in both
+    configurations, and see lstm_simple.py learn three classes)."""
+    corpus = write_corpus(tmp_path_factory.mktemp("three") / "data", ("mixed", "neg", "pos"), reviews_per_class=15)
+    completed = run_in_process(
+        capsys, importlib.import_module(script).main, "--data-dir", corpus, *brief_run_flags(script)
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Training completed in" in completed.stdout and "3 classes:" in completed.stdout
+    assert re.search(r"^Accuracy: \d+\.\d\d%$", completed.stdout, re.MULTILINE)
+    for class_name in ("mixed", "neg", "pos"):  # each class's precision, recall and count
+        assert re.search(rf"^  {class_name}\s+[\d.]+ %\s+[\d.]+ %\s+\d+$", completed.stdout, re.MULTILINE)
+
+
+@pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.thorough
 def test_each_script_in_both_configurations_and_the_baseline_runs_end_to_end(tensorflow_saves):
     """What each run printed (conftest.tensorflow_saves ran them): its training, its accuracy, its save."""
     for (script, configuration), folder in tensorflow_saves.items():
@@ -111,6 +137,7 @@ def test_the_same_seed_gives_the_same_accuracy(small_corpus):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_runs_prints_each_accuracy_then_mean_and_std(small_corpus, capsys):
     flags = ["--data-dir", small_corpus, "--limit", "40", "--verbose", "0", "--epochs", "1", "--max-len", "30"]
     output = run_in_process(capsys, lstm_simple.main, *flags, "--runs", "2").stdout
@@ -119,6 +146,7 @@ def test_runs_prints_each_accuracy_then_mean_and_std(small_corpus, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_run_of_runs_is_the_run_of_its_own_seed(small_corpus, capsys):
     """lstm_recurrent_dropout.py: Keras' RNN draws dropout masks even when predicting, as the max-len check does."""
     import lstm_recurrent_dropout
@@ -131,6 +159,7 @@ def test_a_run_of_runs_is_the_run_of_its_own_seed(small_corpus, capsys):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(REAL_ARCHIVE), reason="../shared/data is not here")
+@pytest.mark.thorough
 def test_the_real_archive_reads_as_25000_and_25000_reviews():
     corpus = folders.read_corpus(REAL_ARCHIVE)[0]
     assert corpus.class_names == ["neg", "pos"]
@@ -141,6 +170,7 @@ def test_the_real_archive_reads_as_25000_and_25000_reviews():
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_baseline_learns_a_clear_signal(shared_corpus, capsys):
     import baseline
 
@@ -178,6 +208,7 @@ def test_the_baseline_weighs_words_and_pairs_as_scikit_learns_sublinear_tf_idf()
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_watching_the_test_set_changes_nothing_of_the_run(small_corpus, capsys):
     """lstm_recurrent_dropout.py: predicting draws the RNN's dropout masks; watching must not move the training."""
     import lstm_recurrent_dropout

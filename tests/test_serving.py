@@ -68,12 +68,14 @@ def check_in_a_python_of_tensorflow_alone(saves, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.thorough
 def test_every_scripts_serving_model_classifies_raw_text_with_tensorflow_alone(tensorflow_saves, tmp_path):
     check_in_a_python_of_tensorflow_alone(tensorflow_saves, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("other_backends")
+@pytest.mark.thorough
 def test_every_scripts_serving_model_exported_from_another_backend_classifies_with_tensorflow_alone(
     backend_run, small_corpus, tmp_path
 ):
@@ -103,7 +105,7 @@ def trained_models_probabilities(model, sequences, max_len, lengths):
 
 def served_and_trained(folder, corpus, lengths):
     """The serving model's probability of the second class on the corpus' raw test texts, and model.keras' on
-    their training encoding (conftest.SAVE_FLAGS: 60 top words, cut to 40)."""
+    their training encoding (conftest.BRIEF_RUN: 60 top words, cut to 40)."""
     sequences = texts.cut_to_top_words(texts.load_own_texts(corpus).test_sequences, 60)
     trained = keras.saving.load_model(os.path.join(folder, saving.MODEL_FILE))
     expected = trained_models_probabilities(trained, sequences, 40, lengths)
@@ -118,6 +120,7 @@ def served_and_trained(folder, corpus, lengths):
     "script, configuration", [("lstm_simple", "default"), ("cnn_lstm", "default"), ("cnn_lstm", "literal")]
 )
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_serving_model_gives_the_trained_models_probabilities_on_the_training_encoding(
     script, configuration, tensorflow_saves, small_corpus
 ):
@@ -134,6 +137,7 @@ def test_the_serving_model_gives_the_trained_models_probabilities_on_the_trainin
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.thorough
 def test_the_baselines_serving_model_gives_its_probabilities_on_the_training_tf_idf(tensorflow_saves, small_corpus):
     folder = tensorflow_saves["baseline", "default"]
     argv = ["--data-dir", small_corpus, "--limit", "40"]  # as conftest.save_runs trained it
@@ -159,6 +163,7 @@ def test_the_baselines_own_counts_are_the_vectorizers(small_corpus):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_model_of_keras_imdb_serves_with_keras_word_index(tmp_path, monkeypatch):
     """Trained on keras.datasets.imdb (no vocabulary of ours): its words are Keras' ranks, shifted by 3."""
     monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: {"the": 1, "film": 2, "wonderful": 3})
@@ -179,6 +184,7 @@ def lstm_args_for_saving(top_words):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_save_from_an_earlier_version_is_replaced_whole_and_its_encoding_removed(small_corpus, tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
@@ -190,6 +196,7 @@ def test_a_save_from_an_earlier_version_is_replaced_whole_and_its_encoding_remov
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_on_a_backend_that_cannot_export_save_writes_model_keras_and_says_so_before_training(
     small_corpus, tmp_path, monkeypatch, capsys
 ):
@@ -217,6 +224,7 @@ def test_predict_py_classifies_a_megabyte_line_and_bytes_that_are_not_utf8(saved
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("tensorflow_saves")
+@pytest.mark.thorough
 def test_predict_py_gives_each_text_the_serving_models_answer_whatever_the_batch(tensorflow_saves, monkeypatch):
     """cnn_lstm.py's model, which reads its padding: texts of 2 to 50 words, in batches that mix their lengths."""
     many = [f"wonderful word{number} " * (number % 25 + 1) for number in range(50)] + ["awful word3 awful"] * 3

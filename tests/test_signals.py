@@ -39,7 +39,7 @@ def no_partial_files(folder):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["lstm_simple.py", "predict.py"])
+@pytest.mark.parametrize("script", ["lstm_simple.py", pytest.param("predict.py", marks=pytest.mark.thorough)])
 def test_ctrl_c_while_the_libraries_import_stops_the_run_and_keeps_an_earlier_save(
     script, saved_model, tmp_path, small_corpus
 ):
@@ -72,6 +72,7 @@ def test_ctrl_c_while_the_libraries_import_stops_the_run_and_keeps_an_earlier_sa
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus, tmp_path):
     folder = tmp_path / "model"
     command = [sys.executable, "lstm_simple.py", "--data-dir", small_corpus, "--save", str(folder)] + SMALL_RUN
@@ -85,6 +86,7 @@ def test_a_closed_standard_output_does_not_stop_training_or_saving(small_corpus,
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_predict_ends_quietly_when_its_reader_has_gone(saved_model, tmp_path):
     texts = tmp_path / "texts.txt"
     texts.write_text("a fine text\n" * 5000)
@@ -110,6 +112,7 @@ def test_standard_output_that_lost_its_reader_drops_writes(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.thorough
 def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(signal_number, saved_model, tmp_path):
     earlier = tmp_path / "model"
     shutil.copytree(saved_model, earlier)
@@ -134,7 +137,7 @@ def test_sigterm_and_sighup_stop_a_run_as_ctrl_c_does_and_keep_the_earlier_save(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("written", ["model.keras", "serving"])
+@pytest.mark.parametrize("written", ["model.keras", pytest.param("serving", marks=pytest.mark.thorough)])
 def test_a_stop_signal_while_the_model_is_written_leaves_the_earlier_save_and_no_partial_files(
     written, saved_model, tmp_path, capsys, monkeypatch
 ):
@@ -160,6 +163,7 @@ def test_a_stop_signal_while_the_model_is_written_leaves_the_earlier_save_and_no
 
 @pytest.mark.slow
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
+@pytest.mark.thorough
 def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corpus, tmp_path):
     model = tmp_path / "model"
     flags = " ".join(SMALL_RUN[:-1])
@@ -171,6 +175,7 @@ def test_a_run_whose_output_was_closed_still_trains_and_saves(closed, small_corp
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_predict_with_standard_input_closed_is_one_line(saved_model, tmp_path):
     command = f"{sys.executable} predict.py {saved_model} <&-"
     completed = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, env=user_environment())
@@ -178,6 +183,7 @@ def test_predict_with_standard_input_closed_is_one_line(saved_model, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_main_called_again_in_process_after_a_stop_starts_afresh(small_corpus):
     """A notebook's second call of main() after a Ctrl-C stopped the first: the old signal is over."""
     from helpers import shell
@@ -188,6 +194,7 @@ def test_main_called_again_in_process_after_a_stop_starts_afresh(small_corpus):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(small_corpus, tmp_path):
     command = [
         sys.executable,
@@ -210,6 +217,7 @@ def test_a_signal_the_user_ignored_stays_ignored_as_nohup_asks(small_corpus, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_nothing(
     small_corpus, tmp_path, monkeypatch
 ):
@@ -230,6 +238,7 @@ def test_an_interrupt_that_a_library_swallows_still_stops_the_run_and_saves_noth
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_ctrl_c_in_the_second_run_stops_it_with_nothing_saved(small_corpus, tmp_path):
     command = [
         sys.executable,

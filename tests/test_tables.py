@@ -58,6 +58,7 @@ def test_the_same_texts_from_a_folder_and_from_a_table_are_the_same_encoded_sequ
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_script_reaches_the_same_accuracy_from_a_folder_and_from_a_csv_table(tmp_path, capsys):
     root = write_corpus(tmp_path / "folder", reviews_per_class=40)
     train = write_table(tmp_path / "train.csv", rows_of_folder(root, "train"), header=("review", "sentiment"))
@@ -146,6 +147,7 @@ def test_a_jsonl_key_given_twice_is_refused_in_one_line_naming_the_line_and_the_
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_bad_table_given_to_a_script_is_one_line_and_nothing_is_trained(tmp_path):
     path = write_files(tmp_path, {"t.csv": "text,label\ngood,a\nalso good,b\n,a\n"})
     completed = run_script("lstm_simple.py", "--data", os.path.join(path, "t.csv"), *SMALL_RUN)
@@ -274,6 +276,7 @@ def test_a_test_split_is_refused_for_a_folder_that_has_its_own(tmp_path, capsys)
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_data_dir_still_reads_a_table(tmp_path, capsys):
     path = write_table(tmp_path / "t.csv", [("good film", "pos"), ("bad film", "neg")] * 5)
     completed = run_in_process(capsys, lstm_simple.main, "--data-dir", path, *SMALL_RUN)

@@ -12,6 +12,7 @@ import tensorflow as tf
 import common
 import lstm_simple
 from conftest import ROOT, one_error_line, run_in_process, run_script, write_corpus
+from helpers import startup
 
 QUICK = ["--epochs", "2", "--max-len", "40", "--top-words", "400", "--verbose", "0"]
 
@@ -39,6 +40,7 @@ def accuracy_of(completed):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_script_common_py_and_helpers_alone_train_and_save_in_an_empty_folder(tmp_path):
     """A copy whose script was edited to read a table's columns 'body' and 'topic' by default: it trains on such a
     table with no flag but --data, and on a folder of texts, where the column constants do nothing."""
@@ -74,6 +76,7 @@ def test_the_script_common_py_and_helpers_alone_train_and_save_in_an_empty_folde
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_another_keras_model_in_build_model_fits_evaluates_saves_and_predicts(tmp_path):
     """Any compiled model that reads word indices: a bidirectional LSTM whose outputs are averaged."""
     other_model = """def build_model(config):
@@ -124,6 +127,7 @@ def texts_without_spaces(count, seed):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_characters_in_place_of_words_are_trained_saved_and_served(tmp_path):
     """The tokenizer swap: split_into_tokens in common.py returns characters. Words cannot learn texts without
     spaces (each text is one word); characters can, and the serving model splits a text into the same characters."""
@@ -174,6 +178,7 @@ def test_your_own_lists_of_texts_and_labels_in_place_of_the_data_call(tmp_path):
     assert "120 training and 40 test texts, 2 classes:" in completed.stdout
     assert "  bad " in completed.stdout and "  good " in completed.stdout  # the class names are the labels
     assert accuracy_of(completed) == 100.0
+    assert not [line for line in completed.stderr.splitlines() if startup.START_UP_NOTICE.match(line)]
 
 
 def test_a_model_that_does_not_mask_while_mask_padding_says_it_does_is_one_line(tmp_path, capsys, monkeypatch):

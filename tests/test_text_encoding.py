@@ -51,6 +51,7 @@ def test_words_are_keras_classic_words_of_the_lower_cased_text(text):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_no_locale_changes_a_word():
     """TensorFlow lower-cases through ICU, which follows LANG: Turkish and Lithuanian must not change a word."""
     program = (
@@ -142,6 +143,7 @@ def shared_corpora():
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_every_text_of_the_shared_corpora_is_encoded_alike_by_training_and_serving(tmp_path):
     corpora = dict(shared_corpora())
     for name, corpus in corpora.items():

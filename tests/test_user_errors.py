@@ -124,9 +124,17 @@ def test_an_unreadable_corpus_or_model_says_it_cannot_be_read(small_corpus, save
 
 
 @pytest.mark.slow
-def test_a_users_mistake_is_one_line_and_a_run_prints_no_start_up_notices(small_corpus, tmp_path):
+@pytest.mark.thorough
+def test_a_users_mistake_is_one_line_from_the_shell(tmp_path):
     mistake = run_script("lstm_simple.py", "--data-dir", str(tmp_path / "nowhere"))
     assert mistake.returncode == 2 and "does not exist" in one_error_line(mistake)
+
+
+@pytest.mark.slow
+@pytest.mark.thorough
+def test_a_cnn_lstm_run_prints_no_start_up_notices(small_corpus, tmp_path):
+    """None of TensorFlow's start-up notices reaches a user (the default run checks a copied lstm_simple.py's, in
+    test_template.py)."""
     run = run_script("cnn_lstm.py", "--data-dir", small_corpus, *SMALL_RUN, env={"KERAS_HOME": str(tmp_path / "k")})
     assert run.returncode == 0, run.stderr
     notices = [line for line in run.stderr.splitlines() if textdata_notice(line)]
@@ -146,6 +154,7 @@ def test_the_baseline_advises_a_validation_split_of_0_when_a_class_has_one_text(
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_a_keras_backend_that_cannot_start_is_one_line():
     completed = subprocess.run(
         [sys.executable, "lstm_simple.py", "--help"], cwd=ROOT, capture_output=True, text=True,
