@@ -36,7 +36,7 @@ def pytest_addoption(parser):
         "--thorough",
         action="store_true",
         help="also run the tests marked thorough: every script's saves on TensorFlow and JAX, each stop signal, the "
-        "template's variants (about 15 minutes on two cores)",
+        "template's copies (about 15 minutes on two cores)",
     )
 
 

@@ -107,6 +107,7 @@ def test_no_network_names_data(monkeypatch, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
     scores = lstm_simple.main(
         ["--data-dir", shared_corpus, "--epochs", "3", "--max-len", "60", "--top-words", "400", "--verbose", "0"]
@@ -116,20 +117,7 @@ def test_the_simple_lstm_learns_a_clear_signal(shared_corpus):
 
 @pytest.mark.slow
 def test_the_same_seed_gives_the_same_accuracy(small_corpus):
-    arguments = [
-        "--data-dir",
-        small_corpus,
-        "--epochs",
-        "1",
-        "--max-len",
-        "40",
-        "--top-words",
-        "400",
-        "--verbose",
-        "0",
-        "--limit",
-        "300",
-    ]
+    arguments = ["--data-dir", small_corpus, *brief_run_flags("lstm_simple")]
     first = lstm_simple.main(arguments + ["--seed", "3"])
     second = lstm_simple.main(arguments + ["--seed", "3"])
     assert first["accuracy"] == second["accuracy"]

@@ -167,6 +167,7 @@ def test_characters_in_place_of_words_are_trained_saved_and_served(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_your_own_lists_of_texts_and_labels_in_place_of_the_data_call(tmp_path):
     data_call = "data = common.load_data(args)"
     own_lists = """texts = ["a wonderful film", "awful, just awful", "wonderful wonderful", "an awful plot"] * 40

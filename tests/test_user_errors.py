@@ -133,8 +133,7 @@ def test_a_users_mistake_is_one_line_from_the_shell(tmp_path):
 @pytest.mark.slow
 @pytest.mark.thorough
 def test_a_cnn_lstm_run_prints_no_start_up_notices(small_corpus, tmp_path):
-    """None of TensorFlow's start-up notices reaches a user (the default run checks a copied lstm_simple.py's, in
-    test_template.py)."""
+    """None of TensorFlow's start-up notices reaches a user (test_template.py checks a copied lstm_simple.py's)."""
     run = run_script("cnn_lstm.py", "--data-dir", small_corpus, *SMALL_RUN, env={"KERAS_HOME": str(tmp_path / "k")})
     assert run.returncode == 0, run.stderr
     notices = [line for line in run.stderr.splitlines() if textdata_notice(line)]
