@@ -284,12 +284,17 @@ def run_on_backend(backend, runs, folder, varied=""):
 OTHER_BACKENDS = os.environ.get("KERAS_TEST_BACKENDS", "jax").split()
 
 
+def skip_unless_installed(backend):
+    """Skip the test when the Keras backend `backend` (jax, torch) is not installed here."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+
+
 @pytest.fixture(scope="session", params=OTHER_BACKENDS)
 def backend_run(request, small_corpus, tmp_path_factory):
     """(backend, ({(script, configuration): folder} of SAVES, the output lines)) for each other backend installed:
     SAVES saved on it, and the compiles counted on JAX, once for the session."""
-    if importlib.util.find_spec(request.param) is None:
-        pytest.skip(f"{request.param} is not installed")
+    skip_unless_installed(request.param)
     folder = tmp_path_factory.mktemp(request.param)
     varied = write_corpus(folder / "varied", reviews_per_class=60, length=(5, 200))
     lines = run_on_backend(request.param, save_runs(small_corpus, folder), folder, varied)

@@ -1,12 +1,11 @@
 """Where the tutorial's readers run Keras: other backends, and a platform without `resource` (Windows)."""
 
-import importlib.util
 import json
 import os
 
 import pytest
 
-from conftest import OTHER_BACKENDS, SAVES, brief_run_flags, run_on_backend
+from conftest import OTHER_BACKENDS, SAVES, brief_run_flags, run_on_backend, skip_unless_installed
 from helpers import batches, records
 
 QUICK = ["--epochs", "1", "--max-len", "40", "--top-words", "60", "--verbose", "0"]
@@ -44,8 +43,7 @@ def test_the_scripts_run_repeat_their_seed_save_and_predict_on_another_backend(b
 def test_a_script_trains_saves_repeats_its_seed_and_predicts_on_another_backend(backend, small_corpus, tmp_path):
     """The default run's check of another backend, in one process: lstm_simple.py briefly, with --save (the
     thorough test above runs and saves each script, in both configurations, and counts JAX's compiles)."""
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
+    skip_unless_installed(backend)
     model = str(tmp_path / "model")
     runs = [("lstm_simple", ["--data-dir", small_corpus, *brief_run_flags("lstm_simple"), "--save", model])]
     lines = run_on_backend(backend, runs, tmp_path)

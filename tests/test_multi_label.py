@@ -2,7 +2,6 @@
 the saved serving model and predict.py."""
 
 import csv
-import importlib.util
 import json
 import random
 import re
@@ -19,7 +18,16 @@ import baseline
 import common
 import lstm_simple
 import predict
-from conftest import FILLER_WORDS, OTHER_BACKENDS, ROOT, lstm_args, one_error_line, run_in_process, user_environment
+from conftest import (
+    FILLER_WORDS,
+    OTHER_BACKENDS,
+    ROOT,
+    lstm_args,
+    one_error_line,
+    run_in_process,
+    skip_unless_installed,
+    user_environment,
+)
 from helpers import corpus, multi_label, report, tables, texts
 from helpers.shell import UsageError
 
@@ -425,8 +433,7 @@ print(watched, multi_label.figures(probabilities, labels[400:], list("abcde"), t
 @pytest.mark.thorough
 def test_the_watched_macro_f1_is_the_reports_on_every_backend_inside_fit(backend):
     """The metric as fit and evaluate run it (compiled: a graph, XLA), equal to the report's figure."""
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
+    skip_unless_installed(backend)
     completed = subprocess.run(
         [sys.executable, "-c", WATCHED_ON_A_BACKEND, ROOT], capture_output=True, text=True,
         env=user_environment(KERAS_BACKEND=backend),
