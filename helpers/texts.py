@@ -246,19 +246,19 @@ def _source(path, columns, flag):
     return cache.fingerprint(raw).hexdigest()[:16], lambda: _named(flag, folders.read_corpus, path, archive)[0], path
 
 
-def _with_test_data(corpus, test, path, test_path):
+def _with_test_data(corpus, test, path, test_path, label_names):
     """The training corpus with the test texts of --test-data."""
     if corpus.has_test:
         raise UsageError(f"--data {path} has a test/ folder of its own; leave out --test-data, or put its texts there")
-    test_names = _held_out_names(corpus, test, test_path, "--test-data")
+    test_names = _held_out_names(corpus, test, test_path, "--test-data", label_names)
     return corpus_of(
         corpus.train_texts, names_of(corpus.train_labels, corpus.class_names), test.train_texts, test_names
     )
 
 
-def _with_validation_data(corpus, validation, validation_path):
+def _with_validation_data(corpus, validation, validation_path, label_names):
     """The corpus with the validation texts of --validation-data, labelled by the training classes."""
-    names = _held_out_names(corpus, validation, validation_path, "--validation-data")
+    names = _held_out_names(corpus, validation, validation_path, "--validation-data", label_names)
     index = {name: number for number, name in enumerate(corpus.class_names)}
     if corpus.train_labels.ndim == 2:
         corpus.validation_labels = label_rows([[*name] if isinstance(name, list) else [name] for name in names], index)
@@ -268,8 +268,9 @@ def _with_validation_data(corpus, validation, validation_path):
     return corpus
 
 
-def _held_out_names(corpus, other, other_path, flag):
-    """The label names of the texts of --test-data or --validation-data, checked against the training data's."""
+def _held_out_names(corpus, other, other_path, flag, label_names):
+    """The label names of the texts of --test-data or --validation-data, checked against the training data's (a
+    mistake shows ids with the names of --label-names)."""
     if other.has_test:
         raise UsageError(f"{flag} {other_path} has train/ and test/ folders; give a table or <class>/ folders")
     names = names_of(other.train_labels, other.class_names)
@@ -281,7 +282,8 @@ def _held_out_names(corpus, other, other_path, flag):
         unknown = sorted(set(other.class_names) - set(corpus.class_names), key=class_order)
         if unknown:  # a label no training text has could never be predicted
             raise UsageError(
-                f"{flag} {other_path} has the labels [{shell.listed(unknown)}], which no training text has; "
+                f"{flag} {other_path} has the labels [{shell.listed(with_names(unknown, label_names))}], "
+                "which no training text has; "
                 "give training texts of them, or leave them out"
             )
         return names
@@ -289,8 +291,8 @@ def _held_out_names(corpus, other, other_path, flag):
     lacking = flag == "--test-data" and other.class_names != corpus.class_names
     if lacking or not set(other.class_names) <= set(corpus.class_names):
         raise UsageError(
-            f"{flag} {other_path} has the classes [{shell.listed(other.class_names)}], "
-            f"the training data [{shell.listed(corpus.class_names)}]; "
+            f"{flag} {other_path} has the classes [{shell.listed(with_names(other.class_names, label_names))}], "
+            f"the training data [{shell.listed(with_names(corpus.class_names, label_names))}]; "
             "give both texts of every class"
         )
     return names
@@ -327,7 +329,12 @@ def load_own_texts(
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
     # The names file read first, and the labels checked against it before the encoding.
-    name_ids = ids_named_by(label_names_path, columns.separator)
+    label_names = name_ids = None  # without --label-names; else its names, and class names -> the names it gives
+    if label_names_path:
+        label_names = read_label_names(label_names_path)
+        name_ids = functools.partial(
+            names_of_ids, names=label_names, names_path=label_names_path, separator=columns.separator
+        )
     fraction = 0.2 if test_split is None else test_split
     print(f"Reading {' and '.join(given for given in (path, test_path, validation_path) if given)} ...", flush=True)
     sources = [_source(path, columns, "--data")] + ([_source(test_path, columns, "--test-data")] if test_path else [])
@@ -343,7 +350,7 @@ def load_own_texts(
             print(f"warning: the cached copy {cache_path} could not be read; rebuilding it", file=sys.stderr)
     from_cache = dataset is not None
     if dataset is None:
-        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, name_ids)
+        dataset = _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, label_names, name_ids)
         try:
             os.makedirs(cache.cache_dir(), exist_ok=True)
             cache.save(cache_path, dataset)
@@ -359,20 +366,20 @@ def load_own_texts(
     return dataset
 
 
-def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, name_ids):
+def _read_and_encode(path, sources, validation, test_split, fraction, tokenizer, label_names, name_ids):
     """What load_own_texts does when the cache does not hold it: read each source, set the test set, encode."""
     corpus = sources[0][1]()
     test_source = None
     if test_split is not None and corpus.has_test:  # refused before the encoding; after it, from the cache
         raise UsageError(f"--data {path} {OWN_SPLIT_KEPT}")
     if len(sources) > 1:
-        corpus = _with_test_data(corpus, sources[1][1](), path, sources[1][2])
+        corpus = _with_test_data(corpus, sources[1][1](), path, sources[1][2], label_names)
         test_source = "the texts of --test-data"
     elif not corpus.has_test:
         corpus = split_off_test(corpus, fraction, path)
         test_source = f"{100 * fraction:g} % of each class (--test-split {fraction:g})"  # for every seed
     if validation:
-        corpus = _with_validation_data(corpus, validation[1](), validation[2])
+        corpus = _with_validation_data(corpus, validation[1](), validation[2], label_names)
     if name_ids:  # called here only for the one-line error a mistake in --label-names gets, before the wait
         name_ids(corpus.class_names, quiet=True)
     print("Encoding the texts (cached for next time) ...", flush=True)
@@ -417,13 +424,10 @@ def read_label_names(names_path):
     return names
 
 
-def ids_named_by(names_path, separator=None):
-    """None without a --label-names file; else names_of_ids for its names: class names -> the names it gives them."""
-    if not names_path:
-        return None
-    return functools.partial(
-        names_of_ids, names=read_label_names(names_path), names_path=names_path, separator=separator
-    )
+def with_names(labels, names):
+    """Labels as a message shows them: each id that the --label-names file `names` (or None) names with its name."""
+    named = [label.isascii() and label.isdigit() and int(label) < len(names or ()) for label in labels]
+    return [f"{label} {names[int(label)]}" if is_named else label for label, is_named in zip(labels, named)]
 
 
 def names_of_ids(class_names, names, names_path, quiet=False, separator=None):
@@ -453,7 +457,7 @@ def names_of_ids(class_names, names, names_path, quiet=False, separator=None):
         raise UsageError(f"--label-names {names_path} names two ids [{shell.listed(twice)}]; give each id its own name")
     if separator:  # the predicted labels are joined by it
         multi_label.joiner(separator, given)
-    unused = [f"{number} {names[number]}" for number in sorted(set(range(len(names))) - set(written))]
+    unused = with_names([str(number) for number in sorted(set(range(len(names))) - set(written))], names)
     if unused and not quiet:
         print(f"note: --label-names {names_path} names {len(names)} ids, and no text carries "
               f"{'these' if len(unused) > 1 else 'this one'}: {shell.listed(unused)}{from_one}",

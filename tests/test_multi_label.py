@@ -84,6 +84,18 @@ def test_a_label_only_in_the_test_texts_is_one_line(tmp_path):
     columns = texts.TableColumns("text", "labels", separator="|")
     with pytest.raises(UsageError, match=r"--test-data .*test.csv has the labels \['surprise'\], which no training"):
         texts.load_own_texts(train, columns, test_path=test)
+    # Given as ids with a names file, the label is shown by both.
+    ids = {name: str(number) for number, name in enumerate(sorted(LABEL_WORDS) + ["surprise"])}
+    train, test = (
+        write_labelled(
+            tmp_path / f"{name}_ids.csv", [(text, [ids[label] for label in labels]) for text, labels in rows]
+        )
+        for name, rows in [("train", texts_with_labels(30, seed=1)), ("test", [("text", ["joy", "surprise"])])]
+    )
+    names = tmp_path / "labels.txt"
+    names.write_text("\n".join(ids) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=re.escape("has the labels ['3 surprise'], which no training text has")):
+        texts.load_own_texts(train, columns, test_path=test, label_names_path=str(names))
 
 
 def test_the_figures_of_several_labels_a_text_are_scikit_learns():
