@@ -329,7 +329,9 @@ def load_own_texts(
         raise UsageError(f"--text-column, --label-column and --no-header are for a table; {path} is not one")
     columns = columns or TableColumns()
     # The names file read first, and the labels checked against it before the encoding.
-    label_names = name_ids = None  # without --label-names; else its names, and class names -> the names it gives
+    # Without --label-names both stay None. With it, label_names holds the file's names, for the error messages,
+    # and name_ids turns the class ids into those names.
+    label_names = name_ids = None
     if label_names_path:
         label_names = read_label_names(label_names_path)
         name_ids = functools.partial(
@@ -425,9 +427,16 @@ def read_label_names(names_path):
 
 
 def with_names(labels, names):
-    """Labels as a message shows them: each id that the --label-names file `names` (or None) names with its name."""
-    named = [label.isascii() and label.isdigit() and int(label) < len(names or ()) for label in labels]
-    return [f"{label} {names[int(label)]}" if is_named else label for label, is_named in zip(labels, named)]
+    """The labels as an error message shows them: an id that `names` (the --label-names lines, or None) names is
+    followed by its name ('3 surprise'); any other label is shown as it is."""
+    # The length is checked first: int() refuses a string of over 4,300 digits.
+    ids = range(len(names or ()))
+    return [
+        f"{label} {names[int(label)]}"
+        if label.isascii() and label.isdigit() and len(label) <= 9 and int(label) in ids
+        else label
+        for label in labels
+    ]
 
 
 def names_of_ids(class_names, names, names_path, quiet=False, separator=None):

@@ -216,6 +216,20 @@ def test_test_data_is_the_test_set_and_must_not_bring_classes_of_its_own(tmp_pat
     odd = write_table(tmp_path / "odd.csv", [("so so", "meh")])
     with pytest.raises(UsageError, match=r"odd.csv has the classes \['meh'\], the training data \['neg', 'pos'\]"):
         texts.load_own_texts(train, test_path=odd)
+    # Labelled by ids, with a file naming them, the classes are shown by both, as the validation texts' are.
+    train, odd = (
+        write_table(tmp_path / name, rows)
+        for name, rows in [
+            ("train_ids.csv", [("good film", "1"), ("bad film", "0")] * 5),
+            ("odd_ids.csv", [("so", "2")]),
+        ]
+    )
+    names = tmp_path / "labels.txt"
+    names.write_text("neg\npos\nmeh\n", encoding="utf-8")
+    for flag in ("test_path", "validation_path"):
+        error = r"odd_ids.csv has the classes \['2 meh'\], the training data \['0 neg', '1 pos'\]; give both"
+        with pytest.raises(UsageError, match=error):
+            texts.load_own_texts(train, **{flag: odd}, label_names_path=str(names))
     with pytest.raises(UsageError, match="has a test/ folder of its own; leave out --test-data"):
         texts.load_own_texts(write_corpus(tmp_path / "folder"), test_path=test)
 
