@@ -429,14 +429,8 @@ def read_label_names(names_path):
 def with_names(labels, names):
     """The labels as an error message shows them: an id that `names` (the --label-names lines, or None) names is
     followed by its name ('3 surprise'); any other label is shown as it is."""
-    # The length is checked first: int() refuses a string of over 4,300 digits.
-    ids = range(len(names or ()))
-    return [
-        f"{label} {names[int(label)]}"
-        if label.isascii() and label.isdigit() and len(label) <= 9 and int(label) in ids
-        else label
-        for label in labels
-    ]
+    name_of = {str(number): name for number, name in enumerate(names or ())}
+    return [f"{label} {name_of[label]}" if label in name_of else label for label in labels]
 
 
 def names_of_ids(class_names, names, names_path, quiet=False, separator=None):
